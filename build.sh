@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The one entry point: ./build.sh --target=Run | Test | HsmSim | Db | Bootstrap | Build | Clean
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet tool restore >/dev/null
+exec dotnet cake build.cake "$@"

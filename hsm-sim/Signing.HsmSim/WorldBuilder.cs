@@ -1,0 +1,204 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.X509;
+
+namespace Signing.HsmSim;
+
+/// <summary>Builds (or reuses) the whole world described by personas.json.</summary>
+public sealed class WorldBuilder(WorldOptions options, TextWriter log)
+{
+    public const string DefaultModule = "/usr/lib/softhsm/libsofthsm2.so";
+    public const string SoPin = "87654321";
+    public const string CrlUrl = "http://crl.test-kamusm.invalid/nes-subca.crl";
+
+    /// <summary>A world built for "now" is reused for a week: its relative dates stay meaningful for that long.</summary>
+    private static readonly TimeSpan ReuseWindow = TimeSpan.FromDays(7);
+
+    private const int NesValidityDays = 1095;
+
+    public int Run()
+    {
+        var personasBytes = File.Exists(options.PersonasPath)
+            ? File.ReadAllBytes(options.PersonasPath)
+            : throw new WorldException($"persona file {options.PersonasPath} not found");
+        var personasSha = Convert.ToHexStringLower(SHA256.HashData(personasBytes));
+        var manifestPath = Path.Combine(options.OutDirectory, "manifest.json");
+
+        if (!options.Fresh && ReusableWorld(manifestPath, personasSha) is { } existing)
+        {
+            log.WriteLine($"hsm-sim: reusing the world at {options.OutDirectory} (built {existing.CreatedAt:u}, clock {existing.Clock:u}); --fresh rebuilds it");
+            return 0;
+        }
+
+        var started = DateTimeOffset.UtcNow;
+        var clock = TruncateToSeconds(options.Clock ?? started);
+        var personas = PersonaFile.Load(options.PersonasPath);
+        PrepareDirectory();
+
+        var dirs = new
+        {
+            Tokens = Path.Combine(options.OutDirectory, "tokens"),
+            Pki = Path.Combine(options.OutDirectory, "pki"),
+            Certs = Path.Combine(options.OutDirectory, "certs"),
+        };
+        foreach (var d in new[] { dirs.Tokens, dirs.Pki, dirs.Certs })
+            Directory.CreateDirectory(d);
+        var confPath = Path.Combine(options.OutDirectory, "softhsm2.conf");
+        File.WriteAllText(confPath,
+            $"directories.tokendir = {dirs.Tokens}/\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
+
+        DateTime At(int days) => clock.UtcDateTime.AddDays(days);
+        string Write(string name, string pem) { var p = Path.Combine(dirs.Pki, name); File.WriteAllText(p, pem); return p; }
+
+        log.WriteLine($"hsm-sim: building the world at {options.OutDirectory} with clock {clock:u}");
+        var root = TestPki.SelfSignedRoot("Test Kamu SM Kök Sertifika Hizmet Sağlayıcısı", new BigInteger("1001", 16), At(-5 * 365), At(15 * 365));
+        var subCa = TestPki.SubCa(root, "Test Kamu SM Nitelikli Elektronik Sertifika Hizmet Sağlayıcısı", new BigInteger("1002", 16), At(-4 * 365), At(10 * 365));
+        var eOnayKey = TestPki.NewRsaKey();
+        var eOnay = TestPki.ServiceCertificate(root,
+            TestPki.CaName("Test e-Onay Doğrulama Servisi"), eOnayKey.Public, new BigInteger("1003", 16), At(-365), At(5 * 365));
+        var rogue = TestPki.SelfSignedRoot("Sahte Kök Sertifika Hizmet Sağlayıcısı", new BigInteger("1004", 16), At(-365), At(10 * 365));
+        var rogueLeafKey = TestPki.NewRsaKey();
+        var rogueLeaf = TestPki.NesLeaf(rogue, "Sahte Kişi", "10000000146", rogueLeafKey.Public,
+            new BigInteger("1005", 16), At(-100), At(900), CrlUrl);
+
+        var pki = new WorldPki
+        {
+            RootCertificate = Write("root.pem", TestPki.Pem(root.Certificate)),
+            RootKey = Write("root.key.pem", TestPki.Pem(root.PrivateKey)),
+            NesSubCaCertificate = Write("nes-subca.pem", TestPki.Pem(subCa.Certificate)),
+            NesSubCaKey = Write("nes-subca.key.pem", TestPki.Pem(subCa.PrivateKey)),
+            EOnayIssuerCertificate = Write("eonay-issuer.pem", TestPki.Pem(eOnay)),
+            EOnayIssuerKey = Write("eonay-issuer.key.pem", TestPki.Pem(eOnayKey.Private)),
+            RogueRootCertificate = Write("rogue-root.pem", TestPki.Pem(rogue.Certificate)),
+            RogueRootKey = Write("rogue-root.key.pem", TestPki.Pem(rogue.PrivateKey)),
+            RogueLeafCertificate = Write("rogue-leaf.pem", TestPki.Pem(rogueLeaf)),
+            RogueLeafKey = Write("rogue-leaf.key.pem", TestPki.Pem(rogueLeafKey.Private)),
+            RootCrl = Path.Combine(dirs.Pki, "root.crl"),
+            NesSubCaCrl = Path.Combine(dirs.Pki, "nes-subca.crl"),
+            NesSubCaCrlUrl = CrlUrl,
+            NesPolicyOid = TestPki.NesPolicyOid,
+        };
+
+        var built = new List<WorldPersona>();
+        using (var hsm = new SoftHsmWorld(options.Module, confPath))
+        {
+            for (var i = 0; i < personas.Personas.Count; i++)
+                hsm.InitToken(personas.Personas[i].Id, SoPin, PinOf(i));
+            for (var i = 0; i < personas.Personas.Count; i++)
+            {
+                var spec = personas.Personas[i];
+                built.Add(BuildPersona(hsm, spec, i, clock, root, subCa, dirs.Certs));
+                log.WriteLine($"  token {spec.Id,-20} {spec.Key,-8} notAfter {built[^1].NotAfter:yyyy-MM-dd}{(spec.Revoked ? "  (revoked)" : "")}");
+            }
+        }
+
+        var revoked = built.Where(p => p.Revoked)
+            .Select(p => (new BigInteger(p.SerialNumberHex, 16), At(-5)));
+        File.WriteAllBytes(pki.NesSubCaCrl, TestPki.Crl(subCa, At(0).AddHours(-1), At(30), BigInteger.One, revoked).GetEncoded());
+        File.WriteAllBytes(pki.RootCrl, TestPki.Crl(root, At(0).AddHours(-1), At(30), BigInteger.One, []).GetEncoded());
+
+        var manifest = new WorldManifest
+        {
+            Version = 1,
+            Clock = clock,
+            CreatedAt = started,
+            PersonasSha256 = personasSha,
+            Pkcs11Module = options.Module,
+            SoftHsm2Conf = confPath,
+            TokenDirectory = dirs.Tokens,
+            SoPin = SoPin,
+            Pki = pki,
+            Tenants = personas.Tenants,
+            Personas = built,
+        };
+        // Written last: its presence means the world is complete.
+        File.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, WorldManifest.JsonOptions));
+        log.WriteLine($"hsm-sim: {built.Count} tokens ready in {(DateTimeOffset.UtcNow - started).TotalSeconds:F1} s; export SOFTHSM2_CONF={confPath}");
+        return 0;
+    }
+
+    private WorldPersona BuildPersona(SoftHsmWorld hsm, PersonaSpec spec, int index, DateTimeOffset clock,
+        TestCa root, TestCa subCa, string certDir)
+    {
+        var pin = PinOf(index);
+        var objectId = new byte[] { 0x4E, 0x45, 0x53, (byte)(index + 1) }; // "NES" + index
+        var objectLabel = spec.Role == "server" ? "Signing Server Key" : "NES İmza Sertifikası";
+        var publicKey = hsm.GenerateKeyPair(spec.Id, pin, spec.Key, objectLabel, objectId);
+
+        var notAfter = clock.UtcDateTime.AddDays(spec.NotAfterDays);
+        var notBefore = notAfter.AddDays(-NesValidityDays);
+        var serial = new BigInteger(1, [0x20, 0x26, (byte)(index + 1)]);
+        X509Certificate certificate = spec.Role == "server"
+            ? TestPki.ServiceCertificate(root, new X509Name(
+                    new List<DerObjectIdentifier> { X509Name.C, X509Name.O, X509Name.CN },
+                    new List<string> { "TR", "Sağlık Bakanlığı", spec.Name }),
+                publicKey, serial, notBefore, notAfter)
+            : TestPki.NesLeaf(subCa, spec.Name, spec.Tckn!, publicKey, serial, notBefore, notAfter, CrlUrl,
+                nonRepudiation: !spec.NoNonRepudiation, qcStatements: !spec.NoQcStatements);
+        hsm.StoreCertificate(spec.Id, pin, certificate, objectLabel, objectId);
+
+        var certPath = Path.Combine(certDir, spec.Id + ".pem");
+        File.WriteAllText(certPath, TestPki.Pem(certificate));
+        return new WorldPersona
+        {
+            Id = spec.Id,
+            Name = spec.Name,
+            Tckn = spec.Tckn,
+            Category = spec.Category,
+            Tenant = spec.Tenant,
+            Role = spec.Role,
+            TokenLabel = spec.Id,
+            UserPin = pin,
+            KeyAlgorithm = spec.Key,
+            ObjectLabel = objectLabel,
+            ObjectIdHex = Convert.ToHexStringLower(objectId),
+            CertificatePath = certPath,
+            CertificateSha256 = Convert.ToHexStringLower(SHA256.HashData(certificate.GetEncoded())),
+            SerialNumberHex = certificate.SerialNumber.ToString(16),
+            NotBefore = new DateTimeOffset(certificate.NotBefore, TimeSpan.Zero),
+            NotAfter = new DateTimeOffset(certificate.NotAfter, TimeSpan.Zero),
+            Revoked = spec.Revoked,
+            NoNonRepudiation = spec.NoNonRepudiation,
+            NoQcStatements = spec.NoQcStatements,
+        };
+    }
+
+    private static string PinOf(int index) => $"11{index + 1:D4}";
+
+    private WorldManifest? ReusableWorld(string manifestPath, string personasSha)
+    {
+        if (!File.Exists(manifestPath))
+            return null;
+        WorldManifest manifest;
+        try { manifest = WorldManifest.Load(manifestPath); }
+        catch (Exception e) when (e is JsonException or InvalidDataException) { return null; }
+        if (manifest.PersonasSha256 != personasSha || manifest.Pkcs11Module != options.Module)
+            return null;
+        if (!Directory.Exists(manifest.TokenDirectory))
+            return null;
+        if (options.Clock is { } fixedClock)
+            return manifest.Clock == TruncateToSeconds(fixedClock) ? manifest : null;
+        return DateTimeOffset.UtcNow - manifest.CreatedAt < ReuseWindow ? manifest : null;
+    }
+
+    private void PrepareDirectory()
+    {
+        if (Directory.Exists(options.OutDirectory))
+        {
+            foreach (var sub in new[] { "tokens", "pki", "certs" })
+            {
+                var path = Path.Combine(options.OutDirectory, sub);
+                if (Directory.Exists(path))
+                    Directory.Delete(path, recursive: true);
+            }
+            File.Delete(Path.Combine(options.OutDirectory, "manifest.json"));
+        }
+        Directory.CreateDirectory(options.OutDirectory);
+    }
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset t) =>
+        new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+}

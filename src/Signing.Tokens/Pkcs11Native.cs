@@ -1,0 +1,53 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Signing.Tokens;
+
+/// <summary>
+/// Process-wide native plumbing that must happen before any PKCS#11 module is loaded.
+/// </summary>
+public static class Pkcs11Native
+{
+    private static int _resolverRegistered;
+
+    /// <summary>
+    /// Pkcs11Interop 5.3.0 P/Invokes "libdl", which glibc 2.36 (Debian 12) only ships as libdl.so.2.
+    /// Map it once per process; calling again is harmless.
+    /// </summary>
+    public static void EnsureLibdlResolver()
+    {
+        if (Interlocked.Exchange(ref _resolverRegistered, 1) == 1)
+            return;
+        NativeLibrary.SetDllImportResolver(typeof(Net.Pkcs11Interop.Common.CKR).Assembly, Resolve);
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name == "libdl" && OperatingSystem.IsLinux())
+        {
+            foreach (var candidate in new[] { "libdl.so.2", "libc.so.6" })
+            {
+                if (NativeLibrary.TryLoad(candidate, out var handle))
+                    return handle;
+            }
+        }
+        return IntPtr.Zero;
+    }
+
+    /// <summary>
+    /// SoftHSM reads SOFTHSM2_CONF with getenv() when it is loaded; .NET's
+    /// Environment.SetEnvironmentVariable does not reach the C environment, so libc setenv is used.
+    /// Does nothing when the variable is already set in the process environment.
+    /// </summary>
+    public static void EnsureSoftHsmConf(string confPath)
+    {
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SOFTHSM2_CONF")))
+            return;
+        Environment.SetEnvironmentVariable("SOFTHSM2_CONF", confPath);
+        if (!OperatingSystem.IsWindows())
+            _ = setenv("SOFTHSM2_CONF", confPath, 1);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setenv(string name, string value, int overwrite);
+}
