@@ -1,4 +1,6 @@
 using System.CommandLine;
 
-var root = new RootCommand("esign — NES renewal desk tool (Signing)");
+var root = new RootCommand("esign — the NES renewal desk tool of Signing (applicants and officers, with a PKCS#11 token)");
+// Each command group lives in Commands/ and adds itself here, one line each.
+// [command groups]
 return root.Parse(args).Invoke();
