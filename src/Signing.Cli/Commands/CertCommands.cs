@@ -1,0 +1,176 @@
+using System.CommandLine;
+using Signing.Verification;
+
+namespace Signing.Cli.Commands;
+
+/// <summary>
+/// `esign cert verify` and `esign cms verify`: the verification engine for people and scripts, with the RFC 5280
+/// inputs `openssl verify` takes. Exit code 0 only for TOTAL_PASSED; 1 TOTAL_FAILED; 2 INDETERMINATE; 3 bad usage
+/// or unreadable files. --json prints the verdict object.
+/// </summary>
+public static class CertCommands
+{
+    public const int Passed = 0, Failed = 1, Indeterminate = 2, UsageError = 3;
+
+    /// <summary>The `cert` group (with `verify`); pass writers to capture output (tests), else the console is used.</summary>
+    public static Command Create(TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var cert = new Command("cert", "Certificates: verify a path to the configured trust anchors and the holder's status.");
+        var verify = new Command("verify", "Validate a certificate (RFC 5280 path, CRLs, qualified NES profile) and show the holder status.");
+        var file = new Argument<FileInfo>("CERT") { Description = "The certificate (PEM or DER)." };
+        verify.Arguments.Add(file);
+        var common = new CommonOptions(verify);
+        verify.SetAction(parse => common.Run(parse, stdout, stderr, (trust, options) =>
+            new CertificateValidator(trust).Validate(File.ReadAllBytes(parse.GetValue(file)!.FullName), options)));
+        cert.Subcommands.Add(verify);
+        return cert;
+    }
+
+    /// <summary>The `cms` group (with `verify`).</summary>
+    public static Command CreateCms(TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var cms = new Command("cms", "CMS / CAdES-BES signatures.");
+        var verify = new Command("verify", "Verify a CMS/CAdES-BES signature (attached, or detached with --content) and its signer certificate.");
+        var file = new Argument<FileInfo>("FILE") { Description = "The signature (DER or PEM)." };
+        var content = new Option<FileInfo?>("--content") { Description = "The signed content of a detached signature." };
+        verify.Arguments.Add(file);
+        verify.Options.Add(content);
+        var common = new CommonOptions(verify);
+        verify.SetAction(parse => common.Run(parse, stdout, stderr, (trust, options) =>
+            new CmsVerifier(trust).Verify(File.ReadAllBytes(parse.GetValue(file)!.FullName),
+                parse.GetValue(content) is { } c ? File.ReadAllBytes(c.FullName) : null, options)));
+        cms.Subcommands.Add(verify);
+        return cms;
+    }
+
+    private sealed class CommonOptions
+    {
+        private readonly Option<FileInfo?> trustConfig = new("--trust-config") { Description = "A trust configuration file (JSON: anchors, intermediates, CRLs, NES policy OIDs)." };
+        private readonly Option<FileInfo[]> anchors = new("--trust-anchor") { Description = "A trusted root (PEM/DER); repeatable." };
+        private readonly Option<FileInfo[]> intermediates = new("--intermediate") { Description = "An untrusted intermediate certificate; repeatable." };
+        private readonly Option<FileInfo[]> crls = new("--crl") { Description = "A CRL (DER/PEM); repeatable." };
+        private readonly Option<DateTimeOffset?> at = new("--at") { Description = "Validation time (ISO 8601); default: now." };
+        private readonly Option<string> profile = new("--profile")
+        {
+            Description = "none (RFC 5280 only, legacy algorithms accepted) or kamusm-nes (qualified NES).",
+            DefaultValueFactory = _ => QualifiedProfile.Name,
+        };
+        private readonly Option<bool> requireRevocation = new("--require-revocation") { Description = "Fail when a certificate has no usable, fresh CRL." };
+        private readonly Option<string[]> policies = new("--policy") { Description = "user-initial-policy-set OID; repeatable (default anyPolicy)." };
+        private readonly Option<bool> explicitPolicy = new("--explicit-policy") { Description = "initial-explicit-policy." };
+        private readonly Option<bool> inhibitMapping = new("--inhibit-policy-mapping") { Description = "initial-policy-mapping-inhibit." };
+        private readonly Option<bool> inhibitAny = new("--inhibit-any-policy") { Description = "initial-any-policy-inhibit." };
+        private readonly Option<string?> tckn = new("--expected-tckn") { Description = "The TCKN the certificate must belong to." };
+        private readonly Option<bool> json = new("--json") { Description = "Print the verdict as JSON." };
+
+        public CommonOptions(Command command)
+        {
+            profile.AcceptOnlyFromAmong("none", QualifiedProfile.Name);
+            foreach (var o in new Option[] { trustConfig, anchors, intermediates, crls, at, profile, requireRevocation, policies,
+                         explicitPolicy, inhibitMapping, inhibitAny, tckn, json })
+                command.Options.Add(o);
+        }
+
+        public int Run(ParseResult parse, TextWriter? stdout, TextWriter? stderr, Func<TrustConfiguration, VerificationOptions, Verdict> verify)
+        {
+            var output = stdout ?? Console.Out;
+            var error = stderr ?? Console.Error;
+            TrustConfiguration trust;
+            VerificationOptions options;
+            try
+            {
+                var baseTrust = parse.GetValue(trustConfig) is { } f ? TrustConfiguration.Load(f.FullName) : new TrustConfiguration();
+                IReadOnlyList<ParsedCertificate> Certs(Option<FileInfo[]> o) =>
+                    (parse.GetValue(o) ?? []).SelectMany(x => ParsedCertificate.FromFile(x.FullName)).ToList();
+                trust = new TrustConfiguration
+                {
+                    Name = baseTrust.Name,
+                    TrustAnchors = [.. baseTrust.TrustAnchors, .. Certs(anchors)],
+                    Intermediates = [.. baseTrust.Intermediates, .. Certs(intermediates)],
+                    Crls = [.. baseTrust.Crls, .. (parse.GetValue(crls) ?? []).Select(x => ParsedCrl.FromFile(x.FullName))],
+                    QualifiedPolicyOids = baseTrust.QualifiedPolicyOids,
+                    EOnayIssuers = baseTrust.EOnayIssuers,
+                    ExpiringWithinDays = baseTrust.ExpiringWithinDays,
+                    CrlGrace = baseTrust.CrlGrace,
+                    RequireRevocation = parse.GetValue(requireRevocation),
+                    SigningTimeSkew = baseTrust.SigningTimeSkew,
+                    EOnayMaxAge = baseTrust.EOnayMaxAge,
+                };
+                var nes = parse.GetValue(profile) == QualifiedProfile.Name;
+                var policySet = parse.GetValue(policies) is { Length: > 0 } p ? p.ToHashSet() : null;
+                options = new VerificationOptions
+                {
+                    Profile = nes ? ValidationProfile.KamuSmNes : ValidationProfile.None,
+                    At = parse.GetValue(at),
+                    ExpectedTckn = parse.GetValue(tckn),
+                    InitialPolicySet = policySet,
+                    ExplicitPolicy = parse.GetValue(explicitPolicy),
+                    InhibitPolicyMapping = parse.GetValue(inhibitMapping),
+                    InhibitAnyPolicy = parse.GetValue(inhibitAny),
+                    // Without --require-revocation the given CRLs are still consulted, and "revoked" still fails.
+                    Revocation = parse.GetValue(requireRevocation) ? RevocationMode.Required : RevocationMode.BestEffort,
+                    CertificateAlgorithms = nes ? AlgorithmPolicy.Strict : AlgorithmPolicy.Legacy,
+                };
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                error.WriteLine("esign: " + e.Message);
+                return UsageError;
+            }
+
+            Verdict verdict;
+            try
+            {
+                verdict = verify(trust, options);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine("esign: " + e.Message);
+                return UsageError;
+            }
+            if (parse.GetValue(json))
+                output.WriteLine(verdict.ToJson());
+            else
+                WriteHuman(output, verdict);
+            return verdict.Indication switch
+            {
+                Indication.TotalPassed => Passed,
+                Indication.TotalFailed => Failed,
+                _ => Indeterminate,
+            };
+        }
+    }
+
+    /// <summary>The verdict for a person: the holder status with days left first, then every check.</summary>
+    public static void WriteHuman(TextWriter output, Verdict verdict)
+    {
+        output.WriteLine("Result:       " + Name(verdict.Indication)
+                         + (verdict.SubIndication == SubIndication.None ? "" : " / " + Name(verdict.SubIndication)));
+        if (verdict.Holder is { } h)
+        {
+            var days = h.DaysLeft >= 0 ? $"{h.DaysLeft} days left" : $"expired {-h.DaysLeft} days ago";
+            output.WriteLine($"Holder:       {Name(h.Status)} — {days} (notAfter {h.NotAfter:yyyy-MM-dd HH:mm:ss}Z)");
+        }
+        if (verdict.Signer is { } s)
+        {
+            output.WriteLine($"Subject:      {s.Subject}" + (s.Tckn is null ? "" : $"  (TCKN {s.Tckn})"));
+            output.WriteLine($"Issuer:       {s.Issuer}");
+            output.WriteLine($"Certificate:  sha256 {s.CertificateSha256}");
+        }
+        if (verdict.SigningTime is { } st)
+            output.WriteLine($"Signing time: {st:yyyy-MM-dd HH:mm:ss}Z (claimed)");
+        output.WriteLine($"Validated at: {verdict.ValidationTime.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
+        output.WriteLine($"Policy:       {verdict.Policy.Id} (sha256 {verdict.Policy.Sha256[..16]}…)");
+        output.WriteLine("Checks:");
+        foreach (var c in verdict.Checks)
+        {
+            var mark = c.Result switch { CheckResult.Passed => "ok  ", CheckResult.Failed => "FAIL", CheckResult.Warning => "warn", _ => "skip" };
+            output.WriteLine($"  {mark} {c.Name}" + (c.Detail is null ? "" : $": {c.Detail}"));
+        }
+        if (verdict.Reason is not null)
+            output.WriteLine($"Reason:       {verdict.Reason}");
+    }
+
+    private static string Name<T>(T value) where T : struct, Enum =>
+        System.Text.Json.JsonSerializer.Serialize(value).Trim('"');
+}

@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+using BcX509Certificate = Org.BouncyCastle.X509.X509Certificate;
+
+namespace Signing.Verification;
+
+/// <summary>
+/// A certificate parsed once, with its extensions decoded and its public key imported into .NET.
+/// Instances are immutable and shared between threads; get them from <see cref="ParsedCertificate.From(byte[])"/>,
+/// which caches by SHA-256 of the DER (BouncyCastle's RSA key check costs milliseconds per parse).
+/// </summary>
+public sealed class ParsedCertificate
+{
+    private static readonly ConcurrentDictionary<string, ParsedCertificate> Cache = new();
+    private const int MaxCached = 20_000;
+
+    public byte[] Der { get; }
+    public string Sha256 { get; }
+    public BcX509Certificate Certificate { get; }
+    public X509Name Subject { get; }
+    public X509Name Issuer { get; }
+    public DateTime NotBefore { get; }
+    public DateTime NotAfter { get; }
+    public Org.BouncyCastle.Math.BigInteger Serial { get; }
+    public int Version { get; }
+    /// <summary>The raw TBS bytes and outer signature, for signature checks.</summary>
+    internal byte[] TbsDer { get; }
+    internal byte[] SignatureValue { get; }
+    internal AlgorithmIdentifier SignatureAlgorithm { get; }
+    internal bool SignatureAlgorithmsMatch { get; }
+    public SubjectPublicKeyInfo PublicKeyInfo { get; }
+
+    public bool HasBasicConstraints { get; }
+    public bool BasicConstraintsCritical { get; }
+    public bool IsCa { get; }
+    public int? PathLenConstraint { get; }
+    /// <summary>KeyUsage bits as BouncyCastle's KeyUsage constants, or null when the extension is absent.</summary>
+    public int? KeyUsageBits { get; }
+    public byte[]? SubjectKeyId { get; }
+    public byte[]? AuthorityKeyId { get; }
+    public bool HasAuthorityKeyId { get; }
+    public CertificatePolicies? Policies { get; }
+    public Asn1Sequence? PolicyMappings { get; }
+    /// <summary>policyConstraints: requireExplicitPolicy and inhibitPolicyMapping skip counts.</summary>
+    public (int? RequireExplicitPolicy, int? InhibitPolicyMapping)? PolicyConstraints { get; }
+    public int? InhibitAnyPolicySkipCerts { get; }
+    public NameConstraints? NameConstraints { get; }
+    public GeneralNames? SubjectAltNames { get; }
+    public CrlDistPoint? CrlDistributionPoints { get; }
+    public Asn1Sequence? QcStatements { get; }
+    public IReadOnlyList<(string Oid, bool Critical)> Extensions { get; }
+    /// <summary>Non-null when the certificate violates a structural rule of RFC 5280 (see <see cref="CertificateLint"/>).</summary>
+    public string? ProfileViolation { get; }
+    public bool IsSelfIssued { get; }
+
+    private readonly Lazy<PublicKeyHandle> key;
+    internal PublicKeyHandle Key => key.Value;
+
+    private ParsedCertificate(byte[] der, string sha256)
+    {
+        Der = der;
+        Sha256 = sha256;
+        var structure = X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(der));
+        Certificate = new BcX509Certificate(structure);
+        var tbs = structure.TbsCertificate;
+        Subject = tbs.Subject;
+        Issuer = tbs.Issuer;
+        NotBefore = tbs.StartDate.ToDateTime().ToUniversalTime();
+        NotAfter = tbs.EndDate.ToDateTime().ToUniversalTime();
+        Serial = tbs.SerialNumber.Value;
+        Version = tbs.Version;
+        TbsDer = tbs.GetDerEncoded();
+        // GetBytes, not GetOctets: a signature with pad bits is simply invalid, not a parse error.
+        SignatureValue = structure.Signature.GetBytes();
+        SignatureAlgorithm = structure.SignatureAlgorithm;
+        SignatureAlgorithmsMatch = structure.SignatureAlgorithm.Equals(tbs.Signature);
+        PublicKeyInfo = tbs.SubjectPublicKeyInfo;
+        IsSelfIssued = Subject.Equivalent(Issuer, true);
+
+        var list = new List<(string, bool)>();
+        var ext = tbs.Extensions;
+        if (ext is not null)
+        {
+            foreach (var oid in ext.ExtensionOids)
+            {
+                var e = ext.GetExtension(oid);
+                list.Add((oid.Id, e.IsCritical));
+                var value = e.GetParsedValue();
+                switch (oid.Id)
+                {
+                    case "2.5.29.19":
+                        var bc = BasicConstraints.GetInstance(value);
+                        HasBasicConstraints = true;
+                        BasicConstraintsCritical = e.IsCritical;
+                        IsCa = bc.IsCA();
+                        if (bc.IsCA() && bc.PathLenConstraint is not null)
+                            PathLenConstraint = bc.PathLenConstraint.IntValue;
+                        break;
+                    case "2.5.29.15":
+                        KeyUsageBits = KeyUsage.GetInstance(value).IntValue;
+                        break;
+                    case "2.5.29.14":
+                        SubjectKeyId = Asn1OctetString.GetInstance(value).GetOctets();
+                        break;
+                    case "2.5.29.35":
+                        HasAuthorityKeyId = true;
+                        AuthorityKeyId = AuthorityKeyIdentifier.GetInstance(value).KeyIdentifier?.GetOctets();
+                        break;
+                    case "2.5.29.32":
+                        Policies = CertificatePolicies.GetInstance(value);
+                        break;
+                    case "2.5.29.33":
+                        PolicyMappings = Asn1Sequence.GetInstance(value);
+                        break;
+                    case "2.5.29.36":
+                        int? require = null, inhibit = null;
+                        foreach (var item in Asn1Sequence.GetInstance(value))
+                        {
+                            var tagged = Asn1TaggedObject.GetInstance(item);
+                            var skip = DerInteger.GetInstance(tagged, false).IntValueExact;
+                            if (tagged.TagNo == 0) require = skip;
+                            else if (tagged.TagNo == 1) inhibit = skip;
+                        }
+                        PolicyConstraints = (require, inhibit);
+                        break;
+                    case "2.5.29.54":
+                        InhibitAnyPolicySkipCerts = DerInteger.GetInstance(value).IntValueExact;
+                        break;
+                    case "2.5.29.30":
+                        NameConstraints = NameConstraints.GetInstance(value);
+                        break;
+                    case "2.5.29.17":
+                        SubjectAltNames = GeneralNames.GetInstance(value);
+                        break;
+                    case "2.5.29.31":
+                        CrlDistributionPoints = CrlDistPoint.GetInstance(value);
+                        break;
+                    case "1.3.6.1.5.5.7.1.3":
+                        QcStatements = Asn1Sequence.GetInstance(value);
+                        break;
+                }
+            }
+        }
+        Extensions = list;
+        ProfileViolation = CertificateLint.Check(this);
+        key = new Lazy<PublicKeyHandle>(() => PublicKeyHandle.Create(PublicKeyInfo), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public bool HasKeyUsage(int bit) => KeyUsageBits is null || (KeyUsageBits.Value & bit) != 0;
+
+    /// <summary>Parses (or returns the cached parse of) a DER or PEM certificate. Throws FormatException on garbage.</summary>
+    public static ParsedCertificate From(byte[] derOrPem)
+    {
+        var der = Pem.ToDer(derOrPem, "CERTIFICATE");
+        var hash = Convert.ToHexStringLower(SHA256.HashData(der));
+        if (Cache.TryGetValue(hash, out var cached))
+            return cached;
+        ParsedCertificate parsed;
+        try
+        {
+            parsed = new ParsedCertificate(der, hash);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new FormatException("not a parsable X.509 certificate: " + e.Message, e);
+        }
+        if (Cache.Count >= MaxCached)
+            Cache.Clear(); // a crude bound: the working set of a directorate is a few thousand certificates
+        return Cache.GetOrAdd(hash, parsed);
+    }
+
+    public static ParsedCertificate From(BcX509Certificate certificate) => From(certificate.GetEncoded());
+
+    /// <summary>Like <see cref="From(byte[])"/> but returns null instead of throwing.</summary>
+    public static ParsedCertificate? TryFrom(byte[] derOrPem)
+    {
+        try { return From(derOrPem); }
+        catch (FormatException) { return null; }
+    }
+
+    /// <summary>All certificates of a PEM bundle (or one DER certificate).</summary>
+    public static IReadOnlyList<ParsedCertificate> FromFile(string path) =>
+        Pem.Blocks(File.ReadAllBytes(path), "CERTIFICATE").Select(From).ToList();
+
+    public string? CommonName => Subject.GetValueList(X509Name.CN).FirstOrDefault();
+    public string? SubjectSerialNumber => Subject.GetValueList(X509Name.SerialNumber).FirstOrDefault();
+
+    private SignerIdentity? identity;
+
+    /// <summary>The certificate's identity for verdicts (X509Name.ToString is slow: built once per certificate).</summary>
+    public SignerIdentity Identity(string? tckn)
+    {
+        var id = identity ??= new SignerIdentity(
+            Subject.ToString(), CommonName, Tckn.FromSubjectSerialNumber(SubjectSerialNumber), Issuer.ToString(), Serial.ToString(16),
+            Sha256, new DateTimeOffset(NotBefore, TimeSpan.Zero), new DateTimeOffset(NotAfter, TimeSpan.Zero));
+        return id.Tckn == tckn ? id : id with { Tckn = tckn };
+    }
+
+    public override string ToString() => $"{Subject} (sha256 {Sha256[..16]}…)";
+}
+
+/// <summary>PEM helpers: everything in the engine accepts DER or PEM.</summary>
+public static class Pem
+{
+    public static byte[] ToDer(byte[] data, string label) => Blocks(data, label).FirstOrDefault() ?? data;
+
+    public static IReadOnlyList<byte[]> Blocks(byte[] data, string label)
+    {
+        if (data.Length == 0 || data[0] == 0x30)
+            return [data];
+        var text = System.Text.Encoding.ASCII.GetString(data);
+        var begin = $"-----BEGIN {label}-----";
+        var end = $"-----END {label}-----";
+        var result = new List<byte[]>();
+        var at = 0;
+        while ((at = text.IndexOf(begin, at, StringComparison.Ordinal)) >= 0)
+        {
+            var stop = text.IndexOf(end, at, StringComparison.Ordinal);
+            if (stop < 0)
+                break;
+            var body = text[(at + begin.Length)..stop];
+            result.Add(Convert.FromBase64String(string.Concat(body.Where(c => !char.IsWhiteSpace(c)))));
+            at = stop + end.Length;
+        }
+        return result.Count > 0 ? result : [data];
+    }
+}

@@ -1,0 +1,70 @@
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.X509.Qualified;
+
+namespace Signing.Verification;
+
+/// <summary>
+/// The `kamusm-nes` profile: what makes a certificate a Turkish qualified NES signing certificate, beyond a
+/// valid path. The policy OIDs come from the trust configuration.
+/// </summary>
+public static class QualifiedProfile
+{
+    public const string Name = "kamusm-nes";
+    public const string QcComplianceOid = "0.4.0.1862.1.1";
+    /// <summary>The BTK (Bilgi Teknolojileri ve İletişim Kurumu) QC statements of Law 5070.</summary>
+    public static readonly IReadOnlyList<string> BtkStatementOids = ["2.16.792.1.61.0.1.5070.1.1", "2.16.792.1.61.0.1.5070.2.1"];
+    private const string UserNoticeQualifier = "1.3.6.1.5.5.7.2.2";
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, IReadOnlyList<string>), (IReadOnlyList<Check>, string?)> Cache = new();
+
+    /// <summary>Evaluates the profile; returns the checks (all PASSED when qualified) and the TCKN found. Cached per certificate.</summary>
+    public static IReadOnlyList<Check> Evaluate(ParsedCertificate leaf, IReadOnlyList<string> policyArcs, out string? tckn)
+    {
+        if (Cache.TryGetValue((leaf.Sha256, policyArcs), out var hit))
+        {
+            tckn = hit.Item2;
+            return hit.Item1;
+        }
+        var result = EvaluateUncached(leaf, policyArcs, out tckn);
+        if (Cache.Count > 20_000)
+            Cache.Clear();
+        Cache[(leaf.Sha256, policyArcs)] = (result, tckn);
+        return result;
+    }
+
+    private static IReadOnlyList<Check> EvaluateUncached(ParsedCertificate leaf, IReadOnlyList<string> policyArcs, out string? tckn)
+    {
+        var checks = new List<Check>();
+        void Add(string name, bool ok, string failure) =>
+            checks.Add(new Check("qualified." + name, ok ? CheckResult.Passed : CheckResult.Failed, ok ? null : failure));
+
+        Add("non-repudiation", leaf.KeyUsageBits is { } ku && (ku & KeyUsage.NonRepudiation) != 0,
+            "keyUsage lacks nonRepudiation: not a signing (NES) certificate");
+
+        var statements = new HashSet<string>();
+        try
+        {
+            foreach (var item in leaf.QcStatements ?? (IEnumerable<Asn1Encodable>)[])
+                statements.Add(QCStatement.GetInstance(item).StatementId.Id);
+        }
+        catch (ArgumentException)
+        {
+            // A malformed QCStatements extension counts as absent.
+        }
+        Add("qc-compliance", statements.Contains(QcComplianceOid), "no QcCompliance statement (0.4.0.1862.1.1)");
+        Add("btk-statement", BtkStatementOids.Any(statements.Contains), "no BTK qualified-certificate statement (5070)");
+
+        var matching = (leaf.Policies?.GetPolicyInformation() ?? [])
+            .Where(p => policyArcs.Any(arc => p.PolicyIdentifier.Id == arc || p.PolicyIdentifier.Id.StartsWith(arc + ".", StringComparison.Ordinal)))
+            .ToList();
+        Add("policy", matching.Count > 0, "no configured NES certificate policy");
+        var notice = matching.Any(p => p.PolicyQualifiers is { } q && q.Cast<Asn1Encodable>()
+            .Any(x => PolicyQualifierInfo.GetInstance(x).PolicyQualifierId.Id == UserNoticeQualifier));
+        Add("user-notice", matching.Count > 0 && notice, "the NES policy carries no UserNotice");
+
+        tckn = Tckn.FromSubjectSerialNumber(leaf.SubjectSerialNumber);
+        Add("tckn", tckn is not null, "subject serialNumber is not a valid TCKN");
+        return checks;
+    }
+}

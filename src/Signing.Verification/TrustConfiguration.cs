@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Signing.Verification;
+
+/// <summary>
+/// What the engine trusts: anchors, known intermediates, CRLs, qualified-policy OIDs, e-Onay issuers and the
+/// tolerances. Loaded from a JSON file so production trusts the real Kamu SM roots and tests the hsm-sim ones.
+/// Immutable; <see cref="Fingerprint"/> identifies its content (policy hash of verdicts, cache scope).
+/// </summary>
+public sealed class TrustConfiguration
+{
+    /// <summary>Kamu SM's NES certificate-policy arc; a certificate policy equal to or under an arc qualifies.</summary>
+    public const string KamuSmNesPolicyArc = "2.16.792.1.2.1.1.5.7.1.1";
+
+    public string Name { get; init; } = "custom";
+    public IReadOnlyList<ParsedCertificate> TrustAnchors { get; init; } = [];
+    public IReadOnlyList<ParsedCertificate> Intermediates { get; init; } = [];
+    public IReadOnlyList<ParsedCrl> Crls { get; init; } = [];
+    /// <summary>Certificate-policy OIDs (or arcs) of qualified NES certificates.</summary>
+    public IReadOnlyList<string> QualifiedPolicyOids { get; init; } = [KamuSmNesPolicyArc];
+    /// <summary>Certificates whose holders may sign e-Onay confirmations (pinned by SHA-256, and chain-validated).</summary>
+    public IReadOnlyList<ParsedCertificate> EOnayIssuers { get; init; } = [];
+    /// <summary>A certificate with this many days left or fewer is EXPIRING (Kamu SM warns 3 months ahead).</summary>
+    public int ExpiringWithinDays { get; init; } = 90;
+    public TimeSpan CrlGrace { get; init; } = TimeSpan.Zero;
+    public bool RequireRevocation { get; init; } = true;
+    /// <summary>How far a claimed signing time may lie in the future (clock skew).</summary>
+    public TimeSpan SigningTimeSkew { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>How old an e-Onay confirmation may be.</summary>
+    public TimeSpan EOnayMaxAge { get; init; } = TimeSpan.FromDays(3);
+
+    private string? fingerprint;
+
+    /// <summary>SHA-256 over every input (certificates, CRLs, OIDs, tolerances), hex.</summary>
+    public string Fingerprint => fingerprint ??= ComputeFingerprint();
+
+    private string ComputeFingerprint()
+    {
+        var sb = new StringBuilder();
+        sb.Append("anchors:").AppendJoin(',', TrustAnchors.Select(c => c.Sha256)).Append(';');
+        sb.Append("intermediates:").AppendJoin(',', Intermediates.Select(c => c.Sha256)).Append(';');
+        sb.Append("crls:").AppendJoin(',', Crls.Select(c => c.Sha256)).Append(';');
+        sb.Append("policies:").AppendJoin(',', QualifiedPolicyOids).Append(';');
+        sb.Append("eonay:").AppendJoin(',', EOnayIssuers.Select(c => c.Sha256)).Append(';');
+        sb.Append($"expiring:{ExpiringWithinDays};grace:{CrlGrace.Ticks};revocation:{RequireRevocation};skew:{SigningTimeSkew.Ticks};eonayAge:{EOnayMaxAge.Ticks}");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    /// <summary>The same configuration with other CRLs (e.g. freshly downloaded ones).</summary>
+    public TrustConfiguration WithCrls(IEnumerable<ParsedCrl> crls) => new()
+    {
+        Name = Name, TrustAnchors = TrustAnchors, Intermediates = Intermediates, Crls = crls.ToList(),
+        QualifiedPolicyOids = QualifiedPolicyOids, EOnayIssuers = EOnayIssuers, ExpiringWithinDays = ExpiringWithinDays,
+        CrlGrace = CrlGrace, RequireRevocation = RequireRevocation, SigningTimeSkew = SigningTimeSkew, EOnayMaxAge = EOnayMaxAge,
+    };
+
+    /// <summary>The JSON shape of a trust configuration file. Paths are relative to the file.</summary>
+    public sealed record FileModel
+    {
+        public string? Name { get; init; }
+        public List<string> TrustAnchors { get; init; } = [];
+        public List<string> Intermediates { get; init; } = [];
+        public List<string> Crls { get; init; } = [];
+        public List<string>? QualifiedPolicyOids { get; init; }
+        public List<string> EOnayIssuers { get; init; } = [];
+        public int? ExpiringWithinDays { get; init; }
+        public int? CrlGraceMinutes { get; init; }
+        public bool? RequireRevocation { get; init; }
+        public int? SigningTimeSkewMinutes { get; init; }
+        public int? EOnayMaxAgeHours { get; init; }
+    }
+
+    private static readonly JsonSerializerOptions FileJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+    };
+
+    /// <summary>Loads a trust configuration file (JSON, see <see cref="FileModel"/>). Throws on a bad file: configuration errors are fatal.</summary>
+    public static TrustConfiguration Load(string path)
+    {
+        var model = JsonSerializer.Deserialize<FileModel>(File.ReadAllText(path), FileJson)
+                    ?? throw new InvalidDataException($"{path} is empty");
+        return FromModel(model, Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    public static TrustConfiguration FromModel(FileModel model, string baseDirectory)
+    {
+        string Resolve(string p) => Path.IsPathRooted(p) ? p : Path.Combine(baseDirectory, p);
+        IReadOnlyList<ParsedCertificate> Certs(IEnumerable<string> paths) =>
+            paths.SelectMany(p => ParsedCertificate.FromFile(Resolve(p))).ToList();
+        return new TrustConfiguration
+        {
+            Name = model.Name ?? "custom",
+            TrustAnchors = Certs(model.TrustAnchors),
+            Intermediates = Certs(model.Intermediates),
+            Crls = model.Crls.Select(p => ParsedCrl.FromFile(Resolve(p))).ToList(),
+            QualifiedPolicyOids = model.QualifiedPolicyOids ?? [KamuSmNesPolicyArc],
+            EOnayIssuers = Certs(model.EOnayIssuers),
+            ExpiringWithinDays = model.ExpiringWithinDays ?? 90,
+            CrlGrace = TimeSpan.FromMinutes(model.CrlGraceMinutes ?? 0),
+            RequireRevocation = model.RequireRevocation ?? true,
+            SigningTimeSkew = TimeSpan.FromMinutes(model.SigningTimeSkewMinutes ?? 5),
+            EOnayMaxAge = TimeSpan.FromHours(model.EOnayMaxAgeHours ?? 72),
+        };
+    }
+
+    /// <summary>
+    /// The configuration file model for the hsm-sim world, read from its manifest (.local/hsm/manifest.json):
+    /// the test root as anchor, the NES sub-CA as intermediate, both CRLs, the world's NES policy, the e-Onay issuer.
+    /// </summary>
+    public static FileModel ModelFromHsmSimManifest(string manifestPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(manifestPath));
+        var pki = doc.RootElement.GetProperty("pki");
+        string S(string name) => pki.GetProperty(name).GetString()!;
+        return new FileModel
+        {
+            Name = "hsm-sim",
+            TrustAnchors = [S("rootCertificate")],
+            Intermediates = [S("nesSubCaCertificate")],
+            Crls = [S("rootCrl"), S("nesSubCaCrl")],
+            QualifiedPolicyOids = [S("nesPolicyOid")],
+            EOnayIssuers = [S("eOnayIssuerCertificate")],
+        };
+    }
+
+    public static TrustConfiguration FromHsmSimManifest(string manifestPath) =>
+        FromModel(ModelFromHsmSimManifest(manifestPath), Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
+
+    /// <summary>Writes a configuration file model (e.g. the hsm-sim one, for the server's appsettings).</summary>
+    public static string Serialize(FileModel model) => JsonSerializer.Serialize(model, FileJson);
+}

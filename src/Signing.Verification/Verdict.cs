@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Signing.Verification;
+
+/// <summary>ETSI EN 319 102-1 main indication.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Indication>))]
+public enum Indication
+{
+    [JsonStringEnumMemberName("TOTAL_PASSED")] TotalPassed,
+    [JsonStringEnumMemberName("TOTAL_FAILED")] TotalFailed,
+    [JsonStringEnumMemberName("INDETERMINATE")] Indeterminate,
+}
+
+/// <summary>ETSI EN 319 102-1 sub-indication (the subset this engine can produce).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SubIndication>))]
+public enum SubIndication
+{
+    [JsonStringEnumMemberName("NONE")] None,
+    [JsonStringEnumMemberName("FORMAT_FAILURE")] FormatFailure,
+    [JsonStringEnumMemberName("HASH_FAILURE")] HashFailure,
+    [JsonStringEnumMemberName("SIG_CRYPTO_FAILURE")] SigCryptoFailure,
+    [JsonStringEnumMemberName("REVOKED")] Revoked,
+    [JsonStringEnumMemberName("EXPIRED")] Expired,
+    [JsonStringEnumMemberName("NOT_YET_VALID")] NotYetValid,
+    [JsonStringEnumMemberName("NO_SIGNING_CERTIFICATE_FOUND")] NoSigningCertificateFound,
+    [JsonStringEnumMemberName("NO_CERTIFICATE_CHAIN_FOUND")] NoCertificateChainFound,
+    [JsonStringEnumMemberName("CHAIN_CONSTRAINTS_FAILURE")] ChainConstraintsFailure,
+    [JsonStringEnumMemberName("CERTIFICATE_CHAIN_GENERAL_FAILURE")] CertificateChainGeneralFailure,
+    [JsonStringEnumMemberName("SIG_CONSTRAINTS_FAILURE")] SigConstraintsFailure,
+    [JsonStringEnumMemberName("CRYPTO_CONSTRAINTS_FAILURE")] CryptoConstraintsFailure,
+    [JsonStringEnumMemberName("SIGNED_DATA_NOT_FOUND")] SignedDataNotFound,
+    [JsonStringEnumMemberName("TRY_LATER")] TryLater,
+}
+
+/// <summary>The holder-facing status of a certificate (what a clinician is told about their NES).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<HolderStatus>))]
+public enum HolderStatus
+{
+    [JsonStringEnumMemberName("VALID")] Valid,
+    [JsonStringEnumMemberName("EXPIRING")] Expiring,
+    [JsonStringEnumMemberName("EXPIRED")] Expired,
+    [JsonStringEnumMemberName("NOT_YET_VALID")] NotYetValid,
+    [JsonStringEnumMemberName("REVOKED")] Revoked,
+    [JsonStringEnumMemberName("UNTRUSTED")] Untrusted,
+    [JsonStringEnumMemberName("NOT_QUALIFIED")] NotQualified,
+    [JsonStringEnumMemberName("WRONG_HOLDER")] WrongHolder,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<CheckResult>))]
+public enum CheckResult
+{
+    [JsonStringEnumMemberName("PASSED")] Passed,
+    [JsonStringEnumMemberName("FAILED")] Failed,
+    [JsonStringEnumMemberName("WARNING")] Warning,
+    [JsonStringEnumMemberName("SKIPPED")] Skipped,
+}
+
+/// <summary>One check the engine performed, e.g. ("cms.message-digest", PASSED).</summary>
+public sealed record Check(string Name, CheckResult Result, string? Detail = null);
+
+/// <summary>Who signed (or whose certificate was checked).</summary>
+public sealed record SignerIdentity(
+    string Subject,
+    string? CommonName,
+    string? Tckn,
+    string Issuer,
+    string SerialNumberHex,
+    string CertificateSha256,
+    DateTimeOffset NotBefore,
+    DateTimeOffset NotAfter);
+
+/// <summary>The holder status with the facts a person needs: when it ends and how many days are left.</summary>
+public sealed record HolderStatusReport(HolderStatus Status, DateTimeOffset NotAfter, int DaysLeft, string? Reason = null);
+
+/// <summary>The validation policy that produced a verdict: its id (profile name) and the SHA-256 of its inputs.</summary>
+public sealed record PolicyReference(string Id, string Sha256);
+
+/// <summary>
+/// The engine's answer. Never thrown: every bad input becomes a verdict. Passed is true only for TOTAL_PASSED.
+/// </summary>
+public sealed record Verdict
+{
+    public required Indication Indication { get; init; }
+    public required SubIndication SubIndication { get; init; }
+    /// <summary>One human sentence on why (the first failing check), or null when passed.</summary>
+    public string? Reason { get; init; }
+    public required IReadOnlyList<Check> Checks { get; init; }
+    public SignerIdentity? Signer { get; init; }
+    public HolderStatusReport? Holder { get; init; }
+    public required PolicyReference Policy { get; init; }
+    public required DateTimeOffset ValidationTime { get; init; }
+    /// <summary>The claimed signing time (CMS signingTime attribute), when there is one.</summary>
+    public DateTimeOffset? SigningTime { get; init; }
+    /// <summary>SHA-256 of each certificate of the validated path, target first, trust anchor last.</summary>
+    public IReadOnlyList<string> Chain { get; init; } = [];
+
+    [JsonIgnore]
+    public bool Passed => Indication == Indication.TotalPassed;
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+}
