@@ -1,0 +1,281 @@
+namespace Signing.Domain;
+
+/// <summary>The outcome of <see cref="ApplicationDecider.Decide"/>: the events to append, or why not.</summary>
+public sealed class Decision
+{
+    public IReadOnlyList<IApplicationEvent> Events { get; }
+    public DomainError? Error { get; }
+    public bool IsAccepted => Error is null;
+
+    private Decision(IReadOnlyList<IApplicationEvent> events, DomainError? error)
+    {
+        Events = events;
+        Error = error;
+    }
+
+    public static Decision Accept(params IApplicationEvent[] events) => new(events, null);
+    public static Decision Refuse(string code, string message) => new([], new DomainError(code, message));
+    public override string ToString() => IsAccepted ? string.Join(", ", Events.Select(e => e.GetType().Name)) : Error!.ToString();
+}
+
+/// <summary>
+/// The renewal application as a decider: <c>Decide(command, state) → events | error</c> and
+/// <c>Evolve(state, event) → state</c>. Pure: no clock, no I/O; verification verdicts arrive as facts.
+/// </summary>
+public static class ApplicationDecider
+{
+    public static Decision Decide(ApplicationCommand command, ApplicationState state)
+    {
+        if (command is SubmitRenewal submit)
+            return Submit(submit, state);
+        if (!state.IsSubmitted())
+            return Decision.Refuse(ErrorCodes.NotSubmitted, "There is no such application.");
+        return command switch
+        {
+            RegisterPaper c => RegisterPaper(c, state),
+            AttachReceipt c => AttachReceipt(c, state),
+            Approve c => Approve(c, state),
+            Reject c => Reject(c, state),
+            Withdraw c => Withdraw(c, state),
+            SendToKamuSm c => Step(state, c, "send to Kamu SM", [ApplicationStatus.Approved], () => new SentToKamuSm(c.At)),
+            RecordProduced c => Step(state, c, "record production", [ApplicationStatus.InProduction], () => new CertificateProduced(c.At)),
+            DispatchCourier c => Step(state, c, "dispatch the courier", [ApplicationStatus.Produced, ApplicationStatus.AddressConfirmed],
+                () => new CourierDispatched(state.DispatchAttempts + 1, c.TrackingNumber, c.At)),
+            RecordDelivered c => Step(state, c, "record delivery", [ApplicationStatus.Dispatched], () => new TokenDelivered(c.At)),
+            RecordReturned c => string.IsNullOrWhiteSpace(c.Reason)
+                ? Decision.Refuse(ErrorCodes.ReturnReasonRequired, "A returned envelope needs the reason (nobody at the address, wrong address…).")
+                : Step(state, c, "record a return to sender", [ApplicationStatus.Dispatched], () => new ReturnedToSender(c.Reason.Trim(), c.At)),
+            ConfirmAddress c => string.IsNullOrWhiteSpace(c.ConfirmedBy)
+                ? Decision.Refuse(ErrorCodes.ConfirmedByRequired, $"Say who confirmed the address on the {KamuSm.CallCentre} call.")
+                : Step(state, c, "confirm the address", [ApplicationStatus.ReturnedToSender], () => new AddressConfirmed(c.ConfirmedBy.Trim(), c.Channel, c.At)),
+            RecordPostalFormReceived c => Step(state, c, "record the postal form's arrival at Kamu SM", [ApplicationStatus.AwaitingPostalForm], () => new PostalFormReceived(c.At)),
+            RecordPriceShown c => c.Price.Amount <= 0
+                ? Decision.Refuse(ErrorCodes.InvalidTransition, "A price shown by Kamu SM is more than zero.")
+                : Step(state, c, "record the price", [ApplicationStatus.AwaitingPrice], () => new PriceShown(c.Price.Amount, c.At)),
+            RecordPayment c => RecordPayment(c, state),
+            RecordPaymentReflected c => Step(state, c, "record the payment as reflected", [ApplicationStatus.PaymentPending], () => new PaymentReflected(c.At)),
+            _ => Decision.Refuse(ErrorCodes.InvalidTransition, $"Unknown command {command.GetType().Name}."),
+        };
+    }
+
+    private static Decision Submit(SubmitRenewal c, ApplicationState state)
+    {
+        if (state.IsSubmitted())
+            return Decision.Refuse(ErrorCodes.AlreadySubmitted, "This application has already been submitted.");
+        if (c.Reason != ApplicationReason.Yenileme)
+            return Decision.Refuse(ErrorCodes.ReasonNotRenewal, $"Only renewals (başvuru nedeni YENİLEME) are handled here, not {c.Reason}.");
+        if (c.Kind != CertificateKind.Nes)
+            return Decision.Refuse(ErrorCodes.KindNotNes, "Only NES (qualified electronic certificate) renewals are handled here.");
+        if (c.TermYears != KamuSm.NesTermYears)
+            return Decision.Refuse(ErrorCodes.TermNotThreeYears, $"A NES is issued for {KamuSm.NesTermYears} years, not {c.TermYears}.");
+        if (string.IsNullOrWhiteSpace(c.Contact.Email) && string.IsNullOrWhiteSpace(c.Contact.Phone))
+            return Decision.Refuse(ErrorCodes.MissingContact, "An e-mail address or a phone number is needed to reach the applicant.");
+        if (string.IsNullOrWhiteSpace(c.DeliveryAddress))
+            return Decision.Refuse(ErrorCodes.MissingAddress, "The token is delivered by courier to the person only: a delivery address is needed.");
+
+        var applicant = c.Applicant;
+        var certificateValid = RenewalWindow.CanESign(c.CurrentCertificate.NotAfter, c.At);
+        if (applicant.Category == ApplicantCategory.FamilyPhysician && certificateValid && c.Confirmation.Method != ConfirmationMethod.ESignature)
+            return Decision.Refuse(ErrorCodes.FamilyPhysicianMustESign,
+                $"A family physician whose NES is still valid (until {c.CurrentCertificate.NotAfter:yyyy-MM-dd}) must sign the form with it; " +
+                $"{(c.Confirmation.Method == ConfirmationMethod.WetSignature ? "a wet-signed form" : "e-Onay")} is only for an expired NES.");
+
+        string? signerCertificate = null, eOnayReference = null;
+        switch (c.Confirmation)
+        {
+            case Confirmation.ESigned { Facts: var f }:
+                if (f.Indication != Indication.Passed)
+                    return Decision.Refuse(ErrorCodes.SignatureNotPassed,
+                        $"The form's signature did not verify ({f.Indication}{(f.SubIndication is null ? "" : "/" + f.SubIndication)}).");
+                if (f.SignerTckn != applicant.Tckn.Value)
+                    return Decision.Refuse(ErrorCodes.SignerNotApplicant,
+                        $"The form was signed by {Tckn.Mask(f.SignerTckn)}, not by the applicant {applicant.Tckn.Mask()}.");
+                if (f.CertificateNotAfter <= c.At)
+                    return Decision.Refuse(ErrorCodes.SigningCertificateExpired, "The signing certificate has expired: use e-Onay or a wet-signed form.");
+                signerCertificate = f.CertificateSha256;
+                break;
+            case Confirmation.EOnay { Facts: var f }:
+                if (f.Indication != Indication.Passed)
+                    return Decision.Refuse(ErrorCodes.EOnayNotConfirmed, $"The e-Onay confirmation did not verify ({f.Indication}).");
+                if (f.Tckn != applicant.Tckn.Value)
+                    return Decision.Refuse(ErrorCodes.EOnayNotApplicant,
+                        $"The e-Onay confirmation is for {Tckn.Mask(f.Tckn)}, not for the applicant {applicant.Tckn.Mask()}.");
+                eOnayReference = f.Reference;
+                break;
+        }
+
+        var wet = c.Confirmation.Method == ConfirmationMethod.WetSignature;
+        var route = applicant.Category == ApplicantCategory.Individual
+            ? (wet ? ApplicationRoute.KamuSmPostal : ApplicationRoute.KamuSmOnline)
+            : (wet ? ApplicationRoute.DirectoratePaper : ApplicationRoute.DirectorateQueue);
+        var familyPhysician = applicant.Category == ApplicantCategory.FamilyPhysician;
+        return Decision.Accept(new RenewalSubmitted(
+            c.ApplicationId, c.Tenant.ProvinceCode, c.ClientRequestId, ApplicationCode.From(c.ApplicationId),
+            applicant.Tckn.Value, applicant.Name.GivenName, applicant.Name.Surname, applicant.Category,
+            c.Contact.Email.Trim(), c.Contact.Phone.Trim(), c.DeliveryAddress.Trim(),
+            c.CurrentCertificate.NotAfter, c.CurrentCertificate.Sha256,
+            c.Confirmation.Method, route, signerCertificate, eOnayReference,
+            familyPhysician ? c.Tenant.Fee.Amount : null,
+            familyPhysician ? c.Tenant.FeeIban.Value : null,
+            route is ApplicationRoute.DirectorateQueue or ApplicationRoute.DirectoratePaper ? Math.Max(1, c.Tenant.ApprovalsRequired) : 0,
+            c.At));
+    }
+
+    private static Decision RegisterPaper(RegisterPaper c, ApplicationState state)
+    {
+        if (state.Status != ApplicationStatus.AwaitingPaper)
+            return Decision.Refuse(ErrorCodes.NotAwaitingPaper, $"This application is not waiting for paper (it is {state.Status}).");
+        if (OfficerProblem(c.Tenant, c.Officer, state) is { } problem)
+            return problem;
+        if (c.Copies != KamuSm.PaperCopies)
+            return Decision.Refuse(ErrorCodes.WrongCopyCount, $"The wet-signed form is handed in as {KamuSm.PaperCopies} signed copies, not {c.Copies}.");
+        return Decision.Accept(new PaperRegistered(c.Officer.Value, c.Copies, c.At));
+    }
+
+    private static Decision AttachReceipt(AttachReceipt c, ApplicationState state)
+    {
+        if (!state.ReceiptRequired())
+            return Decision.Refuse(ErrorCodes.ReceiptNotRequired, $"No receipt is needed: for {state.Category} the fee is not paid by the applicant to the directorate.");
+        if (!state.IsOnQueue())
+            return Decision.Refuse(ErrorCodes.ReceiptNotAccepted, $"A receipt is attached before the decision, not now (the application is {state.Status}).");
+        var payer = new PersonName(state.GivenName, state.Surname);
+        var problems = ReceiptMatcher.Check(c.Receipt, Money.Tl(state.FeeDue!.Value), Iban.Parse(state.FeeIban!), payer, Tckn.Parse(state.ApplicantTckn));
+        if (problems.Count > 0)
+            return Decision.Refuse(problems[0].Code, "The receipt does not match: " + string.Join("; ", problems.Select(p => p.Message)) + ".");
+        var r = c.Receipt;
+        return Decision.Accept(new ReceiptAttached(r.Amount.Amount, r.Iban.Value, r.PaidOn, r.Description, r.FileSha256.ToLowerInvariant(), c.At));
+    }
+
+    private static Decision Approve(Approve c, ApplicationState state)
+    {
+        if (state.Status != ApplicationStatus.AwaitingApproval)
+            return NotOnQueue(state);
+        if ((OfficerProblem(c.Tenant, c.Officer, state) ?? DecisionProblem(c.Officer, c.Signature, state)) is { } problem)
+            return problem;
+        if (!state.IsApprovable())
+            return Decision.Refuse(ErrorCodes.NotApprovable, "Not approvable yet: the family physician's matching receipt (dekont) has not been attached.");
+        if (state.Approvals.Contains(c.Officer.Value))
+            return Decision.Refuse(ErrorCodes.SameOfficerTwice, "This officer has already approved; the second approval must come from a different officer.");
+        var given = new ApprovalGiven(c.Officer.Value, c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At);
+        var approvals = state.Approvals.Append(c.Officer.Value).ToList();
+        return approvals.Count >= state.ApprovalsRequired
+            ? Decision.Accept(given, new ApplicationApproved(approvals, c.At))
+            : Decision.Accept(given);
+    }
+
+    private static Decision Reject(Reject c, ApplicationState state)
+    {
+        if (state.Status != ApplicationStatus.AwaitingApproval)
+            return NotOnQueue(state);
+        if ((OfficerProblem(c.Tenant, c.Officer, state) ?? DecisionProblem(c.Officer, c.Signature, state)) is { } problem)
+            return problem;
+        if (string.IsNullOrWhiteSpace(c.Reason))
+            return Decision.Refuse(ErrorCodes.RejectionReasonRequired, "A rejection says why.");
+        return Decision.Accept(new ApplicationRejected(c.Officer.Value, c.Reason.Trim(), c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At));
+    }
+
+    private static Decision Withdraw(Withdraw c, ApplicationState state)
+    {
+        if (c.RequestedBy.Value != state.ApplicantTckn)
+            return Decision.Refuse(ErrorCodes.NotTheApplicant, "Only the applicant can withdraw an application.");
+        var beforeDecision = state.Status is ApplicationStatus.AwaitingPaper or ApplicationStatus.AwaitingApproval
+            or ApplicationStatus.AwaitingPostalForm or ApplicationStatus.AwaitingPrice or ApplicationStatus.AwaitingPayment;
+        return beforeDecision
+            ? Decision.Accept(new ApplicationWithdrawn(c.Reason?.Trim() ?? "", c.At))
+            : Decision.Refuse(ErrorCodes.NotWithdrawable, $"An application can be withdrawn only before a decision or payment (it is {state.Status}).");
+    }
+
+    private static Decision RecordPayment(RecordPayment c, ApplicationState state)
+    {
+        if (state.Status == ApplicationStatus.AwaitingPrice)
+            return Decision.Refuse(ErrorCodes.PriceNotShown, "Kamu SM has not shown the price yet: pay only once it is shown (after the form reaches Kamu SM).");
+        if (state.Status != ApplicationStatus.AwaitingPayment)
+            return Invalid(state, "record a payment");
+        if (c.Amount.Amount != state.Price)
+            return Decision.Refuse(ErrorCodes.PaymentAmount, $"The payment ({c.Amount}) differs from the price shown ({Money.Tl(state.Price!.Value)}).");
+        return Decision.Accept(new PaymentMade(c.Amount.Amount, c.At));
+    }
+
+    private static Decision? OfficerProblem(TenantSettings tenant, Tckn officer, ApplicationState state)
+    {
+        if (tenant.ProvinceCode != state.Tenant)
+            return Decision.Refuse(ErrorCodes.WrongTenant, $"This application belongs to directorate {state.Tenant}, not {tenant.ProvinceCode}.");
+        if (!tenant.IsOfficer(officer))
+            return Decision.Refuse(ErrorCodes.NotAnOfficer, $"{officer.Mask()} is not an e-signature officer of directorate {tenant.ProvinceCode}.");
+        return null;
+    }
+
+    private static Decision? DecisionProblem(Tckn officer, OfficerSignature signature, ApplicationState state)
+    {
+        if (officer.Value == state.ApplicantTckn)
+            return Decision.Refuse(ErrorCodes.SelfDecision, "An officer never decides on their own application.");
+        var f = signature.Facts;
+        if (f.Indication != Indication.Passed || f.SignerTckn != officer.Value || signature.Bytes.Length == 0)
+            return Decision.Refuse(ErrorCodes.OfficerSignatureInvalid,
+                $"The decision must carry the officer's own valid signature (got {f.Indication}, signer {Tckn.Mask(f.SignerTckn)}).");
+        return null;
+    }
+
+    private static Decision NotOnQueue(ApplicationState state) => state.Status == ApplicationStatus.AwaitingPaper
+        ? Decision.Refuse(ErrorCodes.NotOnQueue, $"Not approvable: the {KamuSm.PaperCopies} wet-signed paper copies have not been registered yet.")
+        : Decision.Refuse(ErrorCodes.NotOnQueue, $"Not on the approval queue (it is {state.Status}).");
+
+    private static Decision Step(ApplicationState state, ApplicationCommand c, string what, ApplicationStatus[] from, Func<IApplicationEvent> make) =>
+        from.Contains(state.Status) ? Decision.Accept(make()) : Invalid(state, what);
+
+    private static Decision Invalid(ApplicationState state, string what) =>
+        Decision.Refuse(ErrorCodes.InvalidTransition, $"Cannot {what} while the application is {state.Status}.");
+
+    public static ApplicationState Evolve(ApplicationState state, IApplicationEvent @event)
+    {
+        var s = state with { UpdatedAt = @event.At };
+        return @event switch
+        {
+            RenewalSubmitted e => s with
+            {
+                Id = e.ApplicationId,
+                Tenant = e.Tenant,
+                ClientRequestId = e.ClientRequestId,
+                ApplicationCode = e.ApplicationCode,
+                ApplicantTckn = e.ApplicantTckn,
+                GivenName = e.GivenName,
+                Surname = e.Surname,
+                Category = e.Category,
+                Method = e.Method,
+                Route = e.Route,
+                DeliveryAddress = e.DeliveryAddress,
+                SubmittedAt = e.At,
+                CurrentCertificateNotAfter = e.CurrentCertificateNotAfter,
+                FeeDue = e.FeeDue,
+                FeeIban = e.FeeIban,
+                ApprovalsRequired = e.ApprovalsRequired,
+                Status = e.Route switch
+                {
+                    ApplicationRoute.DirectorateQueue => ApplicationStatus.AwaitingApproval,
+                    ApplicationRoute.DirectoratePaper => ApplicationStatus.AwaitingPaper,
+                    ApplicationRoute.KamuSmPostal => ApplicationStatus.AwaitingPostalForm,
+                    _ => ApplicationStatus.AwaitingPrice,
+                },
+            },
+            PaperRegistered => s with { PaperRegistered = true, Status = ApplicationStatus.AwaitingApproval },
+            ReceiptAttached e => s with { ReceiptFileSha256 = e.FileSha256 },
+            ApprovalGiven e => s with { Approvals = [.. s.Approvals, e.OfficerTckn] },
+            ApplicationApproved => s with { Status = ApplicationStatus.Approved },
+            ApplicationRejected e => s with { Status = ApplicationStatus.Rejected, DecisionReason = e.Reason },
+            ApplicationWithdrawn e => s with { Status = ApplicationStatus.Withdrawn, DecisionReason = e.Reason },
+            SentToKamuSm => s with { Status = ApplicationStatus.InProduction },
+            CertificateProduced => s with { Status = ApplicationStatus.Produced },
+            CourierDispatched e => s with { Status = ApplicationStatus.Dispatched, DispatchAttempts = e.Attempt },
+            TokenDelivered => s with { Status = ApplicationStatus.Delivered },
+            ReturnedToSender e => s with { Status = ApplicationStatus.ReturnedToSender, LastReturnReason = e.Reason },
+            AddressConfirmed => s with { Status = ApplicationStatus.AddressConfirmed },
+            PostalFormReceived => s with { Status = ApplicationStatus.AwaitingPrice },
+            PriceShown e => s with { Status = ApplicationStatus.AwaitingPayment, Price = e.Price },
+            PaymentMade e => s with { Status = ApplicationStatus.PaymentPending, PaidAt = e.At },
+            PaymentReflected => s with { Status = ApplicationStatus.InProduction },
+            _ => state,
+        };
+    }
+
+    public static ApplicationState Fold(IEnumerable<IApplicationEvent> events) => events.Aggregate(ApplicationState.Initial, Evolve);
+}

@@ -1,0 +1,46 @@
+namespace Signing.Domain;
+
+/// <summary>Something asked of an application. Every command carries its time (no clock inside the domain).</summary>
+public abstract record ApplicationCommand(DateTimeOffset At);
+
+/// <summary>A renewal application (reason YENİLEME, NES, 3 years) with how it was confirmed.</summary>
+public sealed record SubmitRenewal(
+    Guid ApplicationId,
+    string ClientRequestId,
+    TenantSettings Tenant,
+    Applicant Applicant,
+    Contact Contact,
+    string DeliveryAddress,
+    CertificateFacts CurrentCertificate,
+    Confirmation Confirmation,
+    DateTimeOffset At,
+    ApplicationReason Reason = ApplicationReason.Yenileme,
+    CertificateKind Kind = CertificateKind.Nes,
+    int TermYears = KamuSm.NesTermYears) : ApplicationCommand(At);
+
+/// <summary>The officer has received the wet-signed paper copies at the desk.</summary>
+public sealed record RegisterPaper(TenantSettings Tenant, Tckn Officer, int Copies, DateTimeOffset At) : ApplicationCommand(At);
+
+/// <summary>A family physician's bank receipt (dekont), handed in with the form or e-mailed to the officer.</summary>
+public sealed record AttachReceipt(Receipt Receipt, DateTimeOffset At) : ApplicationCommand(At);
+
+public sealed record Approve(TenantSettings Tenant, Tckn Officer, OfficerSignature Signature, DateTimeOffset At) : ApplicationCommand(At);
+
+public sealed record Reject(TenantSettings Tenant, Tckn Officer, string Reason, OfficerSignature Signature, DateTimeOffset At) : ApplicationCommand(At);
+
+public sealed record Withdraw(Tckn RequestedBy, string Reason, DateTimeOffset At) : ApplicationCommand(At);
+
+// After approval: Kamu SM produces the token and a courier delivers it to the person only.
+public sealed record SendToKamuSm(DateTimeOffset At) : ApplicationCommand(At);
+public sealed record RecordProduced(DateTimeOffset At) : ApplicationCommand(At);
+public sealed record DispatchCourier(string? TrackingNumber, DateTimeOffset At) : ApplicationCommand(At);
+public sealed record RecordDelivered(DateTimeOffset At) : ApplicationCommand(At);
+public sealed record RecordReturned(string Reason, DateTimeOffset At) : ApplicationCommand(At);
+/// <summary>The applicant called Kamu SM (444 5 576) and the address was confirmed; by whom (name of the caller/agent).</summary>
+public sealed record ConfirmAddress(string ConfirmedBy, DateTimeOffset At, string Channel = KamuSm.CallCentre) : ApplicationCommand(At);
+
+// Individual (self-paid) path at Kamu SM; the directorate only tracks it.
+public sealed record RecordPostalFormReceived(DateTimeOffset At) : ApplicationCommand(At);
+public sealed record RecordPriceShown(Money Price, DateTimeOffset At) : ApplicationCommand(At);
+public sealed record RecordPayment(Money Amount, DateTimeOffset At) : ApplicationCommand(At);
+public sealed record RecordPaymentReflected(DateTimeOffset At) : ApplicationCommand(At);

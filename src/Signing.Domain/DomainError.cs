@@ -1,0 +1,57 @@
+namespace Signing.Domain;
+
+/// <summary>A refusal: a stable machine code (clients switch on it) and a human message saying why.</summary>
+public sealed record DomainError(string Code, string Message)
+{
+    public override string ToString() => $"{Code}: {Message}";
+}
+
+/// <summary>The stable codes. Never renumber or rename: clients and the gRPC error details carry them.</summary>
+public static class ErrorCodes
+{
+    public const string AlreadySubmitted = "application.already_submitted";
+    public const string NotSubmitted = "application.not_submitted";
+    public const string ReasonNotRenewal = "submit.reason_not_renewal";
+    public const string KindNotNes = "submit.kind_not_nes";
+    public const string TermNotThreeYears = "submit.term_not_three_years";
+    public const string MissingContact = "submit.missing_contact";
+    public const string MissingAddress = "submit.missing_address";
+    public const string MissingRequestId = "submit.missing_request_id";
+    public const string SignatureNotPassed = "confirmation.signature_not_passed";
+    public const string SignerNotApplicant = "confirmation.signer_not_applicant";
+    public const string SigningCertificateExpired = "confirmation.certificate_expired";
+    public const string EOnayNotConfirmed = "confirmation.eonay_not_confirmed";
+    public const string EOnayNotApplicant = "confirmation.eonay_not_applicant";
+    public const string FamilyPhysicianMustESign = "confirmation.family_physician_must_esign";
+    public const string NotAwaitingPaper = "paper.not_awaiting";
+    public const string WrongCopyCount = "paper.wrong_copy_count";
+    public const string ReceiptNotRequired = "receipt.not_required";
+    public const string ReceiptNotAccepted = "receipt.not_accepted_now";
+    public const string ReceiptAmount = "receipt.amount_mismatch";
+    public const string ReceiptIban = "receipt.iban_mismatch";
+    public const string ReceiptGivenName = "receipt.description_missing_given_name";
+    public const string ReceiptSurname = "receipt.description_missing_surname";
+    public const string ReceiptTckn = "receipt.description_missing_tckn";
+    public const string ReceiptPhrase = "receipt.description_missing_phrase";
+    public const string ReceiptFileHash = "receipt.file_hash_invalid";
+    public const string NotApprovable = "decision.not_approvable";
+    public const string NotOnQueue = "decision.not_on_queue";
+    public const string WrongTenant = "decision.wrong_tenant";
+    public const string NotAnOfficer = "decision.not_an_officer";
+    public const string SelfDecision = "decision.own_application";
+    public const string SameOfficerTwice = "decision.same_officer_twice";
+    public const string OfficerSignatureInvalid = "decision.signature_invalid";
+    public const string RejectionReasonRequired = "decision.reason_required";
+    public const string NotWithdrawable = "withdraw.not_allowed_now";
+    public const string NotTheApplicant = "withdraw.not_the_applicant";
+    public const string InvalidTransition = "lifecycle.invalid_transition";
+    public const string ReturnReasonRequired = "delivery.reason_required";
+    public const string ConfirmedByRequired = "delivery.confirmed_by_required";
+    public const string PriceNotShown = "kamusm.price_not_shown";
+    public const string PaymentAmount = "kamusm.payment_amount_mismatch";
+
+    // Raised by the store, not the decider; listed here so every code lives in one place.
+    public const string Concurrency = "concurrency.version_conflict";
+    public const string NotFound = "application.not_found";
+    public const string OpenRenewalExists = "application.open_renewal_exists";
+}

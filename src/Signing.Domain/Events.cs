@@ -1,0 +1,76 @@
+namespace Signing.Domain;
+
+/// <summary>
+/// A fact about one application. Events are stored for good, so they hold plain values (strings, decimals,
+/// times), not value objects: what was valid when it was written stays readable.
+/// </summary>
+public interface IApplicationEvent
+{
+    DateTimeOffset At { get; }
+}
+
+public sealed record RenewalSubmitted(
+    Guid ApplicationId,
+    string Tenant,
+    string ClientRequestId,
+    string ApplicationCode,
+    string ApplicantTckn,
+    string GivenName,
+    string Surname,
+    ApplicantCategory Category,
+    string Email,
+    string Phone,
+    string DeliveryAddress,
+    DateTimeOffset CurrentCertificateNotAfter,
+    string? CurrentCertificateSha256,
+    ConfirmationMethod Method,
+    ApplicationRoute Route,
+    string? SignerCertificateSha256,
+    string? EOnayReference,
+    decimal? FeeDue,
+    string? FeeIban,
+    int ApprovalsRequired,
+    DateTimeOffset At) : IApplicationEvent;
+
+public sealed record PaperRegistered(string OfficerTckn, int Copies, DateTimeOffset At) : IApplicationEvent;
+
+public sealed record ReceiptAttached(decimal Amount, string Iban, DateOnly PaidOn, string Description, string FileSha256, DateTimeOffset At) : IApplicationEvent;
+
+/// <summary>One officer's approval; with two approvals required, the first leaves the item on the queue.</summary>
+public sealed record ApprovalGiven(string OfficerTckn, byte[] Signature, string SignerCertificateSha256, DateTimeOffset At) : IApplicationEvent;
+
+public sealed record ApplicationApproved(IReadOnlyList<string> Officers, DateTimeOffset At) : IApplicationEvent;
+
+public sealed record ApplicationRejected(string OfficerTckn, string Reason, byte[] Signature, string SignerCertificateSha256, DateTimeOffset At) : IApplicationEvent;
+
+public sealed record ApplicationWithdrawn(string Reason, DateTimeOffset At) : IApplicationEvent;
+
+public sealed record SentToKamuSm(DateTimeOffset At) : IApplicationEvent;
+public sealed record CertificateProduced(DateTimeOffset At) : IApplicationEvent;
+public sealed record CourierDispatched(int Attempt, string? TrackingNumber, DateTimeOffset At) : IApplicationEvent;
+public sealed record TokenDelivered(DateTimeOffset At) : IApplicationEvent;
+public sealed record ReturnedToSender(string Reason, DateTimeOffset At) : IApplicationEvent;
+public sealed record AddressConfirmed(string ConfirmedBy, string Channel, DateTimeOffset At) : IApplicationEvent;
+
+public sealed record PostalFormReceived(DateTimeOffset At) : IApplicationEvent;
+public sealed record PriceShown(decimal Price, DateTimeOffset At) : IApplicationEvent;
+public sealed record PaymentMade(decimal Amount, DateTimeOffset At) : IApplicationEvent;
+public sealed record PaymentReflected(DateTimeOffset At) : IApplicationEvent;
+
+/// <summary>
+/// A certificate seen in a check (a verification) — not part of any application's stream; it feeds the list of
+/// holders whose NES is expiring.
+/// </summary>
+public sealed record CertificateSeen(string Tckn, string Name, ApplicantCategory? Category, DateTimeOffset NotAfter, string CertificateSha256, DateTimeOffset At);
+
+public static class ApplicationEvents
+{
+    /// <summary>Every event type of an application stream, for registration with the store.</summary>
+    public static readonly IReadOnlyList<Type> All =
+    [
+        typeof(RenewalSubmitted), typeof(PaperRegistered), typeof(ReceiptAttached), typeof(ApprovalGiven),
+        typeof(ApplicationApproved), typeof(ApplicationRejected), typeof(ApplicationWithdrawn), typeof(SentToKamuSm),
+        typeof(CertificateProduced), typeof(CourierDispatched), typeof(TokenDelivered), typeof(ReturnedToSender),
+        typeof(AddressConfirmed), typeof(PostalFormReceived), typeof(PriceShown), typeof(PaymentMade), typeof(PaymentReflected),
+    ];
+}

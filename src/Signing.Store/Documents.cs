@@ -1,0 +1,107 @@
+using Marten.Schema;
+using Signing.Domain;
+
+namespace Signing.Store;
+
+/// <summary>One line of an application's history, for the applicant and for audit.</summary>
+public sealed record HistoryEntry(long Version, DateTimeOffset At, string Event, string Description);
+
+/// <summary>"Where is my application?" — one per application (stream), inline, per tenant.</summary>
+public sealed record ApplicationView
+{
+    public Guid Id { get; init; }
+    public string Tenant { get; init; } = "";
+    public string ApplicationCode { get; init; } = "";
+    public string ApplicantTckn { get; init; } = "";
+    public string ApplicantName { get; init; } = "";
+    public ApplicantCategory Category { get; init; }
+    public ConfirmationMethod Method { get; init; }
+    public ApplicationStatus Status { get; init; }
+    public Actor NextActor { get; init; }
+    public string NextStep { get; init; } = "";
+    public IReadOnlyList<Lack> Lacks { get; init; } = [];
+    public bool IsOpen { get; init; }
+    public DateTimeOffset SubmittedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>The stream version: what a client sends back as expectedVersion.</summary>
+    public long Version { get; init; }
+    public IReadOnlyList<HistoryEntry> History { get; init; } = [];
+    /// <summary>The folded domain state, so the projection evolves with the decider's own Evolve (one source of truth).</summary>
+    public ApplicationState State { get; init; } = ApplicationState.Initial;
+
+    public static void ConfigureMarten(DocumentMapping mapping)
+    {
+        SigningStore.AddIndex(mapping, "ix_signing_view_applicant", "tenant_id", "applicant_tckn");
+        SigningStore.AddIndex(mapping, "ix_signing_view_status", "tenant_id", "status");
+    }
+}
+
+/// <summary>The officer's queue: one row per item waiting on the officer (paper or decision), oldest first.</summary>
+public sealed record ApprovalQueueItem
+{
+    public Guid Id { get; init; }
+    public string Tenant { get; init; } = "";
+    /// <summary>Submission time: the queue's order (with Id as tie-breaker for keyset paging).</summary>
+    public DateTimeOffset QueuedAt { get; init; }
+    public string ApplicationCode { get; init; } = "";
+    public string ApplicantTckn { get; init; } = "";
+    public string ApplicantName { get; init; } = "";
+    public ApplicantCategory Category { get; init; }
+    public ConfirmationMethod Method { get; init; }
+    public ApplicationStatus Status { get; init; }
+    public IReadOnlyList<Lack> Lacks { get; init; } = [];
+    /// <summary>Nothing lacking: an officer can approve it now.</summary>
+    public bool Ready { get; init; }
+    public IReadOnlyList<string> ApprovedBy { get; init; } = [];
+    public int ApprovalsRequired { get; init; }
+    public long Version { get; init; }
+    public ApplicationState State { get; init; } = ApplicationState.Initial;
+
+    /// <summary>Keyset pages walk (tenant_id, queued_at, id): a page costs the same at 10k or 1M rows.</summary>
+    public static void ConfigureMarten(DocumentMapping mapping) =>
+        SigningStore.AddIndex(mapping, "ix_signing_queue_keyset", "tenant_id", "queued_at", "id");
+}
+
+/// <summary>A certificate holder seen in a check or an application: feeds "whose NES ends within 90 days", per tenant.</summary>
+public sealed record CertificateHolder
+{
+    /// <summary>The holder's TCKN (one row per holder per tenant).</summary>
+    public string Id { get; init; } = "";
+    public string Name { get; init; } = "";
+    public ApplicantCategory? Category { get; init; }
+    public DateTimeOffset NotAfter { get; init; }
+    public string? CertificateSha256 { get; init; }
+    public DateTimeOffset LastSeenAt { get; init; }
+    /// <summary>The latest renewal application seen for this holder, if any.</summary>
+    public Guid? RenewalApplicationId { get; init; }
+
+    public static void ConfigureMarten(DocumentMapping mapping) =>
+        SigningStore.AddIndex(mapping, "ix_signing_expiring_keyset", "tenant_id", "not_after", "id");
+}
+
+/// <summary>
+/// The database's guard for "at most one open renewal per TCKN per tenant": id = TCKN, inserted (never upserted) with the
+/// stream in one transaction, deleted when the application closes. The primary key (tenant_id, id) settles races.
+/// </summary>
+public sealed class OpenRenewal
+{
+    public string Id { get; set; } = "";
+    public Guid ApplicationId { get; set; }
+}
+
+/// <summary>Counts per status for one tenant.</summary>
+public sealed record TenantStats(string Tenant, IReadOnlyDictionary<ApplicationStatus, int> Counts)
+{
+    public int Total => Counts.Values.Sum();
+}
+
+/// <summary>A page of a keyset-paged list; <see cref="Next"/> is null on the last page.</summary>
+public sealed record Page<T, TCursor>(IReadOnlyList<T> Items, TCursor? Next) where TCursor : class;
+
+/// <summary>Keyset cursor of the approval queue: the last row's (QueuedAt, Id).</summary>
+public sealed record QueueCursor(DateTimeOffset QueuedAt, Guid Id);
+
+/// <summary>Keyset cursor of the expiring list: the last row's (NotAfter, TCKN).</summary>
+public sealed record ExpiringCursor(DateTimeOffset NotAfter, string Tckn);
+
+public sealed record QueueFilter(ApplicantCategory? Category = null, bool ReadyOnly = false);

@@ -1,0 +1,111 @@
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+using Marten.Events.Projections;
+using Signing.Domain;
+
+namespace Signing.Store;
+
+/// <summary>ApplicationView: folds with the decider's Evolve, adds next step and history.</summary>
+public sealed class ApplicationViewProjection : SingleStreamProjection<ApplicationView, Guid>
+{
+    public override ApplicationView? Evolve(ApplicationView? snapshot, Guid id, IEvent e)
+    {
+        if (e.Data is not IApplicationEvent @event)
+            return snapshot;
+        var state = ApplicationDecider.Evolve(snapshot?.State ?? ApplicationState.Initial, @event);
+        var next = ApplicationProgress.Next(state);
+        return new ApplicationView
+        {
+            Id = id,
+            Tenant = state.Tenant,
+            ApplicationCode = state.ApplicationCode,
+            ApplicantTckn = state.ApplicantTckn,
+            ApplicantName = state.GivenName + " " + state.Surname,
+            Category = state.Category,
+            Method = state.Method,
+            Status = state.Status,
+            NextActor = next.Who,
+            NextStep = next.What,
+            Lacks = state.Lacks(),
+            IsOpen = state.IsOpen(),
+            SubmittedAt = state.SubmittedAt,
+            UpdatedAt = state.UpdatedAt,
+            Version = e.Version,
+            History = [.. snapshot?.History ?? [], new HistoryEntry(e.Version, @event.At, e.EventTypeName, ApplicationProgress.Describe(@event))],
+            State = state,
+        };
+    }
+}
+
+/// <summary>ApprovalQueue: a row exists only while the item waits on the officer; returning null deletes it.</summary>
+public sealed class ApprovalQueueProjection : SingleStreamProjection<ApprovalQueueItem, Guid>
+{
+    public override ApprovalQueueItem? Evolve(ApprovalQueueItem? snapshot, Guid id, IEvent e)
+    {
+        if (e.Data is not IApplicationEvent @event)
+            return snapshot;
+        // An item joins the queue only at submission and never comes back once it leaves; without a row there is no state to fold.
+        if (snapshot is null && @event is not RenewalSubmitted)
+            return null;
+        var state = ApplicationDecider.Evolve(snapshot?.State ?? ApplicationState.Initial, @event);
+        if (!state.IsOnQueue())
+            return null;
+        var lacks = state.Lacks();
+        return new ApprovalQueueItem
+        {
+            Id = id,
+            Tenant = state.Tenant,
+            // UTC: the duplicated timestamptz column only takes offset 0 (Npgsql), and one offset keeps the keyset order plain.
+            QueuedAt = state.SubmittedAt.ToUniversalTime(),
+            ApplicationCode = state.ApplicationCode,
+            ApplicantTckn = state.ApplicantTckn,
+            ApplicantName = state.GivenName + " " + state.Surname,
+            Category = state.Category,
+            Method = state.Method,
+            Status = state.Status,
+            Lacks = lacks,
+            Ready = lacks.Count == 0,
+            ApprovedBy = state.Approvals,
+            ApprovalsRequired = state.ApprovalsRequired,
+            Version = e.Version,
+            State = state,
+        };
+    }
+}
+
+/// <summary>ExpiringCertificates: one row per holder (TCKN) per tenant, from applications and from certificates seen in checks.</summary>
+public sealed class CertificateHolderProjection : MultiStreamProjection<CertificateHolder, string>
+{
+    public CertificateHolderProjection()
+    {
+        Identity<RenewalSubmitted>(e => e.ApplicantTckn);
+        Identity<CertificateSeen>(e => e.Tckn);
+    }
+
+    public override CertificateHolder? Evolve(CertificateHolder? snapshot, string id, IEvent e)
+    {
+        var holder = snapshot ?? new CertificateHolder { Id = id };
+        return e.Data switch
+        {
+            RenewalSubmitted s => holder with
+            {
+                Name = s.GivenName + " " + s.Surname,
+                Category = s.Category,
+                // A later check may already have seen a newer certificate: keep the latest notAfter.
+                NotAfter = snapshot is null || s.CurrentCertificateNotAfter >= holder.NotAfter ? s.CurrentCertificateNotAfter.ToUniversalTime() : holder.NotAfter,
+                CertificateSha256 = snapshot is null || s.CurrentCertificateNotAfter >= holder.NotAfter ? s.CurrentCertificateSha256 : holder.CertificateSha256,
+                LastSeenAt = s.At,
+                RenewalApplicationId = s.ApplicationId,
+            },
+            CertificateSeen c => holder with
+            {
+                Name = c.Name,
+                Category = c.Category ?? holder.Category,
+                NotAfter = snapshot is null || c.NotAfter >= holder.NotAfter ? c.NotAfter.ToUniversalTime() : holder.NotAfter,
+                CertificateSha256 = snapshot is null || c.NotAfter >= holder.NotAfter ? c.CertificateSha256 : holder.CertificateSha256,
+                LastSeenAt = c.At,
+            },
+            _ => snapshot,
+        };
+    }
+}

@@ -1,0 +1,70 @@
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Signing.Domain;
+using Weasel.Core;
+
+namespace Signing.Store;
+
+/// <summary>Marten configuration of the Signing event store, in one place for the server, the tests and tools.</summary>
+public static class SigningStore
+{
+    public const string Schema = "signing";
+
+    /// <summary>Event stream names are stored: never rename these.</summary>
+    private static readonly (Type Type, string Name)[] EventNames =
+    [
+        (typeof(RenewalSubmitted), "renewal_submitted"), (typeof(PaperRegistered), "paper_registered"),
+        (typeof(ReceiptAttached), "receipt_attached"), (typeof(ApprovalGiven), "approval_given"),
+        (typeof(ApplicationApproved), "application_approved"), (typeof(ApplicationRejected), "application_rejected"),
+        (typeof(ApplicationWithdrawn), "application_withdrawn"), (typeof(SentToKamuSm), "sent_to_kamu_sm"),
+        (typeof(CertificateProduced), "certificate_produced"), (typeof(CourierDispatched), "courier_dispatched"),
+        (typeof(TokenDelivered), "token_delivered"), (typeof(ReturnedToSender), "returned_to_sender"),
+        (typeof(AddressConfirmed), "address_confirmed"), (typeof(PostalFormReceived), "postal_form_received"),
+        (typeof(PriceShown), "price_shown"), (typeof(PaymentMade), "payment_made"), (typeof(PaymentReflected), "payment_reflected"),
+        (typeof(CertificateSeen), "certificate_seen"),
+    ];
+
+    public static void Configure(StoreOptions opts, string connectionString)
+    {
+        opts.Connection(connectionString);
+        opts.DatabaseSchemaName = Schema;
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+
+        // Tenant = province code; every row of every table carries tenant_id and every session is opened for one tenant.
+        opts.Events.TenancyStyle = JasperFx.MultiTenancy.TenancyStyle.Conjoined;
+        opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+        opts.Policies.AllDocumentsAreMultiTenanted();
+        foreach (var (type, name) in EventNames)
+            opts.Events.MapEventType(type, name);
+
+        opts.Projections.Add<ApplicationViewProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<ApprovalQueueProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<CertificateHolderProjection>(ProjectionLifecycle.Inline);
+
+        // Keyset pages walk a (tenant_id, key, id) b-tree: a page costs the same at 10k or 1M rows.
+        opts.Schema.For<ApprovalQueueItem>().Duplicate(x => x.QueuedAt);
+        opts.Schema.For<CertificateHolder>().Duplicate(x => x.NotAfter);
+        opts.Schema.For<ApplicationView>().Duplicate(x => x.ApplicantTckn).Duplicate(x => x.Status, pgType: "varchar");
+        // The composite (tenant_id, …) indexes are added by each document's ConfigureMarten (Marten's convention hook).
+        opts.Schema.For<OpenRenewal>();
+    }
+
+    /// <summary>A composite b-tree led by tenant_id: every query runs inside one tenant, so the tenant is the first key.</summary>
+    internal static void AddIndex(Marten.Schema.DocumentMapping mapping, string name, params string[] columns) =>
+        mapping.Indexes.Add(new Weasel.Postgresql.Tables.IndexDefinition(name) { Columns = columns });
+
+    /// <summary>For tests and tools: a store of its own (dispose it).</summary>
+    public static DocumentStore CreateDocumentStore(string connectionString) => DocumentStore.For(o => Configure(o, connectionString));
+
+    /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/>.</summary>
+    public static IServiceCollection AddSigningStore(this IServiceCollection services, string connectionString)
+    {
+        services.AddMarten(o => Configure(o, connectionString)).UseLightweightSessions();
+        services.AddSingleton<ApplicationStore>();
+        return services;
+    }
+}
