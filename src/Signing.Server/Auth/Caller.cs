@@ -1,0 +1,33 @@
+using System.Security.Claims;
+
+namespace Signing.Server.Auth;
+
+/// <summary>Role names carried in bearer tokens and checked on every RPC.</summary>
+public static class Roles
+{
+    public const string Applicant = "applicant";
+    public const string Officer = "officer";
+    /// <summary>An internal system (portal, HR, Kamu SM/courier feed) authenticated by a configured key.</summary>
+    public const string System = "system";
+}
+
+/// <summary>The claim types of a Signing bearer token.</summary>
+public static class SigningClaims
+{
+    public const string Tckn = "tckn";
+    public const string Name = "name";
+    public const string Role = "role";
+    public const string Tenant = "tenant";
+}
+
+/// <summary>Who is calling, read from the authenticated principal.</summary>
+public sealed record Caller(string Tckn, string Name, IReadOnlySet<string> Roles, string? Tenant)
+{
+    public bool Is(string role) => Roles.Contains(role);
+
+    public static Caller From(ClaimsPrincipal principal) => new(
+        principal.FindFirstValue(SigningClaims.Tckn) ?? "",
+        principal.FindFirstValue(SigningClaims.Name) ?? "",
+        principal.FindAll(SigningClaims.Role).Select(c => c.Value).ToHashSet(),
+        principal.FindFirstValue(SigningClaims.Tenant) is { Length: > 0 } t ? t : null);
+}

@@ -1,0 +1,102 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Status = Google.Rpc.Status;
+
+namespace Signing.Server.Errors;
+
+/// <summary>
+/// The one place where failures become gRPC statuses with google.rpc details (ErrorInfo, BadRequest,
+/// PreconditionFailure, LocalizedMessage tr-TR). Expected refusals are logged as one line without a
+/// stack trace; anything else is a bug and is logged in full, answered INTERNAL without internals.
+/// </summary>
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerable<IErrorTranslator> translators) : Interceptor
+{
+    public const string Domain = "esign.v1";
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request,
+        ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Translate(e, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request,
+        IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Translate(e, context);
+        }
+    }
+
+    private RpcException Translate(Exception e, ServerCallContext context)
+    {
+        var error = e as ServiceError ?? translators.Select(t => t.Translate(e)).FirstOrDefault(x => x is not null);
+        if (error is null && e is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        {
+            var deadline = context.Deadline < DateTime.UtcNow;
+            error = new ServiceError(deadline ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
+                deadline ? "DEADLINE_EXCEEDED" : "CANCELLED",
+                deadline ? "the deadline passed before the call finished" : "the call was cancelled",
+                deadline ? "işlem süresi doldu" : "işlem iptal edildi");
+        }
+        if (error is null)
+        {
+            logger.LogError(e, "{Method} failed unexpectedly", context.Method);
+            error = new ServiceError(StatusCode.Internal, "INTERNAL", "an internal error occurred; it has been logged",
+                "beklenmeyen bir hata oluştu; kaydedildi");
+        }
+        else
+        {
+            logger.LogInformation("{Method} refused: {Code} {Reason}: {Message}", context.Method, error.Code, error.Reason, error.Message);
+        }
+        return ToRpcException(error);
+    }
+
+    public static RpcException ToRpcException(ServiceError error)
+    {
+        var info = new ErrorInfo { Reason = error.Reason, Domain = Domain };
+        foreach (var (k, v) in error.Metadata)
+            info.Metadata[k] = v;
+        var status = new Status
+        {
+            Code = (int)error.Code,
+            Message = error.Message,
+            Details = { Any.Pack(info), Any.Pack(new LocalizedMessage { Locale = "tr-TR", Message = error.MessageTr }) },
+        };
+        if (error.Fields.Count > 0)
+        {
+            var badRequest = new BadRequest();
+            badRequest.FieldViolations.AddRange(error.Fields.Select(f =>
+                new BadRequest.Types.FieldViolation { Field = f.Field, Description = f.Description }));
+            status.Details.Add(Any.Pack(badRequest));
+        }
+        if (error.Preconditions.Count > 0)
+        {
+            var failure = new PreconditionFailure();
+            failure.Violations.AddRange(error.Preconditions.Select(p =>
+                new PreconditionFailure.Types.Violation { Type = p.Type, Subject = p.Subject, Description = p.Description }));
+            status.Details.Add(Any.Pack(failure));
+        }
+        return status.ToRpcException();
+    }
+}
+
+/// <summary>Turns an exception of a lower layer (domain, store, tokens) into a ServiceError, or null if it is not its kind.</summary>
+public interface IErrorTranslator
+{
+    ServiceError? Translate(Exception exception);
+}

@@ -1,0 +1,78 @@
+using Grpc.Core;
+
+namespace Signing.Server.Errors;
+
+/// <summary>One field of a request and why it was refused (google.rpc.BadRequest.FieldViolation).</summary>
+public sealed record FieldViolation(string Field, string Description, string DescriptionTr);
+
+/// <summary>A precondition that does not hold (google.rpc.PreconditionFailure.Violation).</summary>
+public sealed record PreconditionViolation(string Type, string Subject, string Description);
+
+/// <summary>
+/// A refusal the service means to give: the interceptor turns it into a status with rich details.
+/// Reason is a stable, machine-readable code (google.rpc.ErrorInfo.reason), e.g. TCKN_MISMATCH.
+/// </summary>
+public sealed class ServiceError : Exception
+{
+    public ServiceError(StatusCode code, string reason, string message, string messageTr,
+        IReadOnlyList<FieldViolation>? fields = null, IReadOnlyList<PreconditionViolation>? preconditions = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
+        : base(message)
+    {
+        Code = code;
+        Reason = reason;
+        MessageTr = messageTr;
+        Fields = fields ?? [];
+        Preconditions = preconditions ?? [];
+        Metadata = metadata ?? new Dictionary<string, string>();
+    }
+
+    public StatusCode Code { get; }
+    public string Reason { get; }
+    public string MessageTr { get; }
+    public IReadOnlyList<FieldViolation> Fields { get; }
+    public IReadOnlyList<PreconditionViolation> Preconditions { get; }
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    public static ServiceError InvalidArgument(string field, string description, string descriptionTr) =>
+        new(StatusCode.InvalidArgument, "INVALID_ARGUMENT", $"{field}: {description}", $"{field}: {descriptionTr}",
+            [new FieldViolation(field, description, descriptionTr)]);
+
+    public static ServiceError InvalidArguments(IReadOnlyList<FieldViolation> fields) =>
+        new(StatusCode.InvalidArgument, "INVALID_ARGUMENT",
+            string.Join("; ", fields.Select(f => $"{f.Field}: {f.Description}")),
+            string.Join("; ", fields.Select(f => $"{f.Field}: {f.DescriptionTr}")), fields);
+
+    public static ServiceError NotFound(string what, string id) =>
+        new(StatusCode.NotFound, "NOT_FOUND", $"{what} {id} was not found", $"{what} {id} bulunamadı");
+
+    public static ServiceError PermissionDenied(string reason, string message, string messageTr) =>
+        new(StatusCode.PermissionDenied, reason, message, messageTr);
+
+    public static ServiceError Unauthenticated(string reason, string message, string messageTr) =>
+        new(StatusCode.Unauthenticated, reason, message, messageTr);
+
+    public static ServiceError FailedPrecondition(string reason, string subject, string message, string messageTr) =>
+        new(StatusCode.FailedPrecondition, reason, message, messageTr, preconditions: [new PreconditionViolation(reason, subject, message)]);
+}
+
+/// <summary>Collects every field violation of a request, then refuses it once with all of them.</summary>
+public sealed class RequestCheck
+{
+    private readonly List<FieldViolation> _violations = [];
+
+    public RequestCheck Require(bool condition, string field, string description, string descriptionTr)
+    {
+        if (!condition)
+            _violations.Add(new FieldViolation(field, description, descriptionTr));
+        return this;
+    }
+
+    public bool Ok => _violations.Count == 0;
+
+    public void ThrowIfInvalid()
+    {
+        if (_violations.Count > 0)
+            throw ServiceError.InvalidArguments(_violations);
+    }
+}
