@@ -16,23 +16,12 @@ public sealed record PersonaFile(IReadOnlyList<WorldTenant> Tenants, IReadOnlyLi
         {
             if (p.Id.Length is 0 or > 32)
                 throw new WorldException($"{path}: persona id '{p.Id}' must be 1–32 characters (it becomes the token label)");
-            if (p.Role != "server" && (p.Tckn is null || !IsValidTckn(p.Tckn)))
+            if (p.Role != "server" && (p.Tckn is null || !Signing.Domain.Tckn.IsValid(p.Tckn)))
                 throw new WorldException($"{path}: persona '{p.Id}' needs a TCKN with a valid checksum");
             if (p.Key is not ("rsa-2048" or "ec-p256"))
                 throw new WorldException($"{path}: persona '{p.Id}' key must be rsa-2048 or ec-p256");
         }
         return file;
-    }
-
-    /// <summary>TCKN checksum (DOMAIN.md); the product's own check lives in Signing.Domain.</summary>
-    private static bool IsValidTckn(string s)
-    {
-        if (s.Length != 11 || !s.All(char.IsAsciiDigit) || s[0] == '0')
-            return false;
-        var d = s.Select(c => c - '0').ToArray();
-        var d10 = (((d[0] + d[2] + d[4] + d[6] + d[8]) * 7 - (d[1] + d[3] + d[5] + d[7])) % 10 + 10) % 10;
-        var d11 = (d.Take(10).Sum()) % 10;
-        return d[9] == d10 && d[10] == d11;
     }
 }
 
