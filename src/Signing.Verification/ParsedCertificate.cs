@@ -16,8 +16,7 @@ namespace Signing.Verification;
 /// </summary>
 public sealed class ParsedCertificate
 {
-    private static readonly ConcurrentDictionary<string, ParsedCertificate> Cache = new();
-    private const int MaxCached = 20_000;
+    private static readonly DerCache<ParsedCertificate> Cache = new(20_000, "CERTIFICATE", "X.509 certificate", (der, hash) => new ParsedCertificate(der, hash));
 
     public byte[] Der { get; }
     public string Sha256 { get; }
@@ -154,25 +153,7 @@ public sealed class ParsedCertificate
     public bool HasKeyUsage(int bit) => KeyUsageBits is null || (KeyUsageBits.Value & bit) != 0;
 
     /// <summary>Parses (or returns the cached parse of) a DER or PEM certificate. Throws FormatException on garbage.</summary>
-    public static ParsedCertificate From(byte[] derOrPem)
-    {
-        var der = Pem.ToDer(derOrPem, "CERTIFICATE");
-        var hash = Convert.ToHexStringLower(SHA256.HashData(der));
-        if (Cache.TryGetValue(hash, out var cached))
-            return cached;
-        ParsedCertificate parsed;
-        try
-        {
-            parsed = new ParsedCertificate(der, hash);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new FormatException("not a parsable X.509 certificate: " + e.Message, e);
-        }
-        if (Cache.Count >= MaxCached)
-            Cache.Clear(); // a crude bound: the working set of a directorate is a few thousand certificates
-        return Cache.GetOrAdd(hash, parsed);
-    }
+    public static ParsedCertificate From(byte[] derOrPem) => Cache.Get(derOrPem);
 
     public static ParsedCertificate From(BcX509Certificate certificate) => From(certificate.GetEncoded());
 

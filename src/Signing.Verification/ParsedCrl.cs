@@ -15,7 +15,7 @@ public sealed record CrlEntry(BcBigInteger Serial, X509Name CertificateIssuer, D
 /// </summary>
 public sealed class ParsedCrl
 {
-    private static readonly ConcurrentDictionary<string, ParsedCrl> Cache = new();
+    private static readonly DerCache<ParsedCrl> Cache = new(1000, "X509 CRL", "X.509 CRL", (der, hash) => new ParsedCrl(der, hash));
     private static readonly HashSet<string> KnownCrlExtensions =
         ["2.5.29.35", "2.5.29.18", "2.5.29.20", "2.5.29.27", "2.5.29.28", "2.5.29.46", "2.5.29.60"];
     private static readonly HashSet<string> KnownEntryExtensions = ["2.5.29.21", "2.5.29.23", "2.5.29.24", "2.5.29.29"];
@@ -135,25 +135,7 @@ public sealed class ParsedCrl
         return null;
     }
 
-    public static ParsedCrl From(byte[] derOrPem)
-    {
-        var der = Pem.ToDer(derOrPem, "X509 CRL");
-        var hash = Convert.ToHexStringLower(SHA256.HashData(der));
-        if (Cache.TryGetValue(hash, out var cached))
-            return cached;
-        ParsedCrl parsed;
-        try
-        {
-            parsed = new ParsedCrl(der, hash);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new FormatException("not a parsable X.509 CRL: " + e.Message, e);
-        }
-        if (Cache.Count > 1000)
-            Cache.Clear();
-        return Cache.GetOrAdd(hash, parsed);
-    }
+    public static ParsedCrl From(byte[] derOrPem) => Cache.Get(derOrPem);
 
     public static ParsedCrl FromFile(string path) => From(File.ReadAllBytes(path));
 }

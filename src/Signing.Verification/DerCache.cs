@@ -1,0 +1,35 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Signing.Verification;
+
+/// <summary>
+/// Parsed objects keyed by SHA-256 of their DER, so each certificate or CRL is parsed once per process
+/// (BouncyCastle's RSA key check makes a parse cost milliseconds). Bounded crudely: when full it is cleared,
+/// since a directorate's working set is far below the bound.
+/// </summary>
+internal sealed class DerCache<T>(int capacity, string pemLabel, string what, Func<byte[], string, T> parse) where T : class
+{
+    private readonly ConcurrentDictionary<string, T> _items = new();
+
+    /// <summary>The cached parse of a DER or PEM object. Throws FormatException on garbage.</summary>
+    public T Get(byte[] derOrPem)
+    {
+        var der = Pem.ToDer(derOrPem, pemLabel);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(der));
+        if (_items.TryGetValue(hash, out var cached))
+            return cached;
+        T parsed;
+        try
+        {
+            parsed = parse(der, hash);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new FormatException($"not a parsable {what}: " + e.Message, e);
+        }
+        if (_items.Count >= capacity)
+            _items.Clear();
+        return _items.GetOrAdd(hash, parsed);
+    }
+}
