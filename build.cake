@@ -17,7 +17,8 @@ var envFile = localDir.CombineWithFilePath("env");
 var resultsDir = repo.Combine("artifacts/test-results");
 var solution = repo.CombineWithFilePath("Signing.sln");
 var isRoot = Environment.UserName == "root";
-var aptPackages = new[] { "softhsm2", "opensc", "libengine-pkcs11-openssl", "postgresql" };
+// fonts-dejavu-core: the printable form (PDFsharp) embeds DejaVu Sans.
+var aptPackages = new[] { "softhsm2", "opensc", "libengine-pkcs11-openssl", "postgresql", "fonts-dejavu-core" };
 
 // ---------------------------------------------------------------- helpers
 
@@ -79,6 +80,16 @@ Dictionary<string, string> WorldEnv()
     env["SOFTHSM2_CONF"] = hsmDir.CombineWithFilePath("softhsm2.conf").FullPath;
     env["SIGNING_HSM_MANIFEST"] = hsmDir.CombineWithFilePath("manifest.json").FullPath;
     env["SIGNING_REPO"] = repo.FullPath;
+    // The directorate's receipt key lives on the server token of the throwaway hsm-sim world; its test PIN is in
+    // the world's manifest. A real deployment sets SIGNING_SERVER_PIN from its secret store instead.
+    var manifest = hsmDir.CombineWithFilePath("manifest.json").FullPath;
+    if (System.IO.File.Exists(manifest) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SIGNING_SERVER_PIN")))
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(manifest));
+        foreach (var p in doc.RootElement.GetProperty("personas").EnumerateArray())
+            if (p.GetProperty("role").GetString() == "server")
+                env["SIGNING_SERVER_PIN"] = p.GetProperty("userPin").GetString();
+    }
     return env;
 }
 
@@ -94,7 +105,7 @@ int FreeLoopbackPort()
 // ---------------------------------------------------------------- targets
 
 Task("Bootstrap")
-    .Description("Installs the Debian packages the world needs (softhsm2, opensc, libengine-pkcs11-openssl, postgresql).")
+    .Description("Installs the Debian packages the world needs (softhsm2, opensc, libengine-pkcs11-openssl, postgresql, fonts-dejavu-core).")
     .Does(() =>
 {
     var missing = aptPackages

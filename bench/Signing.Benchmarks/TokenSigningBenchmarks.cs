@@ -15,8 +15,8 @@ namespace Signing.Benchmarks;
 [MemoryDiagnoser]
 public class TokenSigningBenchmarks
 {
-    /// <summary>server-mersin (RSA-2048, the server's directorate key) and officer-mersin-2 (EC P-256).</summary>
-    [Params("server-mersin", "officer-mersin-2")]
+    /// <summary>doctor (RSA-2048) and server-mersin (EC P-256, the directorate key that signs receipts).</summary>
+    [Params("doctor", "server-mersin")]
     public string Persona { get; set; } = "server-mersin";
 
     // What a CMS signer signs: the DER of the signed attributes, a couple of hundred bytes.
