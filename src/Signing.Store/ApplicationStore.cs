@@ -36,10 +36,19 @@ public sealed record StoreResult<T>(T? Value, StoreError? Failure)
 public sealed record WriteResult(Guid ApplicationId, long Version, IReadOnlyList<IApplicationEvent> Events, bool WasRetry = false);
 
 /// <summary>
+/// Where submissions go: one transaction each (<see cref="ApplicationStore"/>) or grouped into shared transactions.
+/// Either way the result is only returned once the submission is durable.
+/// </summary>
+public interface IRenewalSubmitter
+{
+    Task<StoreResult<WriteResult>> SubmitAsync(string tenant, SubmitRenewal command, CancellationToken ct = default);
+}
+
+/// <summary>
 /// The write and read paths the gRPC services call. Every write: read the stream, decide, append with the expected
 /// version (optimistic concurrency checked by PostgreSQL at commit), inline projections in the same transaction.
 /// </summary>
-public sealed class ApplicationStore(IDocumentStore store)
+public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
 {
     public const int MaxPageSize = 200;
 
@@ -176,6 +185,8 @@ public sealed class ApplicationStore(IDocumentStore store)
             q = q.Where(x => x.Category == category);
         if (filter?.ReadyOnly == true)
             q = q.Where(x => x.Ready);
+        if (filter?.Lacking is { } lack)
+            q = q.Where(x => x.Lacks.Contains(lack));
         var rows = await q.OrderBy(x => x.QueuedAt).ThenBy(x => x.Id).Take(pageSize + 1).ToListAsync(ct);
         return Paged(rows, pageSize, last => new QueueCursor(last.QueuedAt, last.Id));
     }
@@ -201,6 +212,13 @@ public sealed class ApplicationStore(IDocumentStore store)
         // One stream per holder; appending without a version is fine: these are independent observations.
         session.Events.Append(ApplicationIdFor(tenant, "certificate-holder/" + seen.Tckn), seen);
         await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>How many items are on this tenant's queue (a count over the keyset index: cheap at thousands, not free at millions).</summary>
+    public async Task<int> CountQueueAsync(string tenant, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession(tenant);
+        return await session.Query<ApprovalQueueItem>().CountAsync(ct);
     }
 
     /// <summary>Counts per status in this tenant: one batched round trip of index-backed counts over (tenant_id, status).</summary>

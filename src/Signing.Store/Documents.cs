@@ -104,4 +104,5 @@ public sealed record QueueCursor(DateTimeOffset QueuedAt, Guid Id);
 /// <summary>Keyset cursor of the expiring list: the last row's (NotAfter, TCKN).</summary>
 public sealed record ExpiringCursor(DateTimeOffset NotAfter, string Tckn);
 
-public sealed record QueueFilter(ApplicantCategory? Category = null, bool ReadyOnly = false);
+/// <summary>Queue filters: a category; only approvable items (ReadyOnly); only items lacking one thing (Lacking).</summary>
+public sealed record QueueFilter(ApplicantCategory? Category = null, bool ReadyOnly = false, Lack? Lacking = null);

@@ -27,6 +27,10 @@ public static class SigningStore
         (typeof(CertificateSeen), "certificate_seen"),
     ];
 
+    /// <summary>The stored name of an event type (as history entries show it).</summary>
+    public static string EventName(Type eventType) =>
+        EventNames.FirstOrDefault(e => e.Type == eventType).Name ?? eventType.Name;
+
     public static void Configure(StoreOptions opts, string connectionString)
     {
         opts.Connection(connectionString);
@@ -63,7 +67,7 @@ public static class SigningStore
     /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/>.</summary>
     public static IServiceCollection AddSigningStore(this IServiceCollection services, string connectionString)
     {
-        services.AddMarten(o => Configure(o, connectionString)).UseLightweightSessions();
+        services.AddMarten(o => Configure(o, connectionString)).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton<ApplicationStore>();
         return services;
     }

@@ -37,6 +37,10 @@ public sealed class CmsVerifier
     public Verdict Verify(byte[] cms, byte[]? detachedContent = null, VerificationOptions? options = null) =>
         VerifyCore(cms, detachedContent, options ?? VerificationOptions.Default, out _);
 
+    /// <summary>Like <see cref="Verify(byte[], byte[], VerificationOptions)"/>, also returning the signed content (attached or detached) so the caller reads exactly what was signed.</summary>
+    public Verdict Verify(byte[] cms, byte[]? detachedContent, VerificationOptions options, out byte[]? signedContent) =>
+        VerifyCore(cms, detachedContent, options, out signedContent);
+
     /// <summary>
     /// Proof of possession: the token signed the server's challenge as CMS (attached or detached, CAdES-BES with
     /// the holder's certificate). Passed only if the signature covers exactly <paramref name="challenge"/> and the

@@ -1,26 +1,40 @@
 using Grpc.Health.V1;
+using Signing.Server.Tests.Infrastructure;
 
 namespace Signing.Server.Tests;
 
-public sealed class HealthTests(LiveServerFixture server) : IClassFixture<LiveServerFixture>
+public sealed class HealthTests(LiveSigningServer server) : IClassFixture<LiveSigningServer>
 {
-    [Fact]
-    public async Task Server_answers_grpc_health_over_h2c_and_reports_PostgreSQL_serving()
+    [Theory]
+    [InlineData("")]
+    [InlineData("postgresql")]
+    [InlineData("server-hsm-token")]
+    public async Task Health_over_h2c_reports_serving_overall_for_PostgreSQL_and_for_the_server_token(string service)
     {
         var client = new Health.HealthClient(server.Channel);
-        var overall = await client.CheckAsync(new HealthCheckRequest());
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, overall.Status);
+        var response = await client.CheckAsync(new HealthCheckRequest { Service = service });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
     }
 
     [Fact]
-    public async Task Server_lists_its_services_through_reflection()
+    public async Task A_client_that_knows_only_reflection_lists_every_esign_service_and_resolves_their_methods()
     {
         var client = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(server.Channel);
         using var call = client.ServerReflectionInfo();
         await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
-        await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
-        Assert.Contains("grpc.health.v1.Health", names);
+        foreach (var expected in new[] { "esign.v1.CertificateService", "esign.v1.SessionService", "esign.v1.ApplicationService",
+                     "esign.v1.ApprovalService", "esign.v1.DeliveryService", "grpc.health.v1.Health" })
+            Assert.Contains(expected, names);
+
+        // The descriptors come over the wire too: a generic client can build requests from them.
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { FileContainingSymbol = "esign.v1.ApplicationService" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var files = call.ResponseStream.Current.FileDescriptorResponse.FileDescriptorProto
+            .Select(b => Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(b)).ToList();
+        var service = files.SelectMany(f => f.Service).Single(s => s.Name == "ApplicationService");
+        Assert.Contains(service.Method, m => m.Name == "SubmitESigned" && m.InputType == ".esign.v1.SubmitESignedRequest");
     }
 }

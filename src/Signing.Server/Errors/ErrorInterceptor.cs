@@ -11,7 +11,7 @@ namespace Signing.Server.Errors;
 /// PreconditionFailure, LocalizedMessage tr-TR). Expected refusals are logged as one line without a
 /// stack trace; anything else is a bug and is logged in full, answered INTERNAL without internals.
 /// </summary>
-public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerable<IErrorTranslator> translators) : Interceptor
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerable<IErrorTranslator> translators, RequestLimits limits) : Interceptor
 {
     public const string Domain = "esign.v1";
 
@@ -20,6 +20,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerab
     {
         try
         {
+            limits.Check(request);
             return await continuation(request, context);
         }
         catch (Exception e) when (e is not RpcException)
@@ -34,6 +35,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerab
     {
         try
         {
+            limits.Check(request);
             await continuation(request, responseStream, context);
         }
         catch (Exception e) when (e is not RpcException)
@@ -99,4 +101,27 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerab
 public interface IErrorTranslator
 {
     ServiceError? Translate(Exception exception);
+}
+
+/// <summary>
+/// The largest request the services accept. The transport has a higher hard cap (its refusal carries no details);
+/// between the two, the caller learns the limit and the size in ErrorInfo metadata.
+/// </summary>
+public sealed class RequestLimits(int maxMessageBytes)
+{
+    public int MaxMessageBytes { get; } = maxMessageBytes;
+
+    public void Check(object request)
+    {
+        if (request is not Google.Protobuf.IMessage message)
+            return;
+        var size = message.CalculateSize();
+        if (size <= MaxMessageBytes)
+            return;
+        throw new ServiceError(StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE",
+            $"the request is {size} bytes; this server accepts at most {MaxMessageBytes} (forms are tens of KB, a scanned receipt a few hundred)",
+            $"istek {size} bayt; bu sunucu en çok {MaxMessageBytes} bayt kabul eder",
+            metadata: new Dictionary<string, string> { ["size"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["limit"] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+    }
 }

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using System.Text;
+using Grpc.Core;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Signing.Server.Errors;
+
+namespace Signing.Server.Auth;
+
+/// <summary>
+/// Who is calling: a bearer token from SessionService.SignIn (<c>authorization: Bearer …</c>) or a configured system key
+/// (<c>x-api-key</c>; Signing:Auth:SystemKeys:&lt;name&gt; = key). Every RPC asks for the roles it accepts.
+/// </summary>
+public sealed class Authenticator
+{
+    public const string ApiKeyHeader = "x-api-key";
+    private const int MinimumKeyLength = 16;
+
+    private readonly SessionTokens _tokens;
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly IReadOnlyList<(string Name, byte[] Key)> _systemKeys;
+
+    public Authenticator(SessionTokens tokens, IConfiguration configuration)
+    {
+        _tokens = tokens;
+        _systemKeys = configuration.GetSection("Signing:Auth:SystemKeys").GetChildren()
+            .Where(c => !string.IsNullOrEmpty(c.Value))
+            .Select(c => c.Value!.Length >= MinimumKeyLength
+                ? (c.Key, Encoding.UTF8.GetBytes(c.Value))
+                : throw new InvalidOperationException($"Signing:Auth:SystemKeys:{c.Key} must be at least {MinimumKeyLength} characters"))
+            .ToList();
+    }
+
+    /// <summary>The caller, or null when the call carries no credentials. Bad credentials are refused (UNAUTHENTICATED).</summary>
+    public async Task<Caller?> AuthenticateAsync(ServerCallContext context)
+    {
+        var authorization = context.RequestHeaders.GetValue("authorization");
+        if (!string.IsNullOrEmpty(authorization))
+        {
+            if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+                throw ServiceError.Unauthenticated("AUTHORIZATION_MALFORMED", "the authorization metadata must be 'Bearer <token>'",
+                    "authorization bilgisi 'Bearer <jeton>' biçiminde olmalı");
+            var result = await _handler.ValidateTokenAsync(authorization["Bearer ".Length..].Trim(), _tokens.ValidationParameters);
+            if (!result.IsValid)
+            {
+                var expired = result.Exception is SecurityTokenExpiredException;
+                throw ServiceError.Unauthenticated(expired ? "TOKEN_EXPIRED" : "TOKEN_INVALID",
+                    expired ? "the session has expired; sign in again with your card" : "the bearer token is not valid; sign in again with your card",
+                    expired ? "oturumun süresi doldu; kartınızla yeniden giriş yapın" : "oturum jetonu geçersiz; kartınızla yeniden giriş yapın");
+            }
+            return Caller.From(new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity));
+        }
+        var key = context.RequestHeaders.GetValue(ApiKeyHeader);
+        if (!string.IsNullOrEmpty(key))
+        {
+            var bytes = Encoding.UTF8.GetBytes(key);
+            foreach (var (name, expected) in _systemKeys)
+            {
+                if (CryptographicOperations.FixedTimeEquals(bytes, expected))
+                    return new Caller("", name, new HashSet<string> { Roles.System }, null);
+            }
+            throw ServiceError.Unauthenticated("API_KEY_INVALID", "the system key is not known", "sistem anahtarı tanınmıyor");
+        }
+        return null;
+    }
+
+    /// <summary>The caller, who must hold one of <paramref name="roles"/>.</summary>
+    public async Task<Caller> RequireAsync(ServerCallContext context, params string[] roles)
+    {
+        var caller = await AuthenticateAsync(context)
+            ?? throw ServiceError.Unauthenticated("NOT_SIGNED_IN",
+                "sign in first: SessionService.SignIn with your card, then send 'authorization: Bearer <token>'",
+                "önce kartınızla giriş yapın (SessionService.SignIn) ve 'authorization: Bearer <jeton>' gönderin");
+        if (!roles.Any(caller.Is))
+            throw ServiceError.PermissionDenied("ROLE_REQUIRED",
+                $"this call needs the role {string.Join(" or ", roles)}", $"bu işlem için gereken yetki: {string.Join(" veya ", roles)}");
+        return caller;
+    }
+
+    /// <summary>System clients reach every tenant; officers only their own.</summary>
+    public static void RequireTenant(Caller caller, string tenant)
+    {
+        if (caller.Is(Roles.System))
+            return;
+        if (caller.Is(Roles.Officer) && caller.Tenant == tenant)
+            return;
+        throw new ServiceError(StatusCode.PermissionDenied, "WRONG_TENANT",
+            $"this application belongs to another directorate ({tenant}); officers act only for their own",
+            $"bu başvuru başka bir il müdürlüğüne ({tenant}) ait; yetkililer yalnızca kendi müdürlüklerinde işlem yapabilir",
+            metadata: new Dictionary<string, string> { ["tenant"] = tenant });
+    }
+}

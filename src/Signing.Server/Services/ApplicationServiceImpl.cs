@@ -1,0 +1,272 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Signing.Contracts.V1;
+using Signing.Domain;
+using Money = Signing.Domain.Money;
+using Signing.Forms;
+using Signing.Server.Auth;
+using Signing.Server.Errors;
+using Signing.Server.Mapping;
+using Signing.Server.Receipts;
+using Signing.Store;
+using Signing.Verification;
+using Vf = Signing.Verification;
+using Tckn = Signing.Domain.Tckn;
+
+namespace Signing.Server.Services;
+
+/// <summary>Applicants (or the portal, as a system client) submit and follow renewal applications.</summary>
+public sealed class ApplicationServiceImpl(
+    Applications applications,
+    IRenewalSubmitter submitter,
+    Authenticator auth,
+    Trust trust,
+    ReceiptSigner receipts,
+    ILogger<ApplicationServiceImpl> logger) : ApplicationService.ApplicationServiceBase
+{
+    private static readonly DateTimeOffset UnknownCertificate = DateTimeOffset.UnixEpoch;
+
+    public override async Task<SubmitResponse> SubmitESigned(SubmitESignedRequest request, ServerCallContext context)
+    {
+        var caller = await auth.RequireAsync(context, Roles.Applicant, Roles.System);
+        var check = new RequestCheck()
+            .Require(!request.Cms.IsEmpty, "cms", "required: the CAdES signature (DER)", "zorunlu: CAdES imzası (DER)");
+        Requests.CheckRequestId(check, request.ClientRequestId);
+        check.ThrowIfInvalid();
+        context.CancellationToken.ThrowIfCancellationRequested();
+
+        var now = applications.Now;
+        var detached = request.FormJson.IsEmpty ? null : request.FormJson.ToByteArray();
+        var verdict = trust.Cms.Verify(request.Cms.ToByteArray(), detached, new VerificationOptions { At = now }, out var signed);
+        if (signed is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
+            throw new ServiceError(StatusCode.InvalidArgument, "CMS_UNREADABLE",
+                $"cms: not a CMS SignedData with the form inside or beside it ({Proto.SubIndication(verdict)}: {verdict.Reason})",
+                "cms: okunabilir bir CMS imzası değil (form imzanın içinde ya da form_json alanında olmalı)",
+                [new FieldViolation("cms", verdict.Reason ?? "unreadable", "okunamıyor")],
+                metadata: new Dictionary<string, string> { ["sub_indication"] = Proto.SubIndication(verdict) });
+        var form = Requests.ParseForm(signed, out var problem) ?? throw ServiceError.InvalidArgument("cms",
+            "the signed content is not an ApplicationForm in protobuf JSON: " + problem, "imzalanan içerik bir başvuru formu (JSON) değil");
+        if (request.Form is not null && !request.Form.Equals(form))
+            throw ServiceError.InvalidArgument("form", "differs from the signed form JSON; send the form that was signed, or none",
+                "imzalanan formdan farklı; imzalanan formu gönderin ya da hiç göndermeyin");
+        var facts = Requests.CheckForm(form, applications.Tenants, new RequestCheck());
+        RequireOwnForm(caller, facts.Tckn);
+
+        var signer = verdict.Signer;
+        var signature = new SignatureFacts(Proto.Indication(verdict.Indication), signer?.Tckn,
+            signer?.NotAfter ?? UnknownCertificate, signer?.CertificateSha256 ?? "", Proto.SubIndication(verdict) is { Length: > 0 } s ? s : null,
+            verdict.SigningTime);
+        var command = Requests.Submit(facts, form, request.ClientRequestId,
+            new CertificateFacts(signer?.NotAfter ?? UnknownCertificate, signer?.CertificateSha256),
+            new Confirmation.ESigned(signature), now);
+        var result = await SubmitAsync(facts, command, SHA256.HashData(signed), Proto.Verdict(verdict), context.CancellationToken);
+        return result;
+    }
+
+    public override async Task<SubmitResponse> SubmitWithEOnay(SubmitWithEOnayRequest request, ServerCallContext context)
+    {
+        var caller = await auth.RequireAsync(context, Roles.Applicant, Roles.System);
+        var check = new RequestCheck()
+            .Require(!request.FormJson.IsEmpty, "form_json", "required: the form JSON the confirmation refers to", "zorunlu: onaylanan formun JSON'u")
+            .Require(!request.EOnayConfirmation.IsEmpty, "e_onay_confirmation", "required: the signed e-Onay confirmation", "zorunlu: imzalı e-Onay belgesi");
+        Requests.CheckRequestId(check, request.ClientRequestId);
+        check.ThrowIfInvalid();
+        var formJson = request.FormJson.ToByteArray();
+        var form = Requests.ParseForm(formJson, out var problem) ?? throw ServiceError.InvalidArgument("form_json",
+            "not an ApplicationForm in protobuf JSON: " + problem, "başvuru formu (JSON) okunamadı");
+        var facts = Requests.CheckForm(form, applications.Tenants, new RequestCheck());
+        RequireOwnForm(caller, facts.Tckn);
+        var now = applications.Now;
+        var current = CurrentCertificate(request.CurrentCertificate, facts, now);
+
+        var formSha = SHA256.HashData(formJson);
+        var result = trust.EOnay.Verify(request.EOnayConfirmation.ToByteArray(), facts.Tckn.Value, Convert.ToHexStringLower(formSha), now);
+        if (result.Verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
+            throw ServiceError.InvalidArgument("e_onay_confirmation", "not a readable e-Onay confirmation: " + result.Verdict.Reason,
+                "okunabilir bir e-Onay belgesi değil");
+        var confirmation = result.Confirmation;
+        var eonay = new EOnayFacts(Proto.Indication(result.Verdict.Indication), confirmation?.Tckn, confirmation?.Nonce ?? "",
+            confirmation?.ConfirmedAt ?? now);
+        var command = Requests.Submit(facts, form, request.ClientRequestId, current, new Confirmation.EOnay(eonay), now);
+        return await SubmitAsync(facts, command, formSha, Proto.Verdict(result.Verdict), context.CancellationToken);
+    }
+
+    public override async Task<SubmitWetSignedResponse> SubmitWetSigned(SubmitWetSignedRequest request, ServerCallContext context)
+    {
+        var caller = await auth.RequireAsync(context, Roles.Applicant, Roles.System);
+        var check = new RequestCheck().Require(request.Form is not null, "form", "required", "zorunlu");
+        Requests.CheckRequestId(check, request.ClientRequestId);
+        check.ThrowIfInvalid();
+        var facts = Requests.CheckForm(request.Form!, applications.Tenants, new RequestCheck());
+        RequireOwnForm(caller, facts.Tckn);
+        var now = applications.Now;
+        var current = CurrentCertificate(request.CurrentCertificate, facts, now);
+        var command = Requests.Submit(facts, request.Form!, request.ClientRequestId, current, new Confirmation.Wet(), now);
+        var submitted = await SubmitAsync(facts, command, SHA256.HashData(Requests.FormJson(request.Form!)), null, context.CancellationToken);
+        var pdf = PrintableFormRenderer.Render(new PrintableForm
+        {
+            ApplicationId = Guid.Parse(submitted.Application.Id),
+            ApplicationCode = submitted.Application.Code,
+            DirectorateName = facts.Tenant.Name,
+            DeskAddress = facts.Tenant.DeskAddress,
+            Tckn = facts.Tckn.Value,
+            GivenNames = facts.Name.GivenName,
+            Surname = facts.Name.Surname,
+            Category = CategoryTr(facts.Category),
+            Reason = "YENİLEME",
+            CertificateKind = "NES",
+            TermYears = KamuSm.NesTermYears,
+            Email = request.Form!.Email,
+            Phone = request.Form.Phone,
+            DeliveryAddress = request.Form.DeliveryAddress,
+            Institution = request.Form.Institution,
+            SubmittedAt = submitted.Application.SubmittedAt.ToDateTimeOffset(),
+            Fee = facts.Category == Domain.ApplicantCategory.FamilyPhysician
+                ? new FeeInstructions(facts.Tenant.Fee.ToString(), facts.Tenant.FeeIban.Formatted, facts.Tenant.FeeBank, facts.Tenant.FeeRecipient,
+                    ReceiptMatcher.DescriptionFor(facts.Name, facts.Tckn))
+                : null,
+        });
+        return new SubmitWetSignedResponse
+        {
+            Application = submitted.Application,
+            Receipt = submitted.Receipt,
+            Replayed = submitted.Replayed,
+            PrintableFormPdf = ByteString.CopyFrom(pdf),
+        };
+    }
+
+    public override async Task<Contracts.V1.Application> AttachPaymentReceipt(AttachPaymentReceiptRequest request, ServerCallContext context)
+    {
+        var caller = await auth.RequireAsync(context, Roles.Applicant, Roles.Officer, Roles.System);
+        var id = Requests.ApplicationId(request.ApplicationId);
+        var check = new RequestCheck();
+        Money amount = default;
+        check.Require(request.Amount is not null && (request.Amount.Currency is "" or Money.Try) && Money.TryParse(request.Amount.Amount, out amount),
+            "amount", "required: an amount in TRY such as \"780.00\"", "zorunlu: TL cinsinden tutar, örneğin \"780.00\"");
+        check.Require(Iban.TryParse(request.Iban, out var iban), "iban", "not a valid IBAN (TR + 24 digits, mod-97 check)", "geçerli bir IBAN değil");
+        check.Require(DateOnly.TryParseExact(request.PaidOn, "yyyy-MM-dd", out var paidOn), "paid_on", "required: the payment date as YYYY-MM-DD", "zorunlu: ödeme tarihi (YYYY-AA-GG)");
+        check.Require(!string.IsNullOrWhiteSpace(request.Description) && request.Description.Length <= 500, "description",
+            "required: the transfer's description as on the receipt", "zorunlu: dekonttaki açıklama");
+        check.Require(!request.ScannedFile.IsEmpty, "scanned_file", "required: the scanned receipt (PDF or image)", "zorunlu: dekontun taranmış hâli (PDF ya da resim)");
+        check.Require(request.ExpectedVersion >= 0, "expected_version", "must not be negative", "negatif olamaz");
+        check.ThrowIfInvalid();
+        var (tenant, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
+        var receipt = new Receipt(amount, iban, paidOn, request.Description, Convert.ToHexStringLower(SHA256.HashData(request.ScannedFile.Span)));
+        return await applications.HandleAsync(tenant, view, request.ExpectedVersion, new AttachReceipt(receipt, applications.Now), context.CancellationToken);
+    }
+
+    public override async Task<Contracts.V1.Application> Withdraw(WithdrawRequest request, ServerCallContext context)
+    {
+        var caller = await auth.RequireAsync(context, Roles.Applicant, Roles.System);
+        var id = Requests.ApplicationId(request.ApplicationId);
+        new RequestCheck()
+            .Require(request.Reason.Length <= 500, "reason", "at most 500 characters", "en çok 500 karakter")
+            .Require(request.ExpectedVersion >= 0, "expected_version", "must not be negative", "negatif olamaz")
+            .ThrowIfInvalid();
+        var (tenant, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
+        if (!caller.Is(Roles.System) && view.ApplicantTckn != caller.Tckn)
+            throw StoreErrors.FromDomain(new DomainError(ErrorCodes.NotTheApplicant, "Only the applicant can withdraw an application."), "application/" + id);
+        var by = caller.Is(Roles.System) ? Tckn.Parse(view.ApplicantTckn) : Tckn.Parse(caller.Tckn);
+        return await applications.HandleAsync(tenant, view, request.ExpectedVersion,
+            new Domain.Withdraw(by, request.Reason.Trim(), applications.Now), context.CancellationToken);
+    }
+
+    public override async Task<Contracts.V1.Application> Get(GetApplicationRequest request, ServerCallContext context)
+    {
+        var caller = await auth.RequireAsync(context, Roles.Applicant, Roles.Officer, Roles.System);
+        var id = Requests.ApplicationId(request.ApplicationId);
+        var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
+        return Proto.Application(view);
+    }
+
+    public override async Task<ListApplicationsResponse> ListMine(ListMineRequest request, ServerCallContext context)
+    {
+        var caller = await auth.RequireAsync(context, Roles.Applicant);
+        var (size, offset) = Paging.Offset(request.Page);
+        var all = new List<ApplicationView>();
+        foreach (var tenant in applications.Tenants.All)
+            all.AddRange(await applications.Store.ListMineAsync(tenant.ProvinceCode, caller.Tckn, context.CancellationToken));
+        var page = all.OrderByDescending(v => v.SubmittedAt).ThenBy(v => v.Id).Skip(offset).Take(size + 1).ToList();
+        var response = new ListApplicationsResponse();
+        response.Applications.AddRange(page.Take(size).Select(Proto.Application));
+        if (page.Count > size)
+            response.NextCursor = Paging.OffsetCursor(offset + size);
+        return response;
+    }
+
+    private async Task<SubmitResponse> SubmitAsync(Requests.FormFacts facts, SubmitRenewal command, byte[] formSha256,
+        Contracts.V1.Verdict? verdict, CancellationToken ct)
+    {
+        // The rules first, without I/O: a refused submission never reaches the database.
+        var precheck = ApplicationDecider.Decide(command, ApplicationState.Initial);
+        if (!precheck.IsAccepted)
+            throw StoreErrors.FromDomain(precheck.Error!, "submission/" + command.ClientRequestId);
+        ct.ThrowIfCancellationRequested();
+
+        var tenant = facts.Tenant.ProvinceCode;
+        var result = await submitter.SubmitAsync(tenant, command, ct);
+        if (!result.Ok)
+            throw StoreErrors.ToServiceError(result.Failure!, "submission/" + command.ClientRequestId);
+        var written = result.Value!;
+        Contracts.V1.Application application;
+        if (written.WasRetry)
+        {
+            var view = await applications.Store.GetAsync(tenant, written.ApplicationId, ct)
+                ?? throw new InvalidOperationException("a committed application has no view");
+            application = Proto.Application(view);
+        }
+        else
+        {
+            await applications.NotifyAsync(tenant, written.ApplicationId, written.Events);
+            application = Proto.Application(ApplicationState.Initial, written.Events, written.Version, []);
+            logger.LogInformation("application {ApplicationId} submitted in {Tenant} by {Tckn} ({Method})", written.ApplicationId, tenant,
+                facts.Tckn.Mask(), command.Confirmation.Method);
+        }
+        var receipt = new ReceiptDocument(application.Id, application.Code, tenant, facts.Tenant.Name, Convert.ToHexStringLower(formSha256),
+            application.Method.ToString(), application.SubmittedAt.ToDateTimeOffset(), applications.Now, written.WasRetry, verdict);
+        return new SubmitResponse { Application = application, Receipt = receipt.Sign(receipts), Replayed = written.WasRetry };
+    }
+
+    /// <summary>An applicant submits only their own form; a system client (the portal) for anyone, the signature or e-Onay proving who.</summary>
+    private static void RequireOwnForm(Caller caller, Tckn formTckn)
+    {
+        if (caller.Is(Roles.System) || caller.Tckn == formTckn.Value)
+            return;
+        throw ServiceError.PermissionDenied("FORM_NOT_YOURS", $"the form is for {formTckn.Mask()}, but you signed in as {Tckn.Mask(caller.Tckn)}",
+            $"form {formTckn.Mask()} adına, ancak siz {Tckn.Mask(caller.Tckn)} olarak giriş yaptınız");
+    }
+
+    /// <summary>
+    /// The applicant's current NES, when they still have the token: it tells whether it is still valid (a family physician
+    /// with a valid NES must e-sign). Expired is fine here; a certificate of someone else, untrusted or revoked is refused.
+    /// </summary>
+    private CertificateFacts CurrentCertificate(ByteString der, Requests.FormFacts facts, DateTimeOffset now)
+    {
+        if (der.IsEmpty)
+        {
+            if (facts.Category == Domain.ApplicantCategory.FamilyPhysician)
+                throw ServiceError.InvalidArgument("current_certificate",
+                    "required for a family physician: it shows whether the NES is still valid (then the form must be e-signed)",
+                    "aile hekimi için zorunlu: NES'in geçerli olup olmadığını gösterir (geçerliyse form e-imzalanmalıdır)");
+            return new CertificateFacts(UnknownCertificate, null);
+        }
+        var verdict = trust.Certificates.Validate(der.ToByteArray(), new VerificationOptions { At = now, ExpectedTckn = facts.Tckn.Value });
+        var status = verdict.Holder?.Status;
+        if (verdict.Signer is null || status is not (Vf.HolderStatus.Valid or Vf.HolderStatus.Expiring or Vf.HolderStatus.Expired))
+            throw new ServiceError(StatusCode.InvalidArgument, "CURRENT_CERTIFICATE_REFUSED",
+                $"current_certificate: {status?.ToString() ?? "unreadable"} ({verdict.Reason})",
+                "current_certificate: sertifika kabul edilmedi (başkasına ait, güvenilmeyen ya da iptal edilmiş)",
+                [new FieldViolation("current_certificate", $"{status?.ToString() ?? "unreadable"}: {verdict.Reason}", "kabul edilmedi")],
+                metadata: new Dictionary<string, string> { ["holder_status"] = status?.ToString() ?? "" });
+        return new CertificateFacts(verdict.Signer.NotAfter, verdict.Signer.CertificateSha256);
+    }
+
+    private static string CategoryTr(Domain.ApplicantCategory c) => c switch
+    {
+        Domain.ApplicantCategory.Manager => "Yönetici",
+        Domain.ApplicantCategory.Doctor => "Doktor",
+        Domain.ApplicantCategory.FamilyPhysician => "Aile Hekimi",
+        _ => "Bireysel",
+    };
+}

@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Grpc.Core;
+using Signing.Contracts.V1;
+using Signing.Domain;
+using Decision = Signing.Contracts.V1.Decision;
+using Signing.Server.Auth;
+using Signing.Server.Errors;
+using Signing.Server.Mapping;
+using Signing.Server.Queue;
+using Signing.Store;
+using Signing.Verification;
+using Vf = Signing.Verification;
+using Tckn = Signing.Domain.Tckn;
+
+namespace Signing.Server.Services;
+
+/// <summary>The officer's desk: the queue of the officer's own directorate, paper, and decisions signed on the officer's card.</summary>
+public sealed class ApprovalServiceImpl(Applications applications, Authenticator auth, Trust trust, QueueFeed feed,
+    ILogger<ApprovalServiceImpl> logger) : ApprovalService.ApprovalServiceBase
+{
+    /// <summary>A decision document is signed within this time of being issued.</summary>
+    public static readonly TimeSpan DecisionDocumentLifetime = TimeSpan.FromMinutes(30);
+
+    /// <summary>WatchQueue's opening snapshot: at most this many items (the oldest), then live changes.</summary>
+    public const int SnapshotLimit = 1000;
+
+    public override async Task<ListQueueResponse> ListQueue(ListQueueRequest request, ServerCallContext context)
+    {
+        var (caller, tenant) = await OfficerAsync(context);
+        var size = Paging.Size(request.Page);
+        var cursor = Paging.Queue(request.Page);
+        var filter = Filter(request.Category, request.Lacks);
+        var page = await applications.Store.ListQueueAsync(tenant.ProvinceCode, cursor, size, filter, context.CancellationToken);
+        var response = new ListQueueResponse();
+        response.Items.AddRange(page.Items.Select(Proto.QueueItem));
+        if (page.Next is not null)
+            response.NextCursor = Paging.QueueCursor(page.Next);
+        if (request.IncludeTotal)
+            response.Total = await applications.Store.CountQueueAsync(tenant.ProvinceCode, context.CancellationToken);
+        return response;
+    }
+
+    public override async Task WatchQueue(WatchQueueRequest request, IServerStreamWriter<QueueChange> responseStream, ServerCallContext context)
+    {
+        var (caller, tenant) = await OfficerAsync(context);
+        var ct = context.CancellationToken;
+        // Subscribe before reading the snapshot, so nothing that happens in between is lost (a change may arrive twice: harmless).
+        using var subscription = feed.Subscribe(tenant.ProvinceCode);
+        QueueCursor? cursor = null;
+        var sent = 0;
+        do
+        {
+            var page = await applications.Store.ListQueueAsync(tenant.ProvinceCode, cursor, ApplicationStore.MaxPageSize, null, ct);
+            foreach (var item in page.Items)
+                await responseStream.WriteAsync(new QueueChange { Kind = QueueChange.Types.Kind.Snapshot, Item = Proto.QueueItem(item) }, ct);
+            sent += page.Items.Count;
+            cursor = page.Next;
+        }
+        while (cursor is not null && sent < SnapshotLimit);
+        logger.LogInformation("{Tckn} watches the queue of {Tenant} ({Count} items in the snapshot)", Tckn.Mask(caller.Tckn), tenant.ProvinceCode, sent);
+        try
+        {
+            await foreach (var change in subscription.Reader.ReadAllAsync(ct))
+                await responseStream.WriteAsync(change, ct);
+        }
+        catch (OverflowException)
+        {
+            throw new ServiceError(StatusCode.Aborted, "WATCH_FELL_BEHIND", "the watcher fell too far behind the queue; watch again for a fresh snapshot",
+                "izleme kuyruğun gerisinde kaldı; güncel liste için yeniden izlemeye başlayın");
+        }
+    }
+
+    public override async Task<Contracts.V1.Application> RegisterPaperForm(RegisterPaperFormRequest request, ServerCallContext context)
+    {
+        var (caller, tenant) = await OfficerAsync(context);
+        var id = Requests.ApplicationId(request.ApplicationId);
+        new RequestCheck()
+            .Require(request.Copies > 0, "copies", $"required: the number of signed copies received ({KamuSm.PaperCopies})", $"zorunlu: teslim alınan nüsha sayısı ({KamuSm.PaperCopies})")
+            .Require(request.ExpectedVersion >= 0, "expected_version", "must not be negative", "negatif olamaz")
+            .ThrowIfInvalid();
+        var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
+        return await applications.HandleAsync(tenant, view, request.ExpectedVersion,
+            new RegisterPaper(tenant, Tckn.Parse(caller.Tckn), request.Copies, applications.Now), context.CancellationToken);
+    }
+
+    public override async Task<DecisionDocument> GetDecisionDocument(GetDecisionDocumentRequest request, ServerCallContext context)
+    {
+        var (caller, tenant) = await OfficerAsync(context);
+        var id = Requests.ApplicationId(request.ApplicationId);
+        new RequestCheck()
+            .Require(request.Decision != Decision.Unspecified, "decision", "required: APPROVE or REJECT", "zorunlu: onay ya da ret")
+            .Require(request.Decision != Decision.Reject || !string.IsNullOrWhiteSpace(request.Reason), "reason", "required for a rejection", "ret için gerekçe zorunlu")
+            .Require(request.Reason.Length <= 1000, "reason", "at most 1000 characters", "en çok 1000 karakter")
+            .ThrowIfInvalid();
+        var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
+        if (!view.State.IsOnQueue())
+            throw StoreErrors.FromDomain(new DomainError(ErrorCodes.NotOnQueue, $"The application is {Proto.Upper(view.Status)}, not on the approval queue."), "application/" + id);
+        var document = new DecisionDocumentBody(DecisionDocumentBody.DocumentType, 1, view.Id, view.ApplicationCode, tenant.ProvinceCode, view.Version,
+            request.Decision == Decision.Approve ? "APPROVE" : "REJECT", request.Reason.Trim(), caller.Tckn, caller.Name, applications.Now);
+        return new DecisionDocument { Document = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(document, DecisionDocumentBody.Json)), Version = view.Version };
+    }
+
+    public override async Task<Contracts.V1.Application> Decide(DecideRequest request, ServerCallContext context)
+    {
+        var (caller, tenant) = await OfficerAsync(context);
+        var id = Requests.ApplicationId(request.ApplicationId);
+        new RequestCheck()
+            .Require(!request.Document.IsEmpty, "document", "required: the bytes from GetDecisionDocument", "zorunlu: GetDecisionDocument belgesi")
+            .Require(!request.Signature.IsEmpty, "signature", "required: a detached CMS over the document, made with your card", "zorunlu: belgenin kartla atılmış ayrık CMS imzası")
+            .Require(request.ExpectedVersion >= 0, "expected_version", "must not be negative", "negatif olamaz")
+            .ThrowIfInvalid();
+        var document = DecisionDocumentBody.TryParse(request.Document.Span);
+        var now = applications.Now;
+        new RequestCheck()
+            .Require(document is not null, "document", "not a decision document from GetDecisionDocument", "GetDecisionDocument belgesi değil")
+            .Require(document is null || document.ApplicationId == id, "document", "is about another application", "başka bir başvuruya ait")
+            .Require(document is null || document.OfficerTckn == caller.Tckn, "document", "was issued to another officer", "başka bir yetkiliye verilmiş")
+            .Require(document is null || document.Tenant == tenant.ProvinceCode, "document", "is for another directorate", "başka bir müdürlüğe ait")
+            .Require(document is null || (document.IssuedAt <= now.AddMinutes(1) && now - document.IssuedAt <= DecisionDocumentLifetime), "document",
+                $"has expired (valid for {DecisionDocumentLifetime.TotalMinutes:0} minutes); get a new one", "süresi dolmuş; yenisini alın")
+            .Require(document is null || request.ExpectedVersion == 0 || request.ExpectedVersion == document.ApplicationVersion, "expected_version",
+                "differs from the version in the signed document", "imzalanan belgedeki sürümden farklı")
+            .ThrowIfInvalid();
+        var verdict = trust.Cms.Verify(request.Signature.ToByteArray(), request.Document.ToByteArray(),
+            new VerificationOptions { At = now, ExpectedTckn = caller.Tckn });
+        if (verdict.Signer is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
+            throw ServiceError.InvalidArgument("signature", "not a readable CMS signature: " + verdict.Reason, "okunabilir bir CMS imzası değil");
+        var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
+        var signature = new OfficerSignature(request.Signature.ToByteArray(), new SignatureFacts(Proto.Indication(verdict.Indication),
+            verdict.Signer.Tckn, verdict.Signer.NotAfter, verdict.Signer.CertificateSha256, Proto.SubIndication(verdict) is { Length: > 0 } s ? s : null, verdict.SigningTime));
+        var officer = Tckn.Parse(caller.Tckn);
+        ApplicationCommand command = document!.Decision == "APPROVE"
+            ? new Approve(tenant, officer, signature, now)
+            : new Reject(tenant, officer, document.Reason, signature, now);
+        var result = await applications.HandleAsync(tenant, view, document.ApplicationVersion, command, context.CancellationToken);
+        logger.LogInformation("{Officer} decided {Decision} on {ApplicationId}", officer.Mask(), document.Decision, id);
+        return result;
+    }
+
+    private async Task<(Caller Caller, TenantSettings Tenant)> OfficerAsync(ServerCallContext context)
+    {
+        var caller = await auth.RequireAsync(context, Roles.Officer);
+        var tenant = applications.Tenants.Find(caller.Tenant) ?? throw ServiceError.PermissionDenied("WRONG_TENANT",
+            "your sign-in names no directorate this server serves", "oturumunuz bu sunucunun hizmet verdiği bir müdürlüğe ait değil");
+        return (caller, tenant);
+    }
+
+    private static QueueFilter Filter(Contracts.V1.ApplicantCategory category, string lacks)
+    {
+        var check = new RequestCheck();
+        Lack? lack = null;
+        var nothing = string.Equals(lacks.Trim(), "NOTHING", StringComparison.OrdinalIgnoreCase);
+        if (lacks.Length > 0 && !nothing)
+        {
+            lack = Proto.ParseLack(lacks);
+            check.Require(lack is not null, "lacks", "one of PAPER, RECEIPT, SECOND_APPROVAL or NOTHING", "PAPER, RECEIPT, SECOND_APPROVAL ya da NOTHING olmalı");
+        }
+        check.ThrowIfInvalid();
+        return new QueueFilter(Proto.Category(category), nothing, lack);
+    }
+}
+
+/// <summary>What an officer signs to decide. Its bytes are signed as they are; the fields are checked against the call.</summary>
+public sealed record DecisionDocumentBody(
+    string Type, int Version, Guid ApplicationId, string ApplicationCode, string Tenant, long ApplicationVersion,
+    string Decision, string Reason, string OfficerTckn, string OfficerName, DateTimeOffset IssuedAt)
+{
+    public const string DocumentType = "esign.decision";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static DecisionDocumentBody? TryParse(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var body = JsonSerializer.Deserialize<DecisionDocumentBody>(utf8, Json);
+            return body is { Type: DocumentType, Version: 1, Decision: "APPROVE" or "REJECT" } && body.OfficerTckn is not null ? body : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

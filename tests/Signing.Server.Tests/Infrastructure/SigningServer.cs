@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Signing.Server;
+using Signing.TestKit;
+
+namespace Signing.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real server composition (ServerSetup) on a fresh PostgreSQL database of its own, with the hsm-sim world's trust,
+/// officers and server token. In-process (TestServer handler) by default; <see cref="LiveSigningServer"/> runs it on
+/// real Kestrel sockets. Logs are captured so tests can assert what the server wrote (no stack traces, no full TCKN).
+/// </summary>
+public class SigningServer : IAsyncLifetime
+{
+    public const string SystemKey = "test-system-key-0123456789";
+
+    /// <summary>Extra directorates, so each test can have its own (one open renewal per TCKN per tenant).</summary>
+    public const int ScratchTenants = 40;
+
+    private readonly PostgresFixture _database = new();
+    private int _nextTenant;
+
+    protected WebApplication? App { get; private set; }
+    public GrpcChannel Channel { get; private set; } = null!;
+    public CapturedLogs Logs { get; } = new();
+    public string ConnectionString => _database.ConnectionString;
+    public WorldManifestAccess World { get; } = new();
+
+    protected virtual bool Live => false;
+    public int GrpcPort { get; } = FreeLoopbackPort();
+    public int RestPort { get; } = FreeLoopbackPort();
+
+    /// <summary>A directorate no other test uses (code "9NN"): fee 780 TL, one approval, no officers.</summary>
+    public string NewTenant()
+    {
+        var n = Interlocked.Increment(ref _nextTenant);
+        if (n > ScratchTenants)
+            throw new InvalidOperationException($"more than {ScratchTenants} scratch tenants used in one fixture; raise ScratchTenants");
+        return (900 + n).ToString();
+    }
+
+    public async Task InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        // The receipt key's PIN comes from the environment, as in production (the same value for every fixture).
+        Environment.SetEnvironmentVariable("SIGNING_SERVER_PIN", World.Manifest.Persona("server-mersin").UserPin);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test", ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddJsonFile(Path.Combine(LocalWorld.RepositoryRoot, "src/Signing.Server/appsettings.json"), optional: false);
+        builder.Configuration.AddInMemoryCollection(Settings());
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(Logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        if (!Live)
+            builder.WebHost.UseTestServer();
+        builder.ConfigureSigningServer();
+        App = builder.Build();
+        App.MapSigningServer();
+        await App.StartAsync();
+        Channel = Live
+            ? GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}")
+            : GrpcChannel.ForAddress("http://in-process", new GrpcChannelOptions { HttpHandler = App.GetTestServer().CreateHandler() });
+    }
+
+    private Dictionary<string, string?> Settings()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["SIGNING_DB"] = _database.ConnectionString,
+            ["SIGNING_HSM_MANIFEST"] = LocalWorld.ManifestPath,
+            ["Signing:GrpcPort"] = GrpcPort.ToString(),
+            ["Signing:RestPort"] = RestPort.ToString(),
+            ["Signing:Auth:SystemKeys:tests"] = SystemKey,
+        };
+        for (var i = 1; i <= ScratchTenants; i++)
+        {
+            var key = $"Signing:Tenants:{100 + i}:";
+            settings[key + "Code"] = (900 + i).ToString();
+            settings[key + "Name"] = $"Test İl Sağlık Müdürlüğü {i}";
+            settings[key + "Fee"] = "780.00";
+            settings[key + "FeeIban"] = "TR07 0001 2000 9590 0001 0000 01";
+            settings[key + "FeeBank"] = "HALK BANKASI";
+            settings[key + "FeeRecipient"] = "TEST SERMAYE İŞLETMESİ";
+            settings[key + "DeskAddress"] = "Test masası";
+            settings[key + "ApprovalsRequired"] = "1";
+        }
+        return settings;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+        await _database.DisposeAsync();
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public Metadata SystemHeaders() => new() { { "x-api-key", SystemKey } };
+}
+
+/// <summary>The same server on real Kestrel sockets: h2c gRPC and HTTP/1.1 REST on loopback.</summary>
+public sealed class LiveSigningServer : SigningServer
+{
+    protected override bool Live => true;
+}
+
+public sealed class WorldManifestAccess
+{
+    public Signing.HsmSim.WorldManifest Manifest { get; } = LocalWorld.LoadManifest();
+}
+
+/// <summary>Every log line the server wrote, with its exception if any.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    public ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception)> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+    public void Dispose() { }
+
+    private sealed class Logger(CapturedLogs owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Entries.Enqueue((logLevel, category, formatter(state, exception), exception));
+    }
+}
