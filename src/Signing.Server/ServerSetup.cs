@@ -70,7 +70,10 @@ public static class ServerSetup
             // The transport refuses the absurd; the interceptor refuses the merely too large, with details.
             o.MaxReceiveMessageSize = maxMessage * 4;
             o.EnableDetailedErrors = false;
-        }).AddJsonTranscoding();
+        }).AddJsonTranscoding(o =>
+            // REST errors carry the same google.rpc details as gRPC ones; the JSON writer must know their types.
+            o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.ErrorInfo.Descriptor,
+                Google.Rpc.LocalizedMessage.Descriptor, Google.Rpc.BadRequest.Descriptor, Google.Rpc.PreconditionFailure.Descriptor));
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(o =>
             {
