@@ -1,11 +1,14 @@
 // Signing build: bootstrap, database, hsm-sim world, build, test, run, clean.
 // ./build.sh --target=<Target> [--configuration=Release] [--fresh] [--clock=2026-01-01T00:00:00Z]
+// ./build.sh --target=Run --demo   (= --target=Demo: the scripted day through esign against a fresh server)
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Xml.Linq;
 
 var target = Argument("target", "Test");
+// `--target=Run --demo` plays the demo instead of serving in the foreground.
+if (target == "Run" && HasArgument("demo")) target = "Demo";
 var configuration = Argument("configuration", "Debug");
 var fresh = HasArgument("fresh");
 var clock = Argument<string>("clock", null);
@@ -229,16 +232,107 @@ Task("Test")
 });
 
 Task("Run")
-    .Description("Db + HsmSim + Build, then the server in the foreground on 127.0.0.1 (gRPC h2c).")
+    .Description("Db + HsmSim + Build, then the server in the foreground on 127.0.0.1 (gRPC h2c :5080, REST :5081).")
     .IsDependentOn("Db")
     .IsDependentOn("HsmSim")
     .IsDependentOn("Build")
     .Does(() =>
 {
     var dll = repo.CombineWithFilePath($"src/Signing.Server/bin/{configuration}/net10.0/Signing.Server.dll");
-    Information("Run: the server listens on 127.0.0.1:5080 (gRPC, h2c); Ctrl+C stops it.");
-    Run("dotnet", $"\"{dll.FullPath}\" --contentRoot \"{repo.FullPath}/src/Signing.Server\"", WorldEnv());
+    // An operator key (a system client) for curl and scripts, made once per checkout and kept out of git (.local/).
+    var keyFile = localDir.CombineWithFilePath("operator-key").FullPath;
+    if (!System.IO.File.Exists(keyFile))
+    {
+        System.IO.File.WriteAllText(keyFile, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant());
+        System.IO.File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+    var env = WorldEnv();
+    env["Signing__Auth__SystemKeys__operator"] = System.IO.File.ReadAllText(keyFile).Trim();
+    Information("Run: gRPC on 127.0.0.1:5080 (h2c, reflection on), REST on 127.0.0.1:5081; Ctrl+C stops it.");
+    Information("     REST as the operator: curl -H \"x-api-key: $(cat .local/operator-key)\" http://127.0.0.1:5081/v1/applications/<id>");
+    Run("dotnet", $"\"{dll.FullPath}\" --contentRoot \"{repo.FullPath}/src/Signing.Server\"", env);
 });
+
+Task("Demo")
+    .Description("Db + HsmSim + Build, then the server on free ports with a fresh database and the scripted day through esign (demo/Signing.Demo); the server is always stopped.")
+    .IsDependentOn("Db")
+    .IsDependentOn("HsmSim")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var env = WorldEnv();
+    if (!env.TryGetValue("SIGNING_DB", out var baseDb) || string.IsNullOrEmpty(baseDb)) throw new Exception("Demo: SIGNING_DB is not known (run the Db target)");
+    var serverDll = repo.CombineWithFilePath($"src/Signing.Server/bin/{configuration}/net10.0/Signing.Server.dll").FullPath;
+    var demoDll = repo.CombineWithFilePath($"demo/Signing.Demo/bin/{configuration}/net10.0/Signing.Demo.dll").FullPath;
+    var esignDll = repo.CombineWithFilePath($"src/Signing.Cli/bin/{configuration}/net10.0/esign.dll").FullPath;
+    var grpcPort = FreeLoopbackPort();
+    var restPort = FreeLoopbackPort();
+    // The courier is a system client: a random key per run, known only to this server and this demo.
+    var courierKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+    // A fresh database per run: the personas' renewals of an earlier run would be "already open".
+    var dbName = "demo_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss") + "_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
+    DemoPsql(baseDb, $"create database {dbName}");
+    var workDir = localDir.Combine("demo").Combine(dbName);
+    EnsureDirectoryExists(workDir);
+    var serverLog = workDir.CombineWithFilePath("server.log").FullPath;
+
+    var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
+    {
+        UseShellExecute = false,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        WorkingDirectory = repo.Combine("src/Signing.Server").FullPath,
+    };
+    psi.ArgumentList.Add(serverDll);
+    psi.ArgumentList.Add($"--Signing:GrpcPort={grpcPort}");
+    psi.ArgumentList.Add($"--Signing:RestPort={restPort}");
+    foreach (var e in env) psi.Environment[e.Key] = e.Value;
+    psi.Environment["SIGNING_DB"] = DemoConnectionString(baseDb, dbName);
+    psi.Environment["Signing__Auth__SystemKeys__courier"] = courierKey;
+    Information($"Demo: server on 127.0.0.1:{grpcPort} (gRPC) / {restPort} (REST), database {dbName}, log {serverLog}");
+    var log = new System.IO.StreamWriter(serverLog) { AutoFlush = true };
+    var server = System.Diagnostics.Process.Start(psi);
+    server.OutputDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
+    server.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) log.WriteLine(e.Data); };
+    server.BeginOutputReadLine();
+    server.BeginErrorReadLine();
+    int exit;
+    try
+    {
+        // Signing.Demo waits (at most 30 s) for grpc.health.v1 SERVING before it plays.
+        var demoEnv = new Dictionary<string, string>(env) { ["ESIGN_COURIER_KEY"] = courierKey };
+        exit = Run("dotnet", $"\"{demoDll}\" --server http://127.0.0.1:{grpcPort} --esign \"{esignDll}\" --work \"{workDir.FullPath}\" --wait 30", demoEnv);
+    }
+    finally
+    {
+        if (!server.HasExited) { server.Kill(true); server.WaitForExit(10000); }
+        lock (log) log.Dispose();
+        DemoPsql(baseDb, $"drop database if exists {dbName} with (force)");
+    }
+    if (exit != 0)
+    {
+        var tail = System.IO.File.ReadAllLines(serverLog).TakeLast(40);
+        Warning("Demo: last lines of the server log:\n" + string.Join("\n", tail));
+        throw new Exception($"Demo failed (exit {exit}); the server log is {serverLog}");
+    }
+});
+
+// The demo's own database next to the world's: psql over TCP with the world's credentials (no server-side socket needed).
+void DemoPsql(string connectionString, string sql)
+{
+    var parts = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+        .Select(p => p.Split('=', 2)).Where(p => p.Length == 2)
+        .ToDictionary(p => p[0].Trim().ToLowerInvariant(), p => p[1].Trim());
+    string Part(string key, string fallback) => parts.TryGetValue(key, out var v) ? v : fallback;
+    var env = new Dictionary<string, string> { ["PGPASSWORD"] = Part("password", "") };
+    var args = $"-h {Part("host", "127.0.0.1")} -p {Part("port", "5432")} -U {Part("username", "postgres")} -d {Part("database", "postgres")} -v ON_ERROR_STOP=1 -qc \"{sql}\"";
+    if (Run($"{PgBin()}/psql", args, env, quiet: true) != 0) throw new Exception($"Demo: psql failed: {sql}");
+}
+
+string DemoConnectionString(string connectionString, string database) =>
+    string.Join(";", connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+        .Where(p => !p.TrimStart().StartsWith("Database=", StringComparison.OrdinalIgnoreCase))
+        .Append($"Database={database}"));
 
 Task("Clean")
     .Description("Stops our PostgreSQL and removes .local/ and artifacts/.")
