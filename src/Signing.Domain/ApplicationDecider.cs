@@ -84,6 +84,9 @@ public static class ApplicationDecider
         switch (c.Confirmation)
         {
             case Confirmation.ESigned { Facts: var f }:
+                // An expired signer is the one failure with a clear way out, so it is named as such.
+                if (f.Indication != Indication.Passed && f.SubIndication == "EXPIRED" && f.CertificateNotAfter <= c.At)
+                    return Decision.Refuse(ErrorCodes.SigningCertificateExpired, "The signing certificate has expired: use e-Onay or a wet-signed form.");
                 if (f.Indication != Indication.Passed)
                     return Decision.Refuse(ErrorCodes.SignatureNotPassed,
                         $"The form's signature did not verify ({f.Indication}{(f.SubIndication is null ? "" : "/" + f.SubIndication)}).");

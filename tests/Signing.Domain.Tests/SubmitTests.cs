@@ -116,6 +116,16 @@ public class SubmitTests
         Spec.Refused([], Submit(Doctor, new Confirmation.ESigned(Signed(Doctor.Tckn, Now.AddDays(-1)))), ErrorCodes.SigningCertificateExpired);
 
     [Fact]
+    public void Signature_the_engine_failed_only_because_the_certificate_expired_says_so()
+    {
+        var expired = Signed(Doctor.Tckn, Now.AddDays(-10), Indication.Failed) with { SubIndication = "EXPIRED" };
+        Spec.Refused([], Submit(Doctor, new Confirmation.ESigned(expired)), ErrorCodes.SigningCertificateExpired);
+        // Any other failure of an expired certificate's signature is still a signature that did not verify.
+        var tampered = expired with { SubIndication = "HASH_FAILURE" };
+        Spec.Refused([], Submit(Doctor, new Confirmation.ESigned(tampered)), ErrorCodes.SignatureNotPassed);
+    }
+
+    [Fact]
     public void E_Onay_not_confirmed_is_refused() =>
         Spec.Refused([], Submit(Manager, new Confirmation.EOnay(new EOnayFacts(Indication.Failed, Manager.Tckn.Value, "X", Now))), ErrorCodes.EOnayNotConfirmed);
 

@@ -37,7 +37,9 @@ public static partial class Proto
     };
 
     /// <summary>Stable wire names: AwaitingApproval → AWAITING_APPROVAL, SecondApproval → SECOND_APPROVAL.</summary>
-    public static string Upper(System.Enum value) => UpperSnake().Replace(value.ToString(), "$1_$2").ToUpperInvariant();
+    public static string Upper(System.Enum value) =>
+        // Two passes: "ESignForm" → "E_SignForm" (a capital before a capitalised word) → "E_Sign_Form".
+        UpperSnake().Replace(AcronymEnd().Replace(value.ToString(), "$1_$2"), "$1_$2").ToUpperInvariant();
 
     public static Lack? ParseLack(string text) => text.Trim().ToUpperInvariant() switch
     {
@@ -217,4 +219,7 @@ public static partial class Proto
 
     [GeneratedRegex("([a-z0-9])([A-Z])")]
     private static partial Regex UpperSnake();
+
+    [GeneratedRegex("([A-Z])([A-Z][a-z])")]
+    private static partial Regex AcronymEnd();
 }

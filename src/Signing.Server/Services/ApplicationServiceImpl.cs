@@ -220,7 +220,7 @@ public sealed class ApplicationServiceImpl(
         {
             await applications.NotifyAsync(tenant, written.ApplicationId, written.Events);
             application = Proto.Application(ApplicationState.Initial, written.Events, written.Version, []);
-            logger.LogInformation("application {ApplicationId} submitted in {Tenant} by {Tckn} ({Method})", written.ApplicationId, tenant,
+            logger.LogDebug("application {ApplicationId} submitted in {Tenant} by {Tckn} ({Method})", written.ApplicationId, tenant,
                 facts.Tckn.Mask(), command.Confirmation.Method);
         }
         var receipt = new ReceiptDocument(application.Id, application.Code, tenant, facts.Tenant.Name, Convert.ToHexStringLower(formSha256),
