@@ -1,0 +1,185 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Signing.Contracts.V1;
+using Signing.Server.Tests.Infrastructure;
+
+namespace Signing.Server.Tests;
+
+/// <summary>SessionService: sign-in with the card (roles from the tenant settings), WhoAmI, and every kind of bad credential.</summary>
+public sealed class SessionServiceTests(SigningServer server) : IClassFixture<SigningServer>
+{
+    private readonly SessionService.SessionServiceClient _client = server.Sessions();
+
+    private async Task<SignInResponse> SignInAsync(string persona)
+    {
+        var challenge = await server.Certificates().CreateChallengeAsync(new CreateChallengeRequest());
+        return await _client.SignInAsync(new SignInRequest
+        {
+            ChallengeId = challenge.ChallengeId,
+            ProofOfPossession = ByteString.CopyFrom(Cards.Prove(persona, challenge.Nonce.ToByteArray())),
+        });
+    }
+
+    private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
+
+    [Theory]
+    [InlineData("doctor", "applicant", "")]
+    [InlineData("doctor-ecdsa", "applicant", "")]
+    [InlineData("fp-expired", "applicant", "")]
+    [InlineData("officer-mersin-1", "applicant,officer", "33")]
+    [InlineData("officer-mersin-2", "applicant,officer", "33")]
+    [InlineData("officer-adana", "applicant,officer", "01")]
+    public async Task Sign_in_with_the_card_gives_the_roles_and_tenant_the_settings_say(string persona, string roles, string tenant)
+    {
+        var response = await SignInAsync(persona);
+        Assert.False(string.IsNullOrEmpty(response.AccessToken));
+        Assert.True(response.ExpiresAt.ToDateTimeOffset() > DateTimeOffset.UtcNow);
+        Assert.True(response.ExpiresAt.ToDateTimeOffset() <= DateTimeOffset.UtcNow.AddHours(2), "a session token is short-lived");
+        Assert.Equal(roles.Split(','), response.Identity.Roles);
+        Assert.Equal(tenant, response.Identity.Tenant);
+
+        // The token is what later calls carry: WhoAmI reads the same identity back from it.
+        var who = await _client.WhoAmIAsync(new WhoAmIRequest(), Bearer(response.AccessToken));
+        Assert.Equal(response.Identity, who);
+    }
+
+    [Fact]
+    public async Task WhoAmI_shows_the_masked_TCKN_and_never_the_full_one()
+    {
+        var response = await SignInAsync("doctor");
+        var who = await _client.WhoAmIAsync(new WhoAmIRequest(), Bearer(response.AccessToken));
+        Assert.Equal("123******50", who.TcknMasked);
+        Assert.Equal("Ayşe Yılmaz", who.Name);
+        Assert.DoesNotContain("12345678950", who.ToString());
+        Assert.DoesNotContain("12345678950", response.Identity.ToString());
+    }
+
+    [Fact]
+    public async Task The_server_log_never_holds_a_full_TCKN_of_those_who_signed_in()
+    {
+        await SignInAsync("officer-mersin-2");
+        await SignInAsync("fp-expired");
+        var lines = server.Logs.Entries.Select(e => e.Message + " " + e.Exception).ToList();
+        Assert.Contains(lines, l => l.Contains("274******50")); // the sign-in is logged, masked
+        foreach (var persona in new[] { "officer-mersin-2", "fp-expired" })
+            Assert.DoesNotContain(lines, l => l.Contains(Cards.Tckn(persona)));
+    }
+
+    [Fact]
+    public async Task Revoked_card_cannot_sign_in()
+    {
+        var challenge = await server.Certificates().CreateChallengeAsync(new CreateChallengeRequest());
+        var status = await Rpc.Refused(StatusCode.Unauthenticated, () => _client.SignInAsync(new SignInRequest
+        {
+            ChallengeId = challenge.ChallengeId,
+            ProofOfPossession = ByteString.CopyFrom(Cards.Prove("doctor-revoked", challenge.Nonce.ToByteArray())),
+        }), "SIGN_IN_REFUSED");
+        Assert.Equal("REVOKED", status.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["sub_indication"]);
+    }
+
+    [Fact]
+    public async Task A_sign_in_proof_over_other_bytes_than_the_nonce_is_refused()
+    {
+        var challenge = await server.Certificates().CreateChallengeAsync(new CreateChallengeRequest());
+        await Rpc.Refused(StatusCode.Unauthenticated, () => _client.SignInAsync(new SignInRequest
+        {
+            ChallengeId = challenge.ChallengeId,
+            ProofOfPossession = ByteString.CopyFrom(Cards.Prove("doctor", RandomNumberGenerator.GetBytes(32))),
+        }), "SIGN_IN_REFUSED");
+    }
+
+    [Fact]
+    public async Task A_challenge_cannot_be_used_for_two_sign_ins()
+    {
+        var challenge = await server.Certificates().CreateChallengeAsync(new CreateChallengeRequest());
+        var request = new SignInRequest
+        {
+            ChallengeId = challenge.ChallengeId,
+            ProofOfPossession = ByteString.CopyFrom(Cards.Prove("doctor", challenge.Nonce.ToByteArray())),
+        };
+        await _client.SignInAsync(request);
+        await Rpc.Refused(StatusCode.FailedPrecondition, () => _client.SignInAsync(request), "CHALLENGE_UNKNOWN");
+    }
+
+    [Fact]
+    public async Task An_empty_sign_in_names_both_fields()
+    {
+        var status = await Rpc.Refused(StatusCode.InvalidArgument, () => _client.SignInAsync(new SignInRequest()), "INVALID_ARGUMENT", "challenge_id");
+        Assert.Contains(status.GetDetail<Google.Rpc.BadRequest>()!.FieldViolations, v => v.Field == "proof_of_possession");
+    }
+
+    [Fact]
+    public async Task No_credentials_is_NOT_SIGNED_IN()
+    {
+        await Rpc.Refused(StatusCode.Unauthenticated, () => _client.WhoAmIAsync(new WhoAmIRequest()), "NOT_SIGNED_IN");
+    }
+
+    [Fact]
+    public async Task A_tampered_bearer_token_is_TOKEN_INVALID()
+    {
+        var token = (await SignInAsync("doctor")).AccessToken;
+        // Flip one character of the payload: the HMAC no longer matches.
+        var parts = token.Split('.');
+        var payload = parts[1].ToCharArray();
+        payload[5] = payload[5] == 'A' ? 'B' : 'A';
+        var tampered = $"{parts[0]}.{new string(payload)}.{parts[2]}";
+        await Rpc.Refused(StatusCode.Unauthenticated, () => _client.WhoAmIAsync(new WhoAmIRequest(), Bearer(tampered)), "TOKEN_INVALID");
+    }
+
+    [Fact]
+    public async Task A_token_forged_with_another_key_claiming_an_officer_is_TOKEN_INVALID()
+    {
+        var forged = Forge(DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddMinutes(20));
+        await Rpc.Refused(StatusCode.Unauthenticated, () => _client.WhoAmIAsync(new WhoAmIRequest(), Bearer(forged)), "TOKEN_INVALID");
+    }
+
+    [Fact]
+    public async Task An_expired_token_forged_with_another_key_is_refused_as_invalid_not_merely_expired()
+    {
+        // A forger must not learn that only the lifetime was wrong: the signature fails first.
+        var forged = Forge(DateTime.UtcNow.AddHours(-2), DateTime.UtcNow.AddHours(-1));
+        await Rpc.Refused(StatusCode.Unauthenticated, () => _client.WhoAmIAsync(new WhoAmIRequest(), Bearer(forged)), "TOKEN_INVALID");
+    }
+
+    [Fact]
+    public async Task An_unsigned_alg_none_token_is_TOKEN_INVALID()
+    {
+        static string B64(string s) => Base64UrlEncoder.Encode(s);
+        var unsigned = B64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." +
+            B64("{\"iss\":\"signing\",\"aud\":\"esign.v1\",\"tckn\":\"16384729550\",\"role\":\"officer\",\"tenant\":\"33\",\"exp\":4102444800}") + ".";
+        await Rpc.Refused(StatusCode.Unauthenticated, () => _client.WhoAmIAsync(new WhoAmIRequest(), Bearer(unsigned)), "TOKEN_INVALID");
+    }
+
+    [Fact]
+    public async Task An_authorization_header_that_is_not_Bearer_is_refused()
+    {
+        var headers = new Metadata { { "authorization", "Basic dXNlcjpwYXNz" } };
+        await Rpc.Refused(StatusCode.Unauthenticated, () => _client.WhoAmIAsync(new WhoAmIRequest(), headers), "AUTHORIZATION_MALFORMED");
+    }
+
+    [Fact]
+    public async Task A_wrong_system_key_is_API_KEY_INVALID_and_the_right_one_is_the_system_role()
+    {
+        var wrong = new Metadata { { "x-api-key", SigningServer.SystemKey + "x" } };
+        await Rpc.Refused(StatusCode.Unauthenticated, () => _client.WhoAmIAsync(new WhoAmIRequest(), wrong), "API_KEY_INVALID");
+        var who = await _client.WhoAmIAsync(new WhoAmIRequest(), server.SystemHeaders());
+        Assert.Equal(new[] { "system" }, who.Roles);
+        Assert.Equal("", who.Tenant);
+    }
+
+    private static string Forge(DateTime notBefore, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    {
+        Issuer = "signing",
+        Audience = "esign.v1",
+        Subject = new ClaimsIdentity([new Claim("tckn", "16384729550"), new Claim("name", "Fatma Arslan"), new Claim("role", "officer"),
+            new Claim("role", "applicant"), new Claim("tenant", "33")]),
+        IssuedAt = notBefore,
+        NotBefore = notBefore,
+        Expires = expires,
+        SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), SecurityAlgorithms.HmacSha256),
+    });
+}
