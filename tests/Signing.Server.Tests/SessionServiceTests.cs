@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Google.Protobuf;
@@ -182,4 +183,30 @@ public sealed class SessionServiceTests(SigningServer server) : IClassFixture<Si
         Expires = expires,
         SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)), SecurityAlgorithms.HmacSha256),
     });
+}
+
+public sealed class ExpiredSessionTests(SigningServer server) : IClassFixture<SigningServer>
+{
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    [Fact]
+    public async Task A_token_the_server_issued_that_has_expired_is_UNAUTHENTICATED_TOKEN_EXPIRED()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Signing:Auth:TokenKey"] = SigningServer.TokenKey }).Build();
+        // Issued two hours ago with the server's own key and the 30-minute lifetime: genuine, but over.
+        var tokens = new Signing.Server.Auth.SessionTokens(configuration, new FixedClock(DateTimeOffset.UtcNow.AddHours(-2)));
+        var caller = new Signing.Server.Auth.Caller(Cards.Tckn("doctor"), "Ayşe Yılmaz", new HashSet<string> { "applicant" }, null);
+        var (expired, _) = tokens.Issue(caller);
+        var (fresh, _) = new Signing.Server.Auth.SessionTokens(configuration, TimeProvider.System).Issue(caller);
+        var client = new SessionService.SessionServiceClient(server.Channel);
+
+        var who = await client.WhoAmIAsync(new WhoAmIRequest(), new Grpc.Core.Metadata { { "authorization", "Bearer " + fresh } });
+        Assert.Equal("123******50", who.TcknMasked); // the same key, unexpired: accepted
+        await Rpc.Refused(Grpc.Core.StatusCode.Unauthenticated,
+            () => client.WhoAmIAsync(new WhoAmIRequest(), new Grpc.Core.Metadata { { "authorization", "Bearer " + expired } }), "TOKEN_EXPIRED");
+    }
 }

@@ -22,6 +22,9 @@ public class SigningServer : IAsyncLifetime
 {
     public const string SystemKey = "test-system-key-0123456789";
 
+    /// <summary>The bearer-token key, configured (not random) so a test can mint a token the server would have issued.</summary>
+    public static readonly string TokenKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     /// <summary>Extra directorates, so each test can have its own (one open renewal per TCKN per tenant).</summary>
     public const int ScratchTenants = 40;
 
@@ -80,6 +83,7 @@ public class SigningServer : IAsyncLifetime
             ["Signing:GrpcPort"] = GrpcPort.ToString(),
             ["Signing:RestPort"] = RestPort.ToString(),
             ["Signing:Auth:SystemKeys:tests"] = SystemKey,
+            ["Signing:Auth:TokenKey"] = TokenKey,
         };
         for (var i = 1; i <= ScratchTenants; i++)
         {
