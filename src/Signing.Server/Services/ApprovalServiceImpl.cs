@@ -64,8 +64,9 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             await foreach (var change in subscription.Reader.ReadAllAsync(ct))
                 await responseStream.WriteAsync(change, ct);
         }
-        catch (OverflowException)
+        catch (Exception e) when (e is OverflowException || e.InnerException is OverflowException)
         {
+            // The feed completed this watcher's channel with an OverflowException (surfaced wrapped in ChannelClosedException).
             throw new ServiceError(StatusCode.Aborted, "WATCH_FELL_BEHIND", "the watcher fell too far behind the queue; watch again for a fresh snapshot",
                 "izleme kuyruğun gerisinde kaldı; güncel liste için yeniden izlemeye başlayın");
         }
