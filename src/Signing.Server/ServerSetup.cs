@@ -37,9 +37,15 @@ public static class ServerSetup
                 if (configuration["Signing:Tls:CertificateFile"] is { Length: > 0 } pfx)
                     o.UseHttps(pfx, configuration["Signing:Tls:CertificatePassword"], https =>
                     {
-                        // mTLS for system clients when configured; the bearer token still decides the role.
-                        if (configuration.GetValue("Signing:Tls:RequireClientCertificate", false))
-                            https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
+                        // mTLS for system clients: a certificate is asked for when some are pinned (Signing:Auth:SystemCertificates);
+                        // the pin is the trust decision, so no chain to a public CA is required of them.
+                        var pinned = Authenticator.SystemCertificates(configuration).Count > 0;
+                        https.ClientCertificateMode = configuration.GetValue("Signing:Tls:RequireClientCertificate", false)
+                            ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate
+                            : pinned ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate
+                            : Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate;
+                        if (pinned)
+                            https.ClientCertificateValidation = (_, _, _) => true;
                     });
             });
             if (restPort > 0)
@@ -59,7 +65,15 @@ public static class ServerSetup
         services.AddSingleton<ReceiptSigner>();
         services.AddSingleton<QueueFeed>();
         services.AddSingleton<Applications>();
-        services.AddSingleton<IRenewalSubmitter>(sp => sp.GetRequiredService<ApplicationStore>());
+        // Group commit (default): submissions arriving together share a transaction; each caller is answered after the
+        // commit. Off = one transaction per submission (the naive baseline the load test compares against).
+        if (configuration.GetValue("Signing:GroupCommit:Enabled", true))
+            services.AddSingleton<IRenewalSubmitter>(sp => new GroupCommitSubmitter(sp.GetRequiredService<Marten.IDocumentStore>(),
+                sp.GetRequiredService<ApplicationStore>(),
+                configuration.GetSection(GroupCommitOptions.Section).Get<GroupCommitOptions>() ?? new GroupCommitOptions(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitSubmitter>()));
+        else
+            services.AddSingleton<IRenewalSubmitter>(sp => sp.GetRequiredService<ApplicationStore>());
         services.AddSingleton<IErrorTranslator, TokenErrorTranslator>();
         services.AddSingleton<IErrorTranslator, DatabaseErrorTranslator>();
         services.AddSingleton(new RequestLimits(maxMessage));

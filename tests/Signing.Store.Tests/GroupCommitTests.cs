@@ -1,0 +1,370 @@
+using Marten;
+using Signing.Domain;
+using Signing.Store;
+using static Signing.Store.Tests.Data;
+
+namespace Signing.Store.Tests;
+
+/// <summary>
+/// Group commit against the real PostgreSQL: many submissions per transaction, answered exactly as
+/// <see cref="ApplicationStore.SubmitAsync"/> answers them one after another.
+/// Batches are made deterministic with a gate: a first "blocker" submission is held just before its commit while the
+/// submissions under test queue up, so they all land in the next batch together.
+/// </summary>
+[Collection(StoreCollection.Name)]
+public class GroupCommitTests(StoreFixture fx)
+{
+    private readonly ApplicationStore _app = fx.Applications;
+
+    [Fact]
+    public async Task Five_hundred_concurrent_distinct_submissions_all_commit_in_a_few_shared_transactions()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var applicants = Applicants(500, seed: 1);
+        var results = await Gated(gc, code, 500, () => applicants.Select(a => Task.Run(() => gc.SubmitAsync(code, Submit(t, a, RequestId())))).ToList());
+
+        Assert.All(results, r => Assert.True(r.Ok, r.Failure?.ToString()));
+        Assert.All(results, r => Assert.False(r.Value!.WasRetry));
+        Assert.All(results, r => Assert.Equal(1, r.Value!.Version));
+        Assert.Equal(500, results.Select(r => r.Value!.ApplicationId).Distinct().Count());
+        // The blocker's batch, then 256 + 244 (MaxBatch = 256).
+        Assert.Equal(3, gc.Batches);
+        Assert.Equal(501, gc.Submissions);
+
+        Assert.Equal(501, await SubmittedStreams(code));
+        var queued = await WholeQueue(code);
+        Assert.Equal(501, queued.Count);
+        Assert.Subset(queued.ToHashSet(), results.Select(r => r.Value!.ApplicationId).ToHashSet());
+    }
+
+    [Fact]
+    public async Task Retries_of_one_request_in_one_batch_make_one_stream_and_answer_like_the_single_path()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var request = RequestId();
+        var results = await Gated(gc, code, 8, () => Enumerable.Range(0, 8).Select(_ => gc.SubmitAsync(code, Submit(t, Manager, request))).ToList());
+        Assert.Equal(2, gc.Batches);
+
+        var first = Ok(results[0]);
+        Assert.False(first.WasRetry);
+        Assert.All(results.Skip(1), r => Assert.True(Ok(r).WasRetry));
+        Assert.Single(results.Select(r => r.Value!.ApplicationId).Distinct());
+        Assert.Equal(1, await StreamsOf(code, Manager));
+
+        // A later retry through either path gives the same answer as the in-batch retries.
+        var single = await _app.SubmitAsync(code, Submit(t, Manager, request));
+        var grouped = await gc.SubmitAsync(code, Submit(t, Manager, request));
+        AssertSame(single, results[1]);
+        AssertSame(single, grouped);
+    }
+
+    [Fact]
+    public async Task Two_request_ids_for_one_TCKN_in_one_batch_the_first_wins_and_the_second_is_told_which()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var results = await Gated(gc, code, 2, () => [gc.SubmitAsync(code, Submit(t, Doctor2, RequestId())), gc.SubmitAsync(code, Submit(t, Doctor2, RequestId()))]);
+        Assert.Equal(2, gc.Batches);
+
+        var winner = Ok(results[0]);
+        var loser = results[1];
+        Assert.False(loser.Ok);
+        Assert.Equal(FailureKind.Conflict, loser.Failure!.Kind);
+        Assert.Equal(ErrorCodes.OpenRenewalExists, loser.Failure.Error.Code);
+        Assert.Equal(winner.ApplicationId, loser.Failure.ExistingApplicationId);
+        Assert.Equal(1, await StreamsOf(code, Doctor2));
+        // The single path, asked the same now, refuses in the same words.
+        AssertSame(await _app.SubmitAsync(code, Submit(t, Doctor2, RequestId())), loser);
+    }
+
+    [Fact]
+    public async Task A_batch_spanning_tenants_commits_each_tenant_apart()
+    {
+        var a = NewTenant();
+        var b = NewTenant();
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var people = Applicants(6, seed: 2);
+        // The same people in both tenants: one open renewal per TCKN is per tenant, so all are accepted.
+        var results = await Gated(gc, a, 12, () => people.SelectMany(p => new[]
+        {
+            gc.SubmitAsync(a, Submit(Tenant(a), p, RequestId())),
+            gc.SubmitAsync(b, Submit(Tenant(b), p, RequestId())),
+        }).ToList());
+        Assert.Equal(2, gc.Batches);
+        Assert.All(results, r => Assert.True(r.Ok, r.Failure?.ToString()));
+
+        var queueA = await WholeQueue(a);
+        var queueB = await WholeQueue(b);
+        Assert.Equal(7, queueA.Count); // with the blocker
+        Assert.Equal(6, queueB.Count);
+        Assert.Empty(queueA.Intersect(queueB));
+        for (var i = 0; i < results.Count; i++)
+        {
+            var tenant = i % 2 == 0 ? a : b;
+            var view = await _app.GetAsync(tenant, results[i].Value!.ApplicationId);
+            Assert.NotNull(view);
+            Assert.Equal(tenant, view.Tenant);
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_command_in_the_middle_of_a_batch_leaves_its_neighbours_committed()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var people = Applicants(5, seed: 3);
+        // The middle form was signed by somebody else: the decider refuses it.
+        SubmitRenewal Form(int i) => i == 2
+            ? Submit(t, people[i], RequestId(), new Confirmation.ESigned(Signed(people[0].Tckn, Now.AddDays(45))))
+            : Submit(t, people[i], RequestId());
+        var forms = Enumerable.Range(0, 5).Select(Form).ToList();
+        var results = await Gated(gc, code, 5, () => forms.Select(f => gc.SubmitAsync(code, f)).ToList());
+        Assert.Equal(2, gc.Batches);
+
+        var refused = results[2];
+        Assert.Equal(FailureKind.Domain, refused.Failure!.Kind);
+        Assert.Equal(ErrorCodes.SignerNotApplicant, refused.Failure.Error.Code);
+        Assert.All(results.Where((_, i) => i != 2), r => Assert.True(r.Ok, r.Failure?.ToString()));
+        Assert.Equal(0, await StreamsOf(code, people[2]));
+        Assert.Equal(5, await SubmittedStreams(code)); // 4 + the blocker
+        AssertSame(await _app.SubmitAsync(code, forms[2]), refused);
+    }
+
+    [Fact]
+    public async Task A_caller_that_cancels_does_not_lose_the_others_commits()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var people = Applicants(4, seed: 4);
+        using var quitter = new CancellationTokenSource();
+        var requests = people.Select(_ => RequestId()).ToList();
+        var tasks = new List<Task<StoreResult<WriteResult>>>();
+        var results = await Gated(gc, code, 4, () =>
+        {
+            for (var i = 0; i < people.Count; i++)
+                tasks.Add(gc.SubmitAsync(code, Submit(t, people[i], requests[i]), i == 1 ? quitter.Token : default));
+            // Gives up while queued: its batch has not started, so it is dropped, not committed.
+            quitter.Cancel();
+            return tasks.Where((_, i) => i != 1).ToList();
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tasks[1]);
+        Assert.All(results, r => Assert.True(r.Ok, r.Failure?.ToString()));
+        Assert.Equal(0, await StreamsOf(code, people[1]));
+        Assert.Equal(1, await StreamsOf(code, people[0]));
+        Assert.Equal(4, await SubmittedStreams(code)); // 3 + the blocker
+        // Its retry is a fresh submission.
+        Assert.False(Ok(await gc.SubmitAsync(code, Submit(t, people[1], requests[1]))).WasRetry);
+    }
+
+    [Fact]
+    public async Task A_caller_that_cancels_during_the_commit_gets_cancelled_but_the_batch_commits_and_a_retry_finds_it()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var people = Applicants(3, seed: 5);
+        using var quitter = new CancellationTokenSource();
+        // The commit waits until the quitter has given up.
+        gc.BeforeCommit = _ =>
+        {
+            quitter.Cancel();
+            return Task.CompletedTask;
+        };
+        var request = RequestId();
+        var tasks = people.Select((p, i) => gc.SubmitAsync(code, Submit(t, p, i == 0 ? request : RequestId()), i == 0 ? quitter.Token : default)).ToList();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tasks[0]);
+        foreach (var other in tasks.Skip(1))
+            Assert.True((await other).Ok);
+        // The quitter's submission is durable anyway: its retry says so.
+        var retry = Ok(await gc.SubmitAsync(code, Submit(t, people[0], request)));
+        Assert.True(retry.WasRetry);
+        Assert.Equal(3, await SubmittedStreams(code));
+    }
+
+    [Fact]
+    public async Task A_rival_writer_outside_the_batch_makes_the_batch_fall_back_to_single_submissions_with_exact_answers()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var people = Applicants(4, seed: 6);
+        Guid? rival = null;
+        // All four in one batch; after it decided, but before it commits, another server instance commits an
+        // application for people[2]: the batch's insert of that open renewal collides in PostgreSQL.
+        var results = await Gated(gc, code, 4, () => people.Select(p => gc.SubmitAsync(code, Submit(t, p, RequestId()))).ToList(),
+            then: async _ => rival ??= Ok(await _app.SubmitAsync(code, Submit(t, people[2], RequestId()))).ApplicationId);
+        Assert.Equal(2, gc.Batches);
+
+        Assert.NotNull(rival);
+        var lost = results[2];
+        Assert.Equal(FailureKind.Conflict, lost.Failure!.Kind);
+        Assert.Equal(rival, lost.Failure.ExistingApplicationId);
+        Assert.All(results.Where((_, i) => i != 2), r => Assert.True(r.Ok, r.Failure?.ToString()));
+        Assert.Equal(5, await SubmittedStreams(code)); // 3 + the rival + the blocker
+        Assert.Equal(1, await StreamsOf(code, people[2]));
+    }
+
+    [Fact]
+    public async Task A_submission_already_in_the_store_is_answered_as_a_retry_exactly_like_the_single_path()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var request = RequestId();
+        var stored = Ok(await _app.SubmitAsync(code, Submit(t, FpExpiring, request)));
+        // Move it on, so the retry's version is not simply 1.
+        Ok(await _app.HandleAsync(code, stored.ApplicationId, 1, new Withdraw(FpExpiring.Tckn, "Vazgeçtim", Now.AddHours(1))));
+
+        var grouped = await gc.SubmitAsync(code, Submit(t, FpExpiring, request));
+        var single = await _app.SubmitAsync(code, Submit(t, FpExpiring, request));
+        Assert.True(Ok(grouped).WasRetry);
+        Assert.Equal(2, grouped.Value!.Version);
+        AssertSame(single, grouped);
+        Assert.Equal(1, await StreamsOf(code, FpExpiring));
+    }
+
+    [Fact]
+    public async Task Requests_refused_before_the_database_get_the_single_paths_answers()
+    {
+        var code = NewTenant();
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        var wrongTenant = Submit(Tenant("other"), Doctor, RequestId());
+        AssertSame(await _app.SubmitAsync(code, wrongTenant), await gc.SubmitAsync(code, wrongTenant));
+        var noRequestId = Submit(Tenant(code), Doctor, " ");
+        var refused = await gc.SubmitAsync(code, noRequestId);
+        Assert.Equal(ErrorCodes.MissingRequestId, refused.Failure!.Error.Code);
+        AssertSame(await _app.SubmitAsync(code, noRequestId), refused);
+        Assert.Equal(0, gc.Submissions);
+    }
+
+    [Fact]
+    public async Task Options_out_of_range_are_refused_with_the_setting_named()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxBatch = 0 }));
+        Assert.Contains("MaxBatch", e.Message);
+        await using var waits = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxBatch = 4, MaxWaitMicroseconds = 2000 });
+        var code = NewTenant();
+        // With a wait and a small batch bound, 10 submissions still all commit.
+        var results = await Task.WhenAll(Applicants(10, seed: 7).Select(p => waits.SubmitAsync(code, Submit(Tenant(code), p, RequestId()))));
+        Assert.All(results, r => Assert.True(r.Ok, r.Failure?.ToString()));
+        Assert.True(waits.Batches >= 3, $"{waits.Batches} batches of at most 4 for 10 submissions");
+    }
+
+    /// <summary>
+    /// Holds a blocker submission of <paramref name="blockerTenant"/> just before its commit, waits until the
+    /// <paramref name="queued"/> submissions made by <paramref name="submit"/> are in the queue, then lets the blocker go:
+    /// the queued ones form the next batch together. Later commits run <paramref name="then"/> before committing.
+    /// </summary>
+    private static async Task<List<StoreResult<WriteResult>>> Gated(GroupCommitSubmitter gc, string blockerTenant, int queued,
+        Func<List<Task<StoreResult<WriteResult>>>> submit, Func<string, Task>? then = null)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gc.BeforeCommit = async tenant =>
+        {
+            if (held.TrySetResult())
+                await gate.Task;
+            else if (then is not null)
+                await then(tenant);
+        };
+        var blocker = gc.SubmitAsync(blockerTenant, Submit(Tenant(blockerTenant), Blocker, RequestId()));
+        List<Task<StoreResult<WriteResult>>> tasks;
+        try
+        {
+            await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            tasks = submit();
+            // Callers started with Task.Run enqueue when their thread runs: wait (bounded) until all are queued.
+            for (var i = 0; i < 3000 && gc.Queued < queued; i++)
+                await Task.Delay(10);
+            Assert.Equal(queued, gc.Queued);
+        }
+        finally
+        {
+            // Whatever happened, the held commit must go on, or disposing the submitter would wait forever.
+            gate.TrySetResult();
+        }
+        Assert.True((await blocker).Ok);
+        return [.. await Task.WhenAll(tasks)];
+    }
+
+    private static readonly Applicant Blocker = new(Tckn.Parse("10000000146"), PersonName.Parse("Kapı Tutucu"), ApplicantCategory.Doctor);
+
+    /// <summary>Distinct valid TCKNs (checksums computed), away from the personas'.</summary>
+    private static List<Applicant> Applicants(int count, int seed)
+    {
+        var random = new Random(seed);
+        var seen = new HashSet<string> { Blocker.Tckn.Value };
+        var list = new List<Applicant>(count);
+        while (list.Count < count)
+        {
+            var d = new int[11];
+            d[0] = random.Next(1, 10);
+            for (var i = 1; i < 9; i++)
+                d[i] = random.Next(10);
+            var odd = d[0] + d[2] + d[4] + d[6] + d[8];
+            var even = d[1] + d[3] + d[5] + d[7];
+            d[9] = ((odd * 7 - even) % 10 + 10) % 10;
+            d[10] = (odd + even + d[9]) % 10;
+            var text = string.Concat(d);
+            if (seen.Add(text))
+                list.Add(new Applicant(Tckn.Parse(text), PersonName.Parse("Deneme Kişi"), ApplicantCategory.Doctor));
+        }
+        return list;
+    }
+
+    private static void AssertSame(StoreResult<WriteResult> expected, StoreResult<WriteResult> actual)
+    {
+        Assert.Equal(expected.Ok, actual.Ok);
+        if (!expected.Ok)
+        {
+            Assert.Equal(expected.Failure!.Kind, actual.Failure!.Kind);
+            Assert.Equal(expected.Failure.Error, actual.Failure.Error);
+            Assert.Equal(expected.Failure.ExistingApplicationId, actual.Failure.ExistingApplicationId);
+            return;
+        }
+        var e = expected.Value!;
+        var a = actual.Value!;
+        Assert.Equal(e.ApplicationId, a.ApplicationId);
+        Assert.Equal(e.Version, a.Version);
+        Assert.Equal(e.WasRetry, a.WasRetry);
+        Assert.Equal(e.Events.Select(x => x.GetType()), a.Events.Select(x => x.GetType()));
+        Assert.Equal(e.Events.OfType<RenewalSubmitted>().Select(x => (x.ApplicationId, x.ApplicantTckn, x.ClientRequestId, x.ApplicationCode)),
+            a.Events.OfType<RenewalSubmitted>().Select(x => (x.ApplicationId, x.ApplicantTckn, x.ClientRequestId, x.ApplicationCode)));
+    }
+
+    private async Task<int> StreamsOf(string tenant, Applicant a)
+    {
+        await using var session = fx.Store.QuerySession(tenant);
+        var submitted = await session.Events.QueryRawEventDataOnly<RenewalSubmitted>().Where(e => e.ApplicantTckn == a.Tckn.Value).ToListAsync();
+        return submitted.Select(e => e.ApplicationId).Distinct().Count();
+    }
+
+    private async Task<int> SubmittedStreams(string tenant)
+    {
+        await using var session = fx.Store.QuerySession(tenant);
+        var submitted = await session.Events.QueryRawEventDataOnly<RenewalSubmitted>().ToListAsync();
+        return submitted.Select(e => e.ApplicationId).Distinct().Count();
+    }
+
+    private async Task<List<Guid>> WholeQueue(string tenant)
+    {
+        var ids = new List<Guid>();
+        QueueCursor? cursor = null;
+        do
+        {
+            var page = await _app.ListQueueAsync(tenant, cursor, ApplicationStore.MaxPageSize);
+            ids.AddRange(page.Items.Select(i => i.Id));
+            cursor = page.Next;
+        } while (cursor is not null);
+        return ids;
+    }
+}
