@@ -19,6 +19,7 @@ public sealed class Authenticator
     private readonly SessionTokens _tokens;
     private readonly JsonWebTokenHandler _handler = new();
     private readonly IReadOnlyList<(string Name, byte[] Key)> _systemKeys;
+    private readonly IReadOnlyDictionary<string, string> _systemCertificates;
 
     public Authenticator(SessionTokens tokens, IConfiguration configuration)
     {
@@ -29,7 +30,14 @@ public sealed class Authenticator
                 ? (c.Key, Encoding.UTF8.GetBytes(c.Value))
                 : throw new InvalidOperationException($"Signing:Auth:SystemKeys:{c.Key} must be at least {MinimumKeyLength} characters"))
             .ToList();
+        _systemCertificates = SystemCertificates(configuration);
     }
+
+    /// <summary>Pinned client certificates of system clients (mTLS): Signing:Auth:SystemCertificates:&lt;name&gt; = SHA-256 of the DER, hex.</summary>
+    public static IReadOnlyDictionary<string, string> SystemCertificates(IConfiguration configuration) =>
+        configuration.GetSection("Signing:Auth:SystemCertificates").GetChildren()
+            .Where(c => !string.IsNullOrWhiteSpace(c.Value))
+            .ToDictionary(c => c.Value!.Replace(":", "").Trim().ToLowerInvariant(), c => c.Key);
 
     /// <summary>The caller, or null when the call carries no credentials. Bad credentials are refused (UNAUTHENTICATED).</summary>
     public async Task<Caller?> AuthenticateAsync(ServerCallContext context)
@@ -49,6 +57,16 @@ public sealed class Authenticator
                     expired ? "oturumun süresi doldu; kartınızla yeniden giriş yapın" : "oturum jetonu geçersiz; kartınızla yeniden giriş yapın");
             }
             return Caller.From(new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity));
+        }
+        var certificate = context.GetHttpContext().Connection.ClientCertificate;
+        if (certificate is not null)
+        {
+            // Kestrel accepted the TLS handshake; the pin decides whether this is a known system client.
+            var sha256 = Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
+            return _systemCertificates.TryGetValue(sha256, out var client)
+                ? new Caller("", client, new HashSet<string> { Roles.System }, null)
+                : throw ServiceError.Unauthenticated("CLIENT_CERTIFICATE_UNKNOWN", "the client certificate is not one of the configured system clients",
+                    "istemci sertifikası tanımlı sistem istemcilerinden biri değil");
         }
         var key = context.RequestHeaders.GetValue(ApiKeyHeader);
         if (!string.IsNullOrEmpty(key))

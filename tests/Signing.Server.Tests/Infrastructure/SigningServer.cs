@@ -70,8 +70,15 @@ public class SigningServer : IAsyncLifetime
         App.MapSigningServer();
         await App.StartAsync();
         Channel = Live
-            ? GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}")
+            ? CreateLiveChannel()
             : GrpcChannel.ForAddress("http://in-process", new GrpcChannelOptions { HttpHandler = App.GetTestServer().CreateHandler() });
+    }
+
+    protected virtual GrpcChannel CreateLiveChannel() => GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+
+    /// <summary>More settings for a fixture variant (TLS, …).</summary>
+    protected virtual void AddSettings(Dictionary<string, string?> settings)
+    {
     }
 
     private Dictionary<string, string?> Settings()
@@ -85,6 +92,7 @@ public class SigningServer : IAsyncLifetime
             ["Signing:Auth:SystemKeys:tests"] = SystemKey,
             ["Signing:Auth:TokenKey"] = TokenKey,
         };
+        AddSettings(settings);
         for (var i = 1; i <= ScratchTenants; i++)
         {
             var key = $"Signing:Tenants:{100 + i}:";

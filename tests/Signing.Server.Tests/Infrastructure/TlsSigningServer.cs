@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+
+namespace Signing.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The server with TLS on the gRPC port and one pinned system-client certificate (mTLS), as configured in production
+/// (Signing:Tls:*, Signing:Auth:SystemCertificates:*). Certificates are made for the run.
+/// </summary>
+public sealed class TlsSigningServer : SigningServer
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tls-").FullName;
+
+    public X509Certificate2 ClientCertificate { get; } = SelfSigned("CN=hr-system");
+    public X509Certificate2 StrangerCertificate { get; } = SelfSigned("CN=stranger");
+    private readonly X509Certificate2 _serverCertificate = SelfSigned("CN=127.0.0.1");
+
+    protected override bool Live => true;
+
+    protected override void AddSettings(Dictionary<string, string?> settings)
+    {
+        var pfx = Path.Combine(_dir, "server.pfx");
+        File.WriteAllBytes(pfx, _serverCertificate.Export(X509ContentType.Pfx, "test"));
+        settings["Signing:Tls:CertificateFile"] = pfx;
+        settings["Signing:Tls:CertificatePassword"] = "test";
+        settings["Signing:Auth:SystemCertificates:hr"] = Convert.ToHexString(SHA256.HashData(ClientCertificate.RawData));
+    }
+
+    protected override GrpcChannel CreateLiveChannel() => ChannelWith(null);
+
+    /// <summary>A TLS channel that trusts this run's server certificate and presents <paramref name="client"/>, if any.</summary>
+    public GrpcChannel ChannelWith(X509Certificate2? client)
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && certificate.GetCertHashString(HashAlgorithmName.SHA256) == _serverCertificate.GetCertHashString(HashAlgorithmName.SHA256);
+        if (client is not null)
+            handler.SslOptions.ClientCertificates = [client];
+        return GrpcChannel.ForAddress($"https://127.0.0.1:{GrpcPort}", new GrpcChannelOptions { HttpHandler = handler });
+    }
+
+    private static X509Certificate2 SelfSigned(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
+    }
+}
