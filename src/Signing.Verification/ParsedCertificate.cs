@@ -147,7 +147,7 @@ public sealed class ParsedCertificate
         }
         Extensions = list;
         ProfileViolation = CertificateLint.Check(this);
-        key = new Lazy<PublicKeyHandle>(() => PublicKeyHandle.Create(PublicKeyInfo), LazyThreadSafetyMode.ExecutionAndPublication);
+        key = new Lazy<PublicKeyHandle>(() => PublicKeyHandle.Shared(PublicKeyInfo), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public bool HasKeyUsage(int bit) => KeyUsageBits is null || (KeyUsageBits.Value & bit) != 0;

@@ -52,9 +52,10 @@ public sealed record ReceiptDocument(
         return buffer.ToArray();
     }
 
-    public SignedReceipt Sign(ReceiptSigner signer)
+    public async Task<SignedReceipt> SignAsync(ReceiptSigner signer)
     {
         var json = ToJson();
-        return new SignedReceipt { DocumentJson = ByteString.CopyFrom(json), Signature = ByteString.CopyFrom(signer.Sign(json)) };
+        var signature = await signer.SignAsync(json);
+        return new SignedReceipt { DocumentJson = ByteString.CopyFrom(json), Signature = ByteString.CopyFrom(signature) };
     }
 }

@@ -29,8 +29,26 @@ public sealed class ReceiptSigner
 
     public string TokenLabel => _label;
 
+    // One signature at a time goes to the token anyway (its session is serialised); waiting here asynchronously keeps
+    // the other callers off the token's lock, where they would spin and burn the CPU the rest of the server needs.
+    private static readonly SemaphoreSlim Turn = new(1, 1);
+
     /// <summary>Detached CMS over the receipt document. Throws TokenException when the token is absent or the PIN is wrong.</summary>
     public byte[] Sign(byte[] document) => Signer().Signer.Sign(document, detached: true);
+
+    /// <inheritdoc cref="Sign"/>
+    public async Task<byte[]> SignAsync(byte[] document)
+    {
+        await Turn.WaitAsync();
+        try
+        {
+            return Sign(document);
+        }
+        finally
+        {
+            Turn.Release();
+        }
+    }
 
     /// <summary>For the health check: the token is present and the key usable.</summary>
     public bool IsReady(out string? problem)

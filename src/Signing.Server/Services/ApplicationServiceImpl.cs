@@ -225,7 +225,7 @@ public sealed class ApplicationServiceImpl(
         }
         var receipt = new ReceiptDocument(application.Id, application.Code, tenant, facts.Tenant.Name, Convert.ToHexStringLower(formSha256),
             application.Method.ToString(), application.SubmittedAt.ToDateTimeOffset(), applications.Now, written.WasRetry, verdict);
-        return new SubmitResponse { Application = application, Receipt = receipt.Sign(receipts), Replayed = written.WasRetry };
+        return new SubmitResponse { Application = application, Receipt = await receipt.SignAsync(receipts), Replayed = written.WasRetry };
     }
 
     /// <summary>An applicant submits only their own form; a system client (the portal) for anyone, the signature or e-Onay proving who.</summary>
