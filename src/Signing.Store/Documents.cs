@@ -31,6 +31,9 @@ public sealed record ApplicationView
 
     public static void ConfigureMarten(DocumentMapping mapping)
     {
+        var typed = (DocumentMapping<ApplicationView>)mapping;
+        typed.Duplicate(x => x.ApplicantTckn);
+        typed.Duplicate(x => x.Status, pgType: "varchar");
         SigningStore.AddIndex(mapping, "ix_signing_view_applicant", "tenant_id", "applicant_tckn");
         SigningStore.AddIndex(mapping, "ix_signing_view_status", "tenant_id", "status");
     }
@@ -58,8 +61,11 @@ public sealed record ApprovalQueueItem
     public ApplicationState State { get; init; } = ApplicationState.Initial;
 
     /// <summary>Keyset pages walk (tenant_id, queued_at, id): a page costs the same at 10k or 1M rows.</summary>
-    public static void ConfigureMarten(DocumentMapping mapping) =>
+    public static void ConfigureMarten(DocumentMapping mapping)
+    {
+        ((DocumentMapping<ApprovalQueueItem>)mapping).Duplicate(x => x.QueuedAt);
         SigningStore.AddIndex(mapping, "ix_signing_queue_keyset", "tenant_id", "queued_at", "id");
+    }
 }
 
 /// <summary>A certificate holder seen in a check or an application: feeds "whose NES ends within 90 days", per tenant.</summary>
@@ -75,8 +81,11 @@ public sealed record CertificateHolder
     /// <summary>The latest renewal application seen for this holder, if any.</summary>
     public Guid? RenewalApplicationId { get; init; }
 
-    public static void ConfigureMarten(DocumentMapping mapping) =>
+    public static void ConfigureMarten(DocumentMapping mapping)
+    {
+        ((DocumentMapping<CertificateHolder>)mapping).Duplicate(x => x.NotAfter);
         SigningStore.AddIndex(mapping, "ix_signing_expiring_keyset", "tenant_id", "not_after", "id");
+    }
 }
 
 /// <summary>
