@@ -21,6 +21,16 @@ public sealed record GroupCommitOptions
     /// queue refills while a commit runs, so batches grow by themselves; when idle nobody pays an extra wait.
     /// </summary>
     public int MaxWaitMicroseconds { get; init; }
+
+    /// <summary>
+    /// Batches committing at the same time. 2 (the default) lets the next batch be read and decided while the previous
+    /// one waits on PostgreSQL: end to end on 2 cores it gave 1,199 submissions/s against 895–989 with 1 and 1,100 with 3.
+    /// 1 = strictly one after another (biggest batches, least database CPU per submission). Batches in flight together
+    /// cannot see each other: a duplicate across them (same request id, or same TCKN) collides in PostgreSQL at the
+    /// later commit, and that batch is replayed one by one through the single path, so every caller still gets the
+    /// exact answer (the batch that commits first wins).
+    /// </summary>
+    public int MaxInFlight { get; init; } = 2;
 }
 
 /// <summary>
@@ -37,6 +47,8 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     private readonly ILogger? _logger;
     private readonly int _maxBatch;
     private readonly TimeSpan _maxWait;
+    private readonly int _maxInFlight;
+    private readonly SemaphoreSlim _inFlight;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
@@ -47,6 +59,8 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxBatch < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatch, "Signing:GroupCommit:MaxBatch must be at least 1.");
+        if (options.MaxInFlight < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxInFlight, "Signing:GroupCommit:MaxInFlight must be at least 1.");
         if (options.MaxWaitMicroseconds < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxWaitMicroseconds, "Signing:GroupCommit:MaxWaitMicroseconds must not be negative.");
         _store = store;
@@ -54,6 +68,8 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         _logger = logger;
         _maxBatch = options.MaxBatch;
         _maxWait = TimeSpan.FromMicroseconds(options.MaxWaitMicroseconds);
+        _maxInFlight = options.MaxInFlight;
+        _inFlight = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
         _loop = Task.Run(LoopAsync);
     }
 
@@ -104,26 +120,39 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     private async Task LoopAsync()
     {
         var reader = _queue.Reader;
-        var batch = new List<Pending>(_maxBatch);
+        var running = new List<Task>(_maxInFlight);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            batch.Clear();
+            // At most MaxInFlight batches commit at once: while one waits on PostgreSQL the next is read and decided.
+            await _inFlight.WaitAsync().ConfigureAwait(false);
+            var batch = new List<Pending>(Math.Min(_maxBatch, 64));
             while (batch.Count < _maxBatch && reader.TryRead(out var item))
                 batch.Add(item);
             if (_maxWait > TimeSpan.Zero && batch.Count < _maxBatch)
                 await TopUpAsync(reader, batch).ConfigureAwait(false);
             Interlocked.Add(ref _queued, -batch.Count);
-            try
-            {
-                await ProcessAsync(batch).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // Never leave a caller hanging, and never let the loop die: the next batch must still run.
-                _logger?.LogError(ex, "Group commit batch of {Count} failed outside a tenant commit", batch.Count);
-                foreach (var p in batch)
-                    p.Result.TrySetException(ex);
-            }
+            running.RemoveAll(t => t.IsCompleted);
+            running.Add(RunBatchAsync(batch));
+        }
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    private async Task RunBatchAsync(List<Pending> batch)
+    {
+        try
+        {
+            await ProcessAsync(batch).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Never leave a caller hanging, and never let the loop die: the next batch must still run.
+            _logger?.LogError(ex, "Group commit batch of {Count} failed outside a tenant commit", batch.Count);
+            foreach (var p in batch)
+                p.Result.TrySetException(ex);
+        }
+        finally
+        {
+            _inFlight.Release();
         }
     }
 
@@ -178,8 +207,16 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             var tckns = items.Select(p => p.Command.Applicant.Tckn.Value).Distinct().ToArray();
 
             // Streams that already exist: those submissions are retries (answered from the stored stream).
-            var stored = await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids)).ToListAsync().ConfigureAwait(false);
-            var existing = stored.GroupBy(e => e.StreamId).ToDictionary(g => g.Key, g => RetryOf(g.Key, g));
+            // By primary key on the inline view (written in the same transaction as its stream, so it exists exactly
+            // when the stream does): an events query by stream id cannot use mt_events' (tenant_id, stream_id, version)
+            // index well and scanned more of it with every batch. Only the rare retries then read their stream.
+            var views = await session.LoadManyAsync<ApplicationView>(CancellationToken.None, ids).ConfigureAwait(false);
+            var existing = new Dictionary<Guid, WriteResult>();
+            foreach (var view in views)
+            {
+                if (await StoredSubmissionAsync(tenant, view.Id).ConfigureAwait(false) is { } stored)
+                    existing[view.Id] = stored;
+            }
             var open = (await session.LoadManyAsync<OpenRenewal>(CancellationToken.None, tckns).ConfigureAwait(false))
                 .ToDictionary(o => o.Id, o => o.ApplicationId, StringComparer.Ordinal);
 
