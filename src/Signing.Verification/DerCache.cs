@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace Signing.Verification;
@@ -10,7 +9,7 @@ namespace Signing.Verification;
 /// </summary>
 internal sealed class DerCache<T>(int capacity, string pemLabel, string what, Func<byte[], string, T> parse) where T : class
 {
-    private readonly ConcurrentDictionary<string, T> _items = new();
+    private readonly BoundedCache<string, T> _items = new(capacity);
 
     /// <summary>The cached parse of a DER or PEM object. Throws FormatException on garbage.</summary>
     public T Get(byte[] derOrPem)
@@ -28,8 +27,6 @@ internal sealed class DerCache<T>(int capacity, string pemLabel, string what, Fu
         {
             throw new FormatException($"not a parsable {what}: " + e.Message, e);
         }
-        if (_items.Count >= capacity)
-            _items.Clear();
-        return _items.GetOrAdd(hash, parsed);
+        return _items.Add(hash, parsed);
     }
 }

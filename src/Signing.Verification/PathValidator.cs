@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
 
@@ -26,8 +25,8 @@ public static class PathValidator
         "2.5.29.37", "2.5.29.31", "1.3.6.1.5.5.7.1.3",
     ];
 
-    private static readonly ConcurrentDictionary<string, (SignatureCheck Result, string Detail)> SignatureCache = new();
-    private static readonly ConcurrentDictionary<string, PathValidationResult> ResultCache = new();
+    private static readonly BoundedCache<string, (SignatureCheck Result, string Detail)> SignatureCache = new(100_000);
+    private static readonly BoundedCache<string, PathValidationResult> ResultCache = new(50_000);
     private static readonly TimeSpan Bucket = TimeSpan.FromMinutes(1);
 
     /// <summary>Validates a certificate path. Never throws for bad certificates or CRLs.</summary>
@@ -63,9 +62,7 @@ public static class PathValidator
             var start = new DateTime(time.Ticks - time.Ticks % Bucket.Ticks, DateTimeKind.Utc);
             if (!ctx.Consulted.Any(t => t > start.AddSeconds(-1) && t < start + Bucket + TimeSpan.FromSeconds(1)))
             {
-                if (ResultCache.Count > 50_000)
-                    ResultCache.Clear();
-                ResultCache[cacheKey] = result;
+                ResultCache.Add(cacheKey, result);
             }
         }
         return result;
@@ -347,9 +344,7 @@ public static class PathValidator
         if (SignatureCache.TryGetValue(cacheKey, out var hit))
             return hit;
         var result = SignatureVerifier.Verify(cert.SignatureAlgorithm, cert.TbsDer, cert.SignatureValue, key, policy, out var detail);
-        if (SignatureCache.Count > 100_000)
-            SignatureCache.Clear();
-        SignatureCache[cacheKey] = (result, detail);
+        SignatureCache.Add(cacheKey, (result, detail));
         return (result, detail);
     }
 
@@ -359,7 +354,7 @@ public static class PathValidator
         if (SignatureCache.TryGetValue(cacheKey, out var hit))
             return hit;
         var result = SignatureVerifier.Verify(crl.SignatureAlgorithm, crl.TbsDer, crl.SignatureValue, key, policy, out var detail);
-        SignatureCache[cacheKey] = (result, detail);
+        SignatureCache.Add(cacheKey, (result, detail));
         return (result, detail);
     }
 

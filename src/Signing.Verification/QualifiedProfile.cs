@@ -16,7 +16,7 @@ public static class QualifiedProfile
     public static readonly IReadOnlyList<string> BtkStatementOids = ["2.16.792.1.61.0.1.5070.1.1", "2.16.792.1.61.0.1.5070.2.1"];
     private const string UserNoticeQualifier = "1.3.6.1.5.5.7.2.2";
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, IReadOnlyList<string>), (IReadOnlyList<Check>, string?)> Cache = new();
+    private static readonly BoundedCache<(string, IReadOnlyList<string>), (IReadOnlyList<Check>, string?)> Cache = new(20_000);
 
     /// <summary>Evaluates the profile; returns the checks (all PASSED when qualified) and the TCKN found. Cached per certificate.</summary>
     public static IReadOnlyList<Check> Evaluate(ParsedCertificate leaf, IReadOnlyList<string> policyArcs, out string? tckn)
@@ -27,9 +27,7 @@ public static class QualifiedProfile
             return hit.Item1;
         }
         var result = EvaluateUncached(leaf, policyArcs, out tckn);
-        if (Cache.Count > 20_000)
-            Cache.Clear();
-        Cache[(leaf.Sha256, policyArcs)] = (result, tckn);
+        Cache.Add((leaf.Sha256, policyArcs), (result, tckn));
         return result;
     }
 

@@ -22,8 +22,7 @@ internal sealed class PublicKeyHandle
     public bool DsaParametersMissing { get; private init; }
     public string? Error { get; private init; }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, PublicKeyHandle> Keys = new();
-    private const int KeyCapacity = 100_000;
+    private static readonly BoundedCache<string, PublicKeyHandle> Keys = new(100_000);
 
     /// <summary>
     /// One imported key per distinct public key (SHA-256 of the SubjectPublicKeyInfo DER): a renewed certificate, or
@@ -34,9 +33,7 @@ internal sealed class PublicKeyHandle
         var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spki.GetDerEncoded()));
         if (Keys.TryGetValue(id, out var handle))
             return handle;
-        if (Keys.Count >= KeyCapacity)
-            Keys.Clear();
-        return Keys.GetOrAdd(id, _ => Create(spki));
+        return Keys.Add(id, Create(spki));
     }
 
     public static PublicKeyHandle Create(SubjectPublicKeyInfo spki)

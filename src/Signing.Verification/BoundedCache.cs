@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+
+namespace Signing.Verification;
+
+/// <summary>
+/// The engine's memo tables: a concurrent dictionary cleared when it reaches its bound (a directorate's working set is
+/// far below it). Counted with Interlocked because ConcurrentDictionary.Count takes every bucket lock, and under load
+/// every new certificate is a miss that would ask for it.
+/// </summary>
+internal sealed class BoundedCache<TKey, TValue>(int capacity) where TKey : notnull
+{
+    private readonly ConcurrentDictionary<TKey, TValue> _items = new();
+    private int _count;
+
+    public bool TryGetValue(TKey key, out TValue value) => _items.TryGetValue(key, out value!);
+
+    /// <summary>Remembers <paramref name="value"/> and returns what the cache holds for the key (the first writer wins a race).</summary>
+    public TValue Add(TKey key, TValue value)
+    {
+        if (Volatile.Read(ref _count) >= capacity)
+        {
+            _items.Clear();
+            Interlocked.Exchange(ref _count, 0);
+        }
+        if (_items.TryAdd(key, value))
+        {
+            Interlocked.Increment(ref _count);
+            return value;
+        }
+        return _items.TryGetValue(key, out var raced) ? raced : value;
+    }
+}
