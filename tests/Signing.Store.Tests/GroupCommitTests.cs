@@ -21,7 +21,7 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var applicants = Applicants(500, seed: 1);
         var results = await Gated(gc, code, 500, () => applicants.Select(a => Task.Run(() => gc.SubmitAsync(code, Submit(t, a, RequestId())))).ToList());
 
@@ -44,7 +44,7 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var request = RequestId();
         var results = await Gated(gc, code, 8, () => Enumerable.Range(0, 8).Select(_ => gc.SubmitAsync(code, Submit(t, Manager, request))).ToList());
         Assert.Equal(2, gc.Batches);
@@ -67,7 +67,7 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var results = await Gated(gc, code, 2, () => [gc.SubmitAsync(code, Submit(t, Doctor2, RequestId())), gc.SubmitAsync(code, Submit(t, Doctor2, RequestId()))]);
         Assert.Equal(2, gc.Batches);
 
@@ -87,7 +87,7 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var a = NewTenant();
         var b = NewTenant();
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var people = Applicants(6, seed: 2);
         // The same people in both tenants: one open renewal per TCKN is per tenant, so all are accepted.
         var results = await Gated(gc, a, 12, () => people.SelectMany(p => new[]
@@ -117,7 +117,7 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var people = Applicants(5, seed: 3);
         // The middle form was signed by somebody else: the decider refuses it.
         SubmitRenewal Form(int i) => i == 2
@@ -141,7 +141,7 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var people = Applicants(4, seed: 4);
         using var quitter = new CancellationTokenSource();
         var requests = people.Select(_ => RequestId()).ToList();
@@ -169,7 +169,7 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var people = Applicants(3, seed: 5);
         using var quitter = new CancellationTokenSource();
         // The commit waits until the quitter has given up.
@@ -195,7 +195,7 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var people = Applicants(4, seed: 6);
         Guid? rival = null;
         // All four in one batch; after it decided, but before it commits, another server instance commits an
@@ -218,7 +218,7 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var request = RequestId();
         var stored = Ok(await _app.SubmitAsync(code, Submit(t, FpExpiring, request)));
         // Move it on, so the retry's version is not simply 1.
@@ -236,7 +236,7 @@ public class GroupCommitTests(StoreFixture fx)
     public async Task Requests_refused_before_the_database_get_the_single_paths_answers()
     {
         var code = NewTenant();
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions());
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
         var wrongTenant = Submit(Tenant("other"), Doctor, RequestId());
         AssertSame(await _app.SubmitAsync(code, wrongTenant), await gc.SubmitAsync(code, wrongTenant));
         var noRequestId = Submit(Tenant(code), Doctor, " ");
@@ -247,10 +247,77 @@ public class GroupCommitTests(StoreFixture fx)
     }
 
     [Fact]
+    public async Task Two_batches_in_flight_for_one_TCKN_the_later_commit_collides_and_is_answered_exactly()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxInFlight = 2 });
+        var (first, second) = await OverlappingBatches(gc,
+            () => gc.SubmitAsync(code, Submit(t, Doctor2, RequestId())),
+            () => gc.SubmitAsync(code, Submit(t, Doctor2, RequestId())));
+
+        // Both batches decided before either committed; the second committed first, so the first collided in
+        // PostgreSQL, went the single way, and was told who holds the open renewal.
+        var winner = Ok(second);
+        Assert.Equal(FailureKind.Conflict, first.Failure!.Kind);
+        Assert.Equal(ErrorCodes.OpenRenewalExists, first.Failure.Error.Code);
+        Assert.Equal(winner.ApplicationId, first.Failure.ExistingApplicationId);
+        Assert.Equal(1, await StreamsOf(code, Doctor2));
+    }
+
+    [Fact]
+    public async Task Two_batches_in_flight_with_one_request_id_make_one_stream_and_the_later_commit_is_a_retry()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxInFlight = 2 });
+        var request = RequestId();
+        var (first, second) = await OverlappingBatches(gc,
+            () => gc.SubmitAsync(code, Submit(t, Manager, request)),
+            () => gc.SubmitAsync(code, Submit(t, Manager, request)));
+
+        Assert.False(Ok(second).WasRetry);
+        Assert.True(Ok(first).WasRetry);
+        Assert.Equal(second.Value!.ApplicationId, first.Value!.ApplicationId);
+        Assert.Equal(1, await StreamsOf(code, Manager));
+        AssertSame(await _app.SubmitAsync(code, Submit(t, Manager, request)), first);
+    }
+
+    /// <summary>
+    /// The first submission's batch is held just before its commit; the second forms its own batch (the second slot),
+    /// decides without seeing the first and commits; then the first commit goes on.
+    /// </summary>
+    private static async Task<(StoreResult<WriteResult> First, StoreResult<WriteResult> Second)> OverlappingBatches(GroupCommitSubmitter gc,
+        Func<Task<StoreResult<WriteResult>>> submitFirst, Func<Task<StoreResult<WriteResult>>> submitSecond)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gc.BeforeCommit = async _ =>
+        {
+            if (held.TrySetResult())
+                await gate.Task;
+        };
+        var first = submitFirst();
+        try
+        {
+            await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var second = await submitSecond().WaitAsync(TimeSpan.FromSeconds(30));
+            gate.SetResult();
+            return (await first, second);
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task Options_out_of_range_are_refused_with_the_setting_named()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxBatch = 0 }));
         Assert.Contains("MaxBatch", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxInFlight = 0 }));
+        Assert.Contains("MaxInFlight", e.Message);
         await using var waits = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxBatch = 4, MaxWaitMicroseconds = 2000 });
         var code = NewTenant();
         // With a wait and a small batch bound, 10 submissions still all commit.
@@ -295,6 +362,9 @@ public class GroupCommitTests(StoreFixture fx)
         Assert.True((await blocker).Ok);
         return [.. await Task.WhenAll(tasks)];
     }
+
+    /// <summary>One batch at a time, so a held batch makes the others queue up and form the next batch together.</summary>
+    private static readonly GroupCommitOptions OneInFlight = new() { MaxInFlight = 1 };
 
     private static readonly Applicant Blocker = new(Tckn.Parse("10000000146"), PersonName.Parse("Kapı Tutucu"), ApplicantCategory.Doctor);
 

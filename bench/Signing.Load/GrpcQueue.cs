@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Signing.Contracts.V1;
+using Signing.Tokens;
+
+namespace Signing.Load;
+
+/// <summary>
+/// ListQueue through the real server: the officer (officer-mersin-1) signs in with their token (challenge, proof of
+/// possession, SignIn), then pages of 50 are timed over gRPC. Deep pages use cursors the server itself returned while
+/// walking the whole queue once (cursors are opaque), so nothing depends on their format.
+/// </summary>
+public static class GrpcQueue
+{
+    public static async Task<string> SignInAsOfficerAsync(GrpcChannel channel, WorldManifest world)
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SOFTHSM2_CONF")))
+            throw new InvalidOperationException("SOFTHSM2_CONF must be exported before this process starts (SoftHSM reads it at load time) for the officer's sign-in");
+        if (world.OfficerToken is null || world.OfficerPin is null)
+            throw new InvalidDataException("the manifest has no officer-mersin-1 persona");
+        var module = Pkcs11Module.Load(string.IsNullOrEmpty(world.Pkcs11Module) ? null : world.Pkcs11Module);
+        using var pin = PinSources.FromSecret(world.OfficerPin);
+        using var token = module.Login(world.OfficerToken, pin);
+        var key = token.GetSigningKey();
+        var challenge = await new CertificateService.CertificateServiceClient(channel).CreateChallengeAsync(new CreateChallengeRequest());
+        var proof = new ProofOfPossession(key).Sign(challenge.Nonce.ToByteArray());
+        var signIn = await new SessionService.SessionServiceClient(channel).SignInAsync(new SignInRequest
+        {
+            ChallengeId = challenge.ChallengeId,
+            ProofOfPossession = ByteString.CopyFrom(proof),
+        });
+        return signIn.AccessToken;
+    }
+
+    public static async Task<QueueLatency.Numbers> MeasureAsync(string url, WorldManifest world, long queueRows, int pages, int pageSize, int seed)
+    {
+        using var channel = GrpcChannel.ForAddress(url);
+        var headers = new Metadata { { "authorization", "Bearer " + await SignInAsOfficerAsync(channel, world) } };
+        var client = new ApprovalService.ApprovalServiceClient(channel);
+
+        // Walk the queue once (untimed) for real cursors.
+        var cursors = new List<string>();
+        var cursor = "";
+        do
+        {
+            var page = await client.ListQueueAsync(new ListQueueRequest { Page = new PageRequest { PageSize = pageSize, Cursor = cursor } }, headers);
+            cursor = page.NextCursor;
+            if (cursor.Length > 0)
+                cursors.Add(cursor);
+        } while (cursor.Length > 0);
+
+        var random = new Random(seed);
+        var plan = Enumerable.Range(0, pages).Select(i => i % 10 == 0 || cursors.Count == 0 ? "" : cursors[random.Next(cursors.Count)]).ToList();
+        random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(plan));
+        async Task<int> Page(string c) =>
+            (await client.ListQueueAsync(new ListQueueRequest { Page = new PageRequest { PageSize = pageSize, Cursor = c } }, headers)).Items.Count;
+        // A freshly started server runs tier-0 code: warm it (JIT tiering) before timing.
+        for (var i = 0; i < 1000; i++)
+            await Page(plan[i % plan.Count]);
+        var times = new double[plan.Count];
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var begin = Stopwatch.GetTimestamp();
+            if (await Page(plan[i]) == 0)
+                throw new InvalidOperationException("a ListQueue page of the seeded queue came back empty");
+            times[i] = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+        }
+        return QueueLatency.Summarise(queueRows, times);
+    }
+}

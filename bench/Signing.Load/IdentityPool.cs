@@ -1,0 +1,268 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using Google.Protobuf;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cms;
+using Org.BouncyCastle.Asn1.Ess;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Cms;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Operators;
+using Signing.Contracts.V1;
+using Signing.Verification;
+using Attribute = Org.BouncyCastle.Asn1.Cms.Attribute;
+using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
+using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+
+namespace Signing.Load;
+
+/// <summary>One pre-signed submission: a distinct applicant (own NES certificate) and the attached CAdES of their form.</summary>
+public sealed record PoolItem(string RequestId, string Tckn, byte[] Cms);
+
+/// <summary>What the load driver needs from the hsm-sim world's manifest (.local/hsm/manifest.json).</summary>
+public sealed record WorldManifest(string Path, string SubCaCertificate, string SubCaKey, string TemplateCertificate,
+    IReadOnlySet<string> PersonaTcknS, string? ServerPin, string? OfficerToken, string? OfficerPin, string? OfficerTckn, string Pkcs11Module)
+{
+    public static WorldManifest Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"the hsm-sim manifest is not at {path} (run ./build.sh --target=HsmSim, or set SIGNING_HSM_MANIFEST)", path);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var root = doc.RootElement;
+        var pki = root.GetProperty("pki");
+        var personas = root.GetProperty("personas").EnumerateArray().ToList();
+        JsonElement? Persona(string id) => personas.FirstOrDefault(p => p.GetProperty("id").GetString() == id) is { ValueKind: JsonValueKind.Object } p ? p : null;
+        string? Str(JsonElement? e, string name) => e is { } v && v.TryGetProperty(name, out var x) ? x.GetString() : null;
+        var doctor = Persona("doctor") ?? throw new InvalidDataException("the manifest has no 'doctor' persona (its certificate is the NES profile template)");
+        var officer = Persona("officer-mersin-1");
+        return new WorldManifest(path,
+            pki.GetProperty("nesSubCaCertificate").GetString()!,
+            pki.GetProperty("nesSubCaKey").GetString()!,
+            Str(doctor, "certificatePath")!,
+            personas.Select(p => Str(p, "tckn")).OfType<string>().ToHashSet(),
+            Str(Persona("server-mersin"), "userPin"),
+            Str(officer, "tokenLabel"), Str(officer, "userPin"), Str(officer, "tckn"),
+            root.TryGetProperty("pkcs11Module", out var m) ? m.GetString() ?? "" : "");
+    }
+}
+
+/// <summary>
+/// Synthetic applicants for the load run, made before the clock starts: ONE software RSA-2048 key, N certificates
+/// issued by the hsm-sim NES sub-CA with the persona NES profile (the doctor's extensions copied as DER: policies,
+/// QC statements, keyUsage nonRepudiation, CRL distribution point, AKI), each for its own valid TCKN, and each form
+/// signed as attached CAdES-BES (content-type, message-digest, signing-time, signing-certificate-v2).
+/// Issuance and signing go through .NET (OpenSSL): BouncyCastle's managed RSA would be ~10× slower.
+/// </summary>
+public static class IdentityPool
+{
+    private static readonly string[] GivenNames = ["Ayşe", "Mehmet", "Zeynep", "Mustafa", "Elif", "Ahmet", "Şükran", "İbrahim", "Gülşen", "Ömer", "Çiğdem", "Hüseyin"];
+    private static readonly string[] Surnames = ["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Öztürk", "Aydın", "Özdemir", "Arslan", "Doğan", "Koç"];
+
+    public static List<PoolItem> Build(WorldManifest world, string tenant, int count, string runTag, DateTimeOffset now)
+    {
+        using var subCaCert = X509Certificate2.CreateFromPem(File.ReadAllText(world.SubCaCertificate));
+        var subCaKeyPem = File.ReadAllText(world.SubCaKey);
+        var template = X509Certificate2.CreateFromPem(File.ReadAllText(world.TemplateCertificate));
+        using var applicantKey = RSA.Create(2048);
+        var applicantKeyDer = applicantKey.ExportPkcs8PrivateKey();
+        var publicKey = new PublicKey(applicantKey);
+
+        // The persona's extensions, byte for byte, except the SKI (ours: the one key of the pool).
+        var extensions = template.Extensions.Where(e => e.Oid?.Value != "2.5.29.14").Select(e => new System.Security.Cryptography.X509Certificates.X509Extension(e.Oid!, e.RawData, e.Critical)).ToList();
+        var ski = new X509SubjectKeyIdentifierExtension(publicKey, false);
+        var notBefore = Max(subCaCert.NotBefore.ToUniversalTime(), now.UtcDateTime.AddDays(-3 * 365 + 60));
+        var notAfter = Min(subCaCert.NotAfter.ToUniversalTime(), now.UtcDateTime.AddDays(60));
+        var issuerName = subCaCert.SubjectName;
+        var tckns = Tckns(count, world.PersonaTcknS, runTag);
+
+        var items = new PoolItem[count];
+        var threadState = new ThreadLocal<(X509SignatureGenerator Issuer, RSA Applicant, AsymmetricAlgorithm IssuerKey)>(() =>
+        {
+            var applicant = RSA.Create();
+            applicant.ImportPkcs8PrivateKey(applicantKeyDer, out _);
+            AsymmetricAlgorithm key;
+            X509SignatureGenerator generator;
+            if (subCaKeyPem.Contains("EC PRIVATE KEY", StringComparison.Ordinal) || IsEc(subCaCert))
+            {
+                var ec = ECDsa.Create();
+                ec.ImportFromPem(subCaKeyPem);
+                (key, generator) = (ec, X509SignatureGenerator.CreateForECDsa(ec));
+            }
+            else
+            {
+                var rsa = RSA.Create();
+                rsa.ImportFromPem(subCaKeyPem);
+                (key, generator) = (rsa, X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1));
+            }
+            return (generator, applicant, key);
+        }, trackAllValues: true);
+
+        try
+        {
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            {
+                var (issuer, applicant, _) = threadState.Value;
+                var given = GivenNames[i % GivenNames.Length];
+                var surname = Surnames[(i / GivenNames.Length) % Surnames.Length];
+                var subject = new X500DistinguishedNameBuilder();
+                subject.AddCountryOrRegion("TR");
+                subject.AddCommonName(given + " " + surname);
+                subject.Add("2.5.4.5", tckns[i], UniversalTagNumber.PrintableString);
+                var request = new CertificateRequest(subject.Build(), publicKey, HashAlgorithmName.SHA256);
+                foreach (var e in extensions)
+                    request.CertificateExtensions.Add(e);
+                request.CertificateExtensions.Add(ski);
+                var serial = RandomNumberGenerator.GetBytes(16);
+                serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
+                using var certificate = request.Create(issuerName, issuer, notBefore, notAfter, serial);
+
+                var form = new ApplicationForm
+                {
+                    Tenant = tenant,
+                    Tckn = tckns[i],
+                    GivenNames = given,
+                    Surname = surname,
+                    Category = ApplicantCategory.Doctor,
+                    Reason = "YENİLEME",
+                    CertificateKind = "NES",
+                    TermYears = 3,
+                    Email = $"yuk{i}@example.org",
+                    Phone = "+90 532 000 00 00",
+                    DeliveryAddress = "Çiftlikköy Mah. 3401 Sok. No:5, Yenişehir/Mersin",
+                    Institution = "Mersin Şehir Eğitim ve Araştırma Hastanesi",
+                };
+                var content = Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(form));
+                items[i] = new PoolItem($"load-{runTag}-{i}", tckns[i], SignCades(content, certificate.RawData, applicant, now));
+            });
+        }
+        finally
+        {
+            foreach (var (_, applicant, key) in threadState.Values)
+            {
+                applicant.Dispose();
+                key.Dispose();
+            }
+            threadState.Dispose();
+            template.Dispose();
+        }
+        return [.. items];
+    }
+
+    /// <summary>
+    /// A pool made earlier for the same world, tenant and size (file under the temp directory), or a new one saved there.
+    /// Only for runs against a fresh database: the same applicants and request ids would be retries against a used one.
+    /// </summary>
+    public static List<PoolItem> BuildOrLoad(WorldManifest world, string tenant, int count, string runTag, DateTimeOffset now, Action<string> log)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
+            "pool-v1", File.ReadAllText(world.SubCaCertificate), File.ReadAllText(world.TemplateCertificate), tenant, count))))[..20];
+        var dir = Path.Combine(Path.GetTempPath(), "signing-load-pools");
+        var file = Path.Combine(dir, $"pool-{tenant}-{count}-{key}.bin");
+        // The certificates are valid for 60 days from issuance and the signing time must not lie in the future: a week-old pool is remade.
+        if (File.Exists(file) && File.GetLastWriteTimeUtc(file) > now.UtcDateTime.AddDays(-7) && File.GetLastWriteTimeUtc(file) < now.UtcDateTime)
+        {
+            try
+            {
+                using var reader = new BinaryReader(File.OpenRead(file));
+                var n = reader.ReadInt32();
+                var items = new List<PoolItem>(n);
+                for (var i = 0; i < n; i++)
+                    items.Add(new PoolItem(reader.ReadString(), reader.ReadString(), reader.ReadBytes(reader.ReadInt32())));
+                log($"load: pool of {n:N0} read from {file}");
+                return items;
+            }
+            catch (Exception e) when (e is IOException or EndOfStreamException or FormatException)
+            {
+                log($"load: cached pool {file} unreadable ({e.Message}); making a new one");
+            }
+        }
+        var built = Build(world, tenant, count, runTag, now);
+        Directory.CreateDirectory(dir);
+        var temp = file + ".tmp";
+        using (var writer = new BinaryWriter(File.Create(temp)))
+        {
+            writer.Write(built.Count);
+            foreach (var item in built)
+            {
+                writer.Write(item.RequestId);
+                writer.Write(item.Tckn);
+                writer.Write(item.Cms.Length);
+                writer.Write(item.Cms);
+            }
+        }
+        File.Move(temp, file, overwrite: true);
+        return built;
+    }
+
+    /// <summary>Checks one pool item with the same verifier the server uses; returns the verdict for the caller to judge.</summary>
+    public static Signing.Verification.Verdict VerifySample(string manifestPath, PoolItem item) =>
+        new CmsVerifier(TrustConfiguration.FromHsmSimManifest(manifestPath)).Verify(item.Cms);
+
+    /// <summary>Attached CAdES-BES: BouncyCastle builds the CMS, .NET's RSA signs the signed attributes.</summary>
+    private static byte[] SignCades(byte[] content, byte[] certificateDer, RSA key, DateTimeOffset signingTime)
+    {
+        var certificate = new BcCertificate(X509CertificateStructure.GetInstance(certificateDer));
+        var essId = new EssCertIDv2(SHA256.HashData(certificateDer),
+            new IssuerSerial(new GeneralNames(new GeneralName(certificate.IssuerDN)), new DerInteger(certificate.SerialNumber)));
+        var attributes = new Asn1EncodableVector
+        {
+            new Attribute(PkcsObjectIdentifiers.IdAASigningCertificateV2, new DerSet(new SigningCertificateV2(essId))),
+            new Attribute(CmsAttributes.SigningTime, new DerSet(new Org.BouncyCastle.Asn1.Cms.Time(signingTime.UtcDateTime))),
+        };
+        // The default generator adds content-type and message-digest.
+        var signerInfo = new SignerInfoGeneratorBuilder()
+            .WithSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(new AttributeTable(attributes)))
+            .Build(new DotNetRsaSignatureFactory(key), certificate);
+        var generator = new CmsSignedDataGenerator();
+        generator.AddSignerInfoGenerator(signerInfo);
+        generator.AddCertificate(certificate);
+        return generator.Generate(new CmsProcessableByteArray(content), encapsulate: true).GetEncoded(Asn1Encodable.Der);
+    }
+
+    /// <summary>Distinct valid TCKNs (both check digits computed), never a persona's; random per run so runs against one store do not meet.</summary>
+    public static string[] Tckns(int count, IReadOnlySet<string> avoid, string runTag)
+    {
+        var random = new Random(StringComparer.Ordinal.GetHashCode(runTag));
+        var seen = new HashSet<string>(avoid);
+        var result = new string[count];
+        var d = new int[11];
+        var n = 0;
+        while (n < count)
+        {
+            d[0] = random.Next(1, 10);
+            for (var i = 1; i < 9; i++)
+                d[i] = random.Next(10);
+            var odd = d[0] + d[2] + d[4] + d[6] + d[8];
+            var even = d[1] + d[3] + d[5] + d[7];
+            d[9] = ((odd * 7 - even) % 10 + 10) % 10;
+            d[10] = (odd + even + d[9]) % 10;
+            var text = string.Concat(d);
+            if (seen.Add(text))
+                result[n++] = text;
+        }
+        return result;
+    }
+
+    private static bool IsEc(X509Certificate2 certificate) => certificate.PublicKey.Oid.Value == "1.2.840.10045.2.1";
+    private static DateTimeOffset Max(DateTime a, DateTime b) => new(a > b ? a : b, TimeSpan.Zero);
+    private static DateTimeOffset Min(DateTime a, DateTime b) => new(a < b ? a : b, TimeSpan.Zero);
+
+    /// <summary>sha256WithRSAEncryption through .NET (OpenSSL), for BouncyCastle's CMS builder.</summary>
+    private sealed class DotNetRsaSignatureFactory(RSA key) : ISignatureFactory
+    {
+        public object AlgorithmDetails { get; } = new AlgorithmIdentifier(PkcsObjectIdentifiers.Sha256WithRsaEncryption, DerNull.Instance);
+
+        public IStreamCalculator<IBlockResult> CreateCalculator() => new Calculator(key);
+
+        private sealed class Calculator(RSA key) : IStreamCalculator<IBlockResult>
+        {
+            private readonly MemoryStream _buffer = new();
+            public Stream Stream => _buffer;
+            public IBlockResult GetResult() => new SimpleBlockResult(key.SignData(_buffer.ToArray(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+        }
+    }
+}

@@ -1,0 +1,378 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Npgsql;
+using Signing.Contracts.V1;
+
+namespace Signing.Load;
+
+public sealed record RunOptions
+{
+    public string? ServerUrl { get; init; }
+    public string? ServerDll { get; init; }
+    public string? ApiKey { get; init; }
+    public int Concurrency { get; init; } = 64;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+    public bool Baseline { get; init; }
+    public string Tenant { get; init; } = "33";
+    public int Pool { get; init; } = 150_000;
+    public int Channels { get; init; } = 1;
+    public bool Keep { get; init; }
+    public bool NoCache { get; init; }
+    public IReadOnlyList<string> ServerArgs { get; init; } = [];
+    /// <summary>For --server: its store's connection string (default SIGNING_DB) and its pid (for CPU and memory), if known.</summary>
+    public string? ServerDb { get; init; }
+    public int? ServerPid { get; init; }
+}
+
+/// <summary>The numbers of one timed phase against one server.</summary>
+public sealed record RunResult
+{
+    public required string Mode { get; init; }
+    public double Seconds { get; init; }
+    public long Completed { get; init; }
+    public double PerSecond { get; init; }
+    public double P50Ms { get; init; }
+    public double P95Ms { get; init; }
+    public double P99Ms { get; init; }
+    public double MaxMs { get; init; }
+    public long Errors { get; init; }
+    public Dictionary<string, long> ErrorsByStatus { get; init; } = [];
+    public string? FirstError { get; init; }
+    public long AcceptedTotal { get; init; }
+    public long Replayed { get; init; }
+    public long StreamsInStore { get; init; }
+    public long AcceptedIdsFoundInStore { get; init; }
+    public bool PoolExhausted { get; init; }
+    public double ServerCpuPctOfCore { get; init; }
+    public double ServerRssMb { get; init; }
+    public double ServerPeakRssMb { get; init; }
+    public double ClientCpuPctOfCore { get; init; }
+    public double DbCpuPctOfCore { get; init; }
+    public double MachineBusyPct { get; init; }
+    public bool Consistent => AcceptedTotal - Replayed == StreamsInStore && AcceptedIdsFoundInStore == AcceptedTotal - Replayed;
+}
+
+/// <summary>
+/// `run`: the timed SubmitESigned phase. Each of --concurrency callers loops over one shared HTTP/2 channel, sending
+/// the next pre-signed form from the pool (a distinct applicant each). Latency and throughput are taken from calls
+/// that complete inside the measured window (after the warm-up); accepted == streams is checked afterwards.
+/// </summary>
+public static class LoadRun
+{
+    public static async Task<int> ExecuteAsync(RunOptions options)
+    {
+        var setup = LocalSetup.Discover();
+        var world = WorldManifest.Load(setup.ManifestPath);
+        var tag = DateTime.UtcNow.ToString("MMddHHmmss") + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
+        if (options.ServerUrl is not null && options.Baseline)
+            throw new ArgumentException("--baseline starts its own servers (group commit on, then off): leave out --server");
+
+        Console.Error.WriteLine($"load: building a pool of {options.Pool:N0} applicants (one RSA-2048 key, a NES certificate each, a signed form each)…");
+        var sw = Stopwatch.StartNew();
+        // A started server gets a fresh database, so a pool saved by an earlier run can be reused; a given server cannot.
+        var pool = options.ServerUrl is null && !options.NoCache
+            ? IdentityPool.BuildOrLoad(world, options.Tenant, options.Pool, tag, DateTimeOffset.UtcNow, Console.Error.WriteLine)
+            : IdentityPool.Build(world, options.Tenant, options.Pool, tag, DateTimeOffset.UtcNow);
+        Console.Error.WriteLine($"load: pool ready in {sw.Elapsed.TotalSeconds:F1} s ({options.Pool / sw.Elapsed.TotalSeconds:N0}/s)");
+        var sample = IdentityPool.VerifySample(setup.ManifestPath, pool[0]);
+        if (sample.Indication != Verification.Indication.TotalPassed)
+        {
+            Console.Error.WriteLine($"load: the sample form does not verify ({sample.Indication}/{sample.SubIndication}: {sample.Reason}); not starting");
+            return 1;
+        }
+        Console.Error.WriteLine("load: sample verified with CmsVerifier (hsm-sim trust): TOTAL_PASSED");
+
+        var results = new List<RunResult>();
+        var modes = options.Baseline ? new[] { "group-commit", "naive" } : [options.ServerUrl is null ? "group-commit" : "external"];
+        foreach (var mode in modes)
+        {
+            results.Add(options.ServerUrl is { } url
+                ? await AgainstAsync(url, null, options.ServerPid, options, pool, mode, setup, options.ServerDb, ownDatabase: false)
+                : await WithOwnServerAsync(setup, world, options, pool, mode, tag));
+        }
+
+        Report.PrintRun(results, options);
+        return results.All(r => r.Consistent) ? 0 : 1;
+    }
+
+    private static async Task<RunResult> WithOwnServerAsync(LocalSetup setup, WorldManifest world, RunOptions options, List<PoolItem> pool, string mode, string tag)
+    {
+        var database = $"load_{tag}_{mode.Replace('-', '_')}";
+        await setup.CreateDatabaseAsync(database);
+        var key = options.ApiKey ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var extra = new List<string>();
+        if (mode == "naive")
+            extra.Add("--Signing:GroupCommit:Enabled=false");
+        extra.AddRange(options.ServerArgs);
+        Process? server = null;
+        try
+        {
+            (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, key, $"{tag}-{mode}");
+            return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, setup.ConnectionStringFor(database), ownDatabase: true);
+        }
+        finally
+        {
+            if (server is { HasExited: false })
+            {
+                server.Kill();
+                await server.WaitForExitAsync();
+            }
+            server?.Dispose();
+            if (!options.Keep)
+                await setup.DropDatabaseAsync(database);
+            else
+                Console.Error.WriteLine($"load: kept database {database}");
+        }
+    }
+
+    /// <summary>
+    /// Starts src/Signing.Server on free loopback ports over <paramref name="database"/> with the hsm-sim world's
+    /// settings and a system key, and waits until its health service says SERVING. The caller kills it.
+    /// </summary>
+    internal static async Task<(Process Server, string Url)> StartServerAsync(LocalSetup setup, WorldManifest world, string database,
+        string? serverDll, IEnumerable<string> extraArgs, string systemKey, string name)
+    {
+        var dll = Path.GetFullPath(serverDll ?? FindServerDll(setup.Repo));
+        var port = FreePort();
+        var restPort = FreePort();
+        var log = Path.Combine(Path.GetTempPath(), $"signing-load-{name}.log");
+        // exec through sh so the server's output goes straight to a file (no piping cost in this process) and the pid is the server's.
+        // The server reads appsettings.json from its content root (the working directory).
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$SIGNING_LOAD_SERVER_LOG\" 2>&1");
+        start.ArgumentList.Add("dotnet");
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add($"--Signing:GrpcPort={port}");
+        start.ArgumentList.Add($"--Signing:RestPort={restPort}");
+        foreach (var a in extraArgs)
+            start.ArgumentList.Add(a);
+        start.Environment["SIGNING_LOAD_SERVER_LOG"] = log;
+        start.Environment["SIGNING_DB"] = setup.ConnectionStringFor(database);
+        start.Environment["SOFTHSM2_CONF"] = setup.SoftHsmConf;
+        start.Environment["SIGNING_HSM_MANIFEST"] = setup.ManifestPath;
+        start.Environment["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)");
+        start.Environment["Signing__Auth__SystemKeys__load"] = systemKey;
+        Console.Error.WriteLine($"load: starting {Path.GetFileName(dll)} ({Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(dll)))}) " +
+                                $"[{name}] on 127.0.0.1:{port}, database {database}, log {log}");
+        var server = Process.Start(start) ?? throw new InvalidOperationException("the server process did not start");
+        var url = $"http://127.0.0.1:{port}";
+        try
+        {
+            await WaitServingAsync(url, server, log);
+        }
+        catch
+        {
+            if (!server.HasExited)
+                server.Kill();
+            server.Dispose();
+            throw;
+        }
+        return (server, url);
+    }
+
+    private static async Task<RunResult> AgainstAsync(string url, string? key, int? serverPid, RunOptions options, List<PoolItem> pool, string mode,
+        LocalSetup setup, string? connectionString, bool ownDatabase)
+    {
+        key ??= options.ApiKey ?? Environment.GetEnvironmentVariable("SIGNING_LOAD_API_KEY")
+            ?? throw new ArgumentException("--server needs the system key: --api-key KEY or SIGNING_LOAD_API_KEY (the server's Signing:Auth:SystemKeys:<name>)");
+        var channels = Enumerable.Range(0, Math.Max(1, options.Channels)).Select(_ => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+            MaxReceiveMessageSize = 4 * 1024 * 1024,
+        })).ToList();
+        var headers = new Metadata { { "x-api-key", key } };
+        var clients = channels.Select(c => new ApplicationService.ApplicationServiceClient(c)).ToList();
+
+        // A few calls outside the pool's accounting would skew accepted == streams: warm the connection with health checks only.
+        foreach (var c in channels)
+            await new Health.HealthClient(c).CheckAsync(new HealthCheckRequest());
+
+        var next = -1L;
+        var exhausted = 0;
+        var stop = 0;
+        var errors = new ConcurrentDictionary<string, long>();
+        string? firstError = null;
+        var acceptedIds = new ConcurrentBag<Guid>();
+        long accepted = 0, replayed = 0;
+        var latencies = new List<long>[options.Concurrency];
+        var measureFrom = 0L;
+        var measureTo = long.MaxValue;
+
+        async Task Caller(int n)
+        {
+            var mine = latencies[n] = new List<long>(1 << 16);
+            var client = clients[n % clients.Count];
+            while (Volatile.Read(ref stop) == 0)
+            {
+                var index = Interlocked.Increment(ref next);
+                if (index >= pool.Count)
+                {
+                    Interlocked.Exchange(ref exhausted, 1);
+                    return;
+                }
+                var item = pool[(int)index];
+                var request = new SubmitESignedRequest { Cms = UnsafeByteOperations.UnsafeWrap(item.Cms), ClientRequestId = item.RequestId };
+                var begin = Stopwatch.GetTimestamp();
+                try
+                {
+                    var reply = await client.SubmitESignedAsync(request, headers);
+                    Interlocked.Increment(ref accepted);
+                    if (reply.Replayed)
+                        Interlocked.Increment(ref replayed);
+                    else
+                        acceptedIds.Add(Guid.Parse(reply.Application.Id));
+                }
+                catch (RpcException e)
+                {
+                    var end2 = Stopwatch.GetTimestamp();
+                    if (end2 >= Volatile.Read(ref measureFrom) && end2 <= Volatile.Read(ref measureTo))
+                        errors.AddOrUpdate(e.StatusCode.ToString(), 1, (_, v) => v + 1);
+                    else
+                        errors.AddOrUpdate(e.StatusCode + " (outside window)", 1, (_, v) => v + 1);
+                    Interlocked.CompareExchange(ref firstError, $"{e.StatusCode}: {e.Status.Detail}", null);
+                    continue;
+                }
+                var end = Stopwatch.GetTimestamp();
+                if (begin >= Volatile.Read(ref measureFrom) && end <= Volatile.Read(ref measureTo))
+                    mine.Add(end - begin);
+            }
+        }
+
+        var machineStart = (0L, 0L);
+        double serverCpuStart = 0, clientCpuStart = 0, dbCpuStart = 0;
+        var postmaster = setup.PostmasterPid();
+        Console.Error.WriteLine($"load: [{mode}] {options.Concurrency} callers, warm-up {options.Warmup.TotalSeconds:F0} s, measuring {options.Duration.TotalSeconds:F0} s…");
+        var began = Stopwatch.GetTimestamp();
+        // Measured calls are those that start after the warm-up (the window opens) and end before it closes.
+        Volatile.Write(ref measureFrom, began + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency));
+        var callers = Enumerable.Range(0, options.Concurrency).Select(n => Task.Run(() => Caller(n))).ToArray();
+        await Task.Delay(options.Warmup);
+        var windowStart = Stopwatch.GetTimestamp();
+        machineStart = ProcStat.Machine();
+        serverCpuStart = serverPid is { } p0 ? ProcStat.CpuSeconds(p0) ?? 0 : 0;
+        clientCpuStart = ProcStat.ClientCpuSeconds();
+        dbCpuStart = postmaster is { } pm0 ? ProcStat.TreeCpuSeconds(pm0) : 0;
+        await Task.WhenAny(Task.Delay(options.Duration), Task.WhenAll(callers));
+        var windowEnd = Stopwatch.GetTimestamp();
+        Volatile.Write(ref measureTo, windowEnd);
+        var machineEnd = ProcStat.Machine();
+        var serverCpu = serverPid is { } p1 ? (ProcStat.CpuSeconds(p1) ?? 0) - serverCpuStart : 0;
+        var clientCpu = ProcStat.ClientCpuSeconds() - clientCpuStart;
+        var dbCpu = postmaster is { } pm1 ? ProcStat.TreeCpuSeconds(pm1) - dbCpuStart : 0;
+        var memory = serverPid is { } p2 ? ProcStat.Memory(p2) : (0, 0);
+        Volatile.Write(ref stop, 1);
+        await Task.WhenAll(callers);
+        foreach (var c in channels)
+            c.Dispose();
+
+        var seconds = (double)(windowEnd - windowStart) / Stopwatch.Frequency;
+        var all = latencies.Where(l => l is not null).SelectMany(l => l).ToArray();
+        Array.Sort(all);
+        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        double Pct(double q) => all.Length == 0 ? 0 : Ms(all[Math.Min(all.Length - 1, (int)Math.Ceiling(q * all.Length) - 1)]);
+        var inWindow = errors.Where(e => !e.Key.EndsWith("(outside window)", StringComparison.Ordinal)).Sum(e => e.Value);
+
+        // Nothing lost, nothing doubled: every accepted (non-replayed) reply is a stream in the store, and no other stream exists.
+        var connection = connectionString ?? setup.ServerConnectionString;
+        var ids = acceptedIds.ToArray();
+        var (streams, found) = await CountStreamsAsync(connection, options.Tenant, ids, ownDatabase);
+        var machine = (double)(machineEnd.Busy - machineStart.Item1) / Math.Max(1, machineEnd.Total - machineStart.Item2) * 100;
+        return new RunResult
+        {
+            Mode = mode,
+            Seconds = seconds,
+            Completed = all.Length,
+            PerSecond = all.Length / seconds,
+            P50Ms = Pct(0.50),
+            P95Ms = Pct(0.95),
+            P99Ms = Pct(0.99),
+            MaxMs = all.Length == 0 ? 0 : Ms(all[^1]),
+            Errors = errors.Values.Sum(),
+            ErrorsByStatus = new Dictionary<string, long>(errors),
+            FirstError = firstError,
+            AcceptedTotal = accepted,
+            Replayed = replayed,
+            StreamsInStore = streams,
+            AcceptedIdsFoundInStore = found,
+            PoolExhausted = exhausted == 1,
+            ServerCpuPctOfCore = serverCpu / seconds * 100,
+            ClientCpuPctOfCore = clientCpu / seconds * 100,
+            DbCpuPctOfCore = dbCpu / seconds * 100,
+            ServerRssMb = memory.Item1,
+            ServerPeakRssMb = memory.Item2,
+            MachineBusyPct = machine,
+        };
+    }
+
+    /// <summary>
+    /// Streams in the run's own database (all of them, this tenant), or — against a shared server — the streams of the
+    /// accepted ids; plus how many accepted ids have a stream.
+    /// </summary>
+    private static async Task<(long Streams, long Found)> CountStreamsAsync(string connectionString, string tenant, Guid[] ids, bool ownDatabase)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var found = new NpgsqlCommand($"select count(*) from {Store.SigningStore.Schema}.mt_streams where tenant_id = @t and id = any(@ids)", connection);
+        found.Parameters.AddWithValue("t", tenant);
+        found.Parameters.AddWithValue("ids", ids);
+        var foundCount = (long)(await found.ExecuteScalarAsync())!;
+        if (!ownDatabase)
+            return (foundCount, foundCount);
+        // Application streams only: certificate-holder streams (CertificateSeen) are not submissions.
+        await using var all = new NpgsqlCommand(
+            $"select count(distinct stream_id) from {Store.SigningStore.Schema}.mt_events where tenant_id = @t and type = 'renewal_submitted'", connection);
+        all.Parameters.AddWithValue("t", tenant);
+        return ((long)(await all.ExecuteScalarAsync())!, foundCount);
+    }
+
+    private static async Task WaitServingAsync(string url, Process server, string log)
+    {
+        using var channel = GrpcChannel.ForAddress(url);
+        var health = new Health.HealthClient(channel);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (server.HasExited)
+                throw new InvalidOperationException($"the server exited with {server.ExitCode} before serving; its log:\n{Tail(log)}");
+            try
+            {
+                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
+                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                    return;
+            }
+            catch (RpcException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"the server did not report SERVING within 120 s; its log:\n{Tail(log)}");
+    }
+
+    private static string Tail(string path) => File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
+
+    private static string FindServerDll(string repo)
+    {
+        var candidates = new[] { "Release", "Debug" }
+            .Select(c => Path.Combine(repo, "src", "Signing.Server", "bin", c, "net10.0", "Signing.Server.dll"))
+            .Where(File.Exists).ToList();
+        return candidates.FirstOrDefault() ?? throw new FileNotFoundException(
+            "no built server: dotnet build -c Release src/Signing.Server/Signing.Server.csproj (or pass --server-dll / --server URL)");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
