@@ -229,18 +229,10 @@ public static class IdentityPool
         var random = new Random(StringComparer.Ordinal.GetHashCode(runTag));
         var seen = new HashSet<string>(avoid);
         var result = new string[count];
-        var d = new int[11];
         var n = 0;
         while (n < count)
         {
-            d[0] = random.Next(1, 10);
-            for (var i = 1; i < 9; i++)
-                d[i] = random.Next(10);
-            var odd = d[0] + d[2] + d[4] + d[6] + d[8];
-            var even = d[1] + d[3] + d[5] + d[7];
-            d[9] = ((odd * 7 - even) % 10 + 10) % 10;
-            d[10] = (odd + even + d[9]) % 10;
-            var text = string.Concat(d);
+            var text = Signing.Domain.Tckn.WithCheckDigits(random.Next(100_000_000, 1_000_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture)).Value;
             if (seen.Add(text))
                 result[n++] = text;
         }

@@ -12,23 +12,36 @@ public readonly record struct Tckn
 
     public static bool IsValid(string? text)
     {
-        if (text is null || text.Length != 11 || text[0] == '0')
+        if (text is null || text.Length != 11 || text[0] == '0' || !text.All(char.IsAsciiDigit))
             return false;
-        var d = new int[11];
-        for (var i = 0; i < 11; i++)
+        return text[9..] == CheckDigits(text.AsSpan(0, 9));
+    }
+
+    /// <summary>
+    /// The TCKN whose first nine digits are <paramref name="firstNine"/> (first not 0), with its two check digits:
+    /// for test worlds and load pools that need valid numbers belonging to nobody.
+    /// </summary>
+    public static Tckn WithCheckDigits(string firstNine)
+    {
+        if (firstNine.Length != 9 || firstNine[0] == '0' || !firstNine.All(char.IsAsciiDigit))
+            throw new ArgumentException("nine digits, the first not 0", nameof(firstNine));
+        return new Tckn(firstNine + CheckDigits(firstNine));
+    }
+
+    private static string CheckDigits(ReadOnlySpan<char> nine)
+    {
+        int odd = 0, even = 0;
+        for (var i = 0; i < 9; i++)
         {
-            if (text[i] < '0' || text[i] > '9')
-                return false;
-            d[i] = text[i] - '0';
+            if (i % 2 == 0)
+                odd += nine[i] - '0';
+            else
+                even += nine[i] - '0';
         }
-        var odd = d[0] + d[2] + d[4] + d[6] + d[8];
-        var even = d[1] + d[3] + d[5] + d[7];
         // ((odd*7 - even) mod 10) with a non-negative remainder: C#'s % keeps the sign.
-        var d10 = (((odd * 7) - even) % 10 + 10) % 10;
-        if (d[9] != d10)
-            return false;
-        var d11 = (odd + even + d[9]) % 10;
-        return d[10] == d11;
+        var d10 = ((odd * 7 - even) % 10 + 10) % 10;
+        var d11 = (odd + even + d10) % 10;
+        return $"{d10}{d11}";
     }
 
     public static bool TryParse(string? text, out Tckn tckn)

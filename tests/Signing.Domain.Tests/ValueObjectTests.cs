@@ -22,6 +22,20 @@ public class TcknTests
     [InlineData(null)]
     public void Bad_numbers_are_refused(string? value) => Assert.False(Tckn.TryParse(value, out _));
 
+    [Theory]
+    [InlineData("123456789", "12345678950")]
+    [InlineData("406182735", "40618273540")]
+    [InlineData("512873946", "51287394672")]
+    public void Check_digits_are_computed_from_the_first_nine(string nine, string expected) =>
+        Assert.Equal(expected, Tckn.WithCheckDigits(nine).Value);
+
+    [Theory]
+    [InlineData("012345678")]
+    [InlineData("12345678")]
+    [InlineData("12345678a")]
+    public void Check_digits_need_nine_digits_not_starting_with_0(string nine) =>
+        Assert.Throws<ArgumentException>(() => Tckn.WithCheckDigits(nine));
+
     [Fact]
     public void Mask_hides_the_middle_and_ToString_never_leaks()
     {

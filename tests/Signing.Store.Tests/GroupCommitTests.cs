@@ -376,17 +376,9 @@ public class GroupCommitTests(StoreFixture fx)
         var list = new List<Applicant>(count);
         while (list.Count < count)
         {
-            var d = new int[11];
-            d[0] = random.Next(1, 10);
-            for (var i = 1; i < 9; i++)
-                d[i] = random.Next(10);
-            var odd = d[0] + d[2] + d[4] + d[6] + d[8];
-            var even = d[1] + d[3] + d[5] + d[7];
-            d[9] = ((odd * 7 - even) % 10 + 10) % 10;
-            d[10] = (odd + even + d[9]) % 10;
-            var text = string.Concat(d);
-            if (seen.Add(text))
-                list.Add(new Applicant(Tckn.Parse(text), PersonName.Parse("Deneme Kişi"), ApplicantCategory.Doctor));
+            var tckn = Tckn.WithCheckDigits(random.Next(100_000_000, 1_000_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (seen.Add(tckn.Value))
+                list.Add(new Applicant(tckn, PersonName.Parse("Deneme Kişi"), ApplicantCategory.Doctor));
         }
         return list;
     }
