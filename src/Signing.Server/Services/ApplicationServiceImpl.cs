@@ -108,8 +108,9 @@ public sealed class ApplicationServiceImpl(
         {
             ApplicationId = Guid.Parse(submitted.Application.Id),
             ApplicationCode = submitted.Application.Code,
-            DirectorateName = facts.Tenant.Name,
-            DeskAddress = facts.Tenant.DeskAddress,
+            // An individual's paper goes by post to Kamu SM, not to the directorate's desk.
+            DirectorateName = facts.Category == Domain.ApplicantCategory.Individual ? "TÜBİTAK BİLGEM Kamu Sertifikasyon Merkezi" : facts.Tenant.Name,
+            DeskAddress = facts.Category == Domain.ApplicantCategory.Individual ? KamuSm.PostalAddress + " (posta ile)" : facts.Tenant.DeskAddress,
             Tckn = facts.Tckn.Value,
             GivenNames = facts.Name.GivenName,
             Surname = facts.Name.Surname,
