@@ -240,7 +240,8 @@ public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
         return new TenantStats(tenant, result);
     }
 
-    private async Task<WriteResult?> ExistingSubmissionAsync(string tenant, Guid id, CancellationToken ct)
+    /// <summary>A stored submission as a retry sees it: the stream's version and its first event; null if there is none.</summary>
+    internal async Task<WriteResult?> ExistingSubmissionAsync(string tenant, Guid id, CancellationToken ct)
     {
         await using var session = store.QuerySession(tenant);
         var events = await session.Events.FetchStreamAsync(id, token: ct);
@@ -250,7 +251,7 @@ public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
         return new WriteResult(id, events[^1].Version, first.Take(1).ToList(), WasRetry: true);
     }
 
-    private static StoreResult<WriteResult> OpenRenewalExists(Guid? existing) => StoreResult<WriteResult>.Fail(FailureKind.Conflict,
+    internal static StoreResult<WriteResult> OpenRenewalExists(Guid? existing) => StoreResult<WriteResult>.Fail(FailureKind.Conflict,
         ErrorCodes.OpenRenewalExists, "This person already has an open renewal application in this directorate; withdraw it or wait for it to finish.", existing);
 
     private static StoreResult<WriteResult> Conflict(long expected, long? actual) => StoreResult<WriteResult>.Fail(FailureKind.Concurrency,
@@ -260,9 +261,12 @@ public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
 
     private static bool IsConcurrency(Exception ex) => ex is ConcurrencyException || ex.InnerException is ConcurrencyException;
 
-    private static bool IsCollision(Exception ex) =>
-        ex is ExistingStreamIdCollisionException or DocumentAlreadyExistsException || IsConcurrency(ex)
-        || ex.InnerException is ExistingStreamIdCollisionException or DocumentAlreadyExistsException;
+    /// <summary>A new stream or guard document collided with one committed meanwhile (either of the two stream-collision types may surface).</summary>
+    internal static bool IsCollision(Exception ex) => IsCollisionType(ex) || (ex.InnerException is { } inner && IsCollisionType(inner));
+
+    private static bool IsCollisionType(Exception ex) =>
+        ex is ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException
+            or DocumentAlreadyExistsException or ConcurrencyException;
 
     private static Page<T, TCursor> Paged<T, TCursor>(IReadOnlyList<T> rows, int pageSize, Func<T, TCursor> cursor) where TCursor : class =>
         rows.Count > pageSize ? new(rows.Take(pageSize).ToList(), cursor(rows[pageSize - 1])) : new(rows, null);

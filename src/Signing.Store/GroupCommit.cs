@@ -1,8 +1,5 @@
 using System.Threading.Channels;
-using JasperFx;
-using JasperFx.Events;
 using Marten;
-using Marten.Exceptions;
 using Microsoft.Extensions.Logging;
 using Signing.Domain;
 
@@ -214,7 +211,7 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             var existing = new Dictionary<Guid, WriteResult>();
             foreach (var view in views)
             {
-                if (await StoredSubmissionAsync(tenant, view.Id).ConfigureAwait(false) is { } stored)
+                if (await _single.ExistingSubmissionAsync(tenant, view.Id, CancellationToken.None).ConfigureAwait(false) is { } stored)
                     existing[view.Id] = stored;
             }
             var open = (await session.LoadManyAsync<OpenRenewal>(CancellationToken.None, tckns).ConfigureAwait(false))
@@ -240,14 +237,14 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
                 if (open.TryGetValue(tckn, out var holder))
                 {
                     // Our own open renewal whose stream we did not see: it committed between the two reads, so it is a retry.
-                    if (holder == p.Id && await StoredSubmissionAsync(tenant, p.Id).ConfigureAwait(false) is { } committed)
+                    if (holder == p.Id && await _single.ExistingSubmissionAsync(tenant, p.Id, CancellationToken.None).ConfigureAwait(false) is { } committed)
                     {
                         existing[p.Id] = committed;
                         answers[i] = StoreResult<WriteResult>.Success(committed);
                     }
                     else
                     {
-                        answers[i] = OpenRenewalExists(holder);
+                        answers[i] = ApplicationStore.OpenRenewalExists(holder);
                     }
                     continue;
                 }
@@ -276,7 +273,7 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
                 await session.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (IsCollision(ex))
+        catch (Exception ex) when (ApplicationStore.IsCollision(ex))
         {
             // Someone outside this batcher wrote a stream or an open renewal we meant to write: nothing of ours was
             // committed, so each submission goes the single way, in arrival order, and gets its exact answer.
@@ -315,31 +312,6 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             }
         }
     }
-
-    /// <summary>A stored submission as <see cref="ApplicationStore"/> answers a retry: the stream's version and its first event.</summary>
-    private static WriteResult RetryOf(Guid id, IEnumerable<IEvent> events)
-    {
-        var ordered = events.OrderBy(e => e.Version).ToList();
-        return new WriteResult(id, ordered[^1].Version, ordered.Select(e => e.Data).OfType<IApplicationEvent>().Take(1).ToList(), WasRetry: true);
-    }
-
-    private async Task<WriteResult?> StoredSubmissionAsync(string tenant, Guid id)
-    {
-        await using var query = _store.QuerySession(tenant);
-        var events = await query.Events.FetchStreamAsync(id).ConfigureAwait(false);
-        return events.Count == 0 ? null : RetryOf(id, events);
-    }
-
-    // The same outcome and wording as ApplicationStore (GroupCommitTests compare the two paths).
-    private static StoreResult<WriteResult> OpenRenewalExists(Guid? existing) => StoreResult<WriteResult>.Fail(FailureKind.Conflict,
-        ErrorCodes.OpenRenewalExists, "This person already has an open renewal application in this directorate; withdraw it or wait for it to finish.", existing);
-
-    // Both stream-collision types: Marten's and the one JasperFx.Events also defines (which one surfaces depends on the path).
-    private static bool IsCollision(Exception ex) => IsCollisionType(ex) || (ex.InnerException is { } inner && IsCollisionType(inner));
-
-    private static bool IsCollisionType(Exception ex) =>
-        ex is Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException
-            or DocumentAlreadyExistsException or ConcurrencyException;
 
     private sealed record Pending(string Tenant, Guid Id, SubmitRenewal Command, CancellationToken Ct, TaskCompletionSource<StoreResult<WriteResult>> Result);
 }
