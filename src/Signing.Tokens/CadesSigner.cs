@@ -4,10 +4,13 @@ using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Asn1.Ess;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
-using Org.BouncyCastle.Cms;
 using Org.BouncyCastle.X509;
+using Org.BouncyCastle.Operators.Utilities;
 using Attribute = Org.BouncyCastle.Asn1.Cms.Attribute;
-using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
+using ContentInfo = Org.BouncyCastle.Asn1.Cms.ContentInfo;
+using IssuerAndSerialNumber = Org.BouncyCastle.Asn1.Cms.IssuerAndSerialNumber;
+using SignedData = Org.BouncyCastle.Asn1.Cms.SignedData;
+using SignerInfo = Org.BouncyCastle.Asn1.Cms.SignerInfo;
 
 namespace Signing.Tokens;
 
@@ -16,7 +19,7 @@ public sealed record CadesOptions
     /// <summary>Null = the key's default (PKCS#1 v1.5 SHA-256 for RSA, ECDSA SHA-256 for EC).</summary>
     public SignatureScheme? Scheme { get; init; }
 
-    /// <summary>More certificates to put in the CMS (e.g. the sub-CA), after the signer's own.</summary>
+    /// <summary>More certificates to put in the CMS (e.g. the sub-CA) besides the signer's own (a DER SET, so sorted by encoding). Read once, when the CadesSigner is made.</summary>
     public IReadOnlyList<X509Certificate> ExtraCertificates { get; init; } = [];
 
     /// <summary>The clock of the signing-time attribute.</summary>
@@ -25,37 +28,72 @@ public sealed record CadesOptions
 
 /// <summary>
 /// CAdES-BES (ETSI EN 319 122-1 baseline B) signatures made on a token: CMS SignedData with signed attributes
-/// content-type, message-digest, signing-time and signing-certificate-v2 (SHA-256 of the signer's certificate with
-/// issuer and serial), the signer's certificate included. Attached (content inside) or detached. Thread-safe.
+/// content-type, message-digest, signing-time, signing-certificate-v2 (SHA-256 of the signer's certificate with
+/// issuer and serial) and CMS algorithm protection (RFC 6211), the signer's certificate and
+/// <see cref="CadesOptions.ExtraCertificates"/> included. Attached (content inside) or detached. Thread-safe.
 /// </summary>
-public sealed class CadesSigner(SigningKey key, CadesOptions? options = null)
+/// <remarks>
+/// The output is the one BouncyCastle's CmsSignedDataGenerator gives for the same inputs (byte for byte with a
+/// deterministic signature), but built from a template: receipts are signed thousands of times a second with one key,
+/// and the generator rebuilt the signer info, the certificate set and the algorithm lookups for every signature. Here
+/// everything that depends only on the key, the certificates and the scheme is made once (the DER sets cache their
+/// sorted encodings), and a call does the content hash, the signed-attribute set, one token signature and the final
+/// encoding.
+/// </remarks>
+public sealed class CadesSigner
 {
-    private readonly CadesOptions _options = options ?? new CadesOptions();
-    private readonly Attribute _signingCertificateV2 = SigningCertificateV2(key.Certificate);
+    private readonly CadesOptions _options;
+    private readonly SignatureScheme _scheme;
+    private readonly AlgorithmIdentifier _digestAlgorithm;
+    private readonly AlgorithmIdentifier _signatureAlgorithm;
+    private readonly DerSet _digestAlgorithms;
+    private readonly DerSet _certificates;
+    private readonly SignerIdentifier _signerId;
+    private readonly Attribute _contentType;
+    private readonly Attribute _algorithmProtection;
+    private readonly Attribute _signingCertificateV2;
 
-    public SigningKey Key { get; } = key;
+    public CadesSigner(SigningKey key, CadesOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Key = key;
+        _options = options ?? new CadesOptions();
+        _scheme = _options.Scheme ?? key.DefaultScheme;
+        _signatureAlgorithm = TokenSignatureFactory.AlgorithmIdentifierFor(_scheme);
+        // The digest AlgorithmIdentifier exactly as the CMS generator derives it from the signature algorithm
+        // (e.g. sha256 with absent parameters; the hash inside the parameters for RSASSA-PSS).
+        _digestAlgorithm = DefaultDigestAlgorithmFinder.Instance.Find(_signatureAlgorithm);
+        _digestAlgorithms = new DerSet(_digestAlgorithm);
+
+        var certificates = new Asn1EncodableVector(key.Certificate.CertificateStructure);
+        foreach (var extra in _options.ExtraCertificates)
+            certificates.Add(extra.CertificateStructure);
+        _certificates = new DerSet(certificates);
+
+        _signerId = new SignerIdentifier(new IssuerAndSerialNumber(key.Certificate.IssuerDN, new DerInteger(key.Certificate.SerialNumber)));
+        _contentType = new Attribute(CmsAttributes.ContentType, new DerSet(CmsObjectIdentifiers.Data));
+        _algorithmProtection = new Attribute(CmsAttributes.CmsAlgorithmProtect,
+            new DerSet(new CmsAlgorithmProtection(_digestAlgorithm, CmsAlgorithmProtection.Signature, _signatureAlgorithm)));
+        _signingCertificateV2 = SigningCertificateV2(key.Certificate);
+    }
+
+    public SigningKey Key { get; }
 
     /// <summary>Signs <paramref name="content"/> and returns the DER-encoded ContentInfo (a .p7s).</summary>
     public byte[] Sign(byte[] content, bool detached)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var signedAttributes = new Asn1EncodableVector
-        {
-            _signingCertificateV2,
-            new Attribute(CmsAttributes.SigningTime, new DerSet(new Org.BouncyCastle.Asn1.Cms.Time(_options.Clock.GetUtcNow().UtcDateTime))),
-        };
-        // The default generator adds content-type and message-digest (and CMS algorithm protection) to these.
-        var signerInfo = new SignerInfoGeneratorBuilder()
-            .WithSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(new AttributeTable(signedAttributes)))
-            .Build(Key.SignatureFactory(_options.Scheme), Key.Certificate);
+        var signingTime = new Attribute(CmsAttributes.SigningTime,
+            new DerSet(new Org.BouncyCastle.Asn1.Cms.Time(_options.Clock.GetUtcNow().UtcDateTime)));
+        var messageDigest = new Attribute(CmsAttributes.MessageDigest, new DerSet(new DerOctetString(_scheme.HashData(content))));
+        // DerSet sorts its elements as DER requires (and keeps the sorted encodings, reused by the SignerInfo below).
+        var signedAttributes = new DerSet(new Asn1EncodableVector(_contentType, signingTime, _algorithmProtection, messageDigest, _signingCertificateV2));
+        var signature = Key.Sign(signedAttributes.GetEncoded(Asn1Encodable.Der), _scheme);
 
-        var generator = new CmsSignedDataGenerator();
-        generator.AddSignerInfoGenerator(signerInfo);
-        generator.AddCertificate(Key.Certificate);
-        foreach (var extra in _options.ExtraCertificates)
-            generator.AddCertificate(extra);
-        var signed = generator.Generate(new CmsProcessableByteArray(content), encapsulate: !detached);
-        return signed.GetEncoded(Asn1Encodable.Der);
+        var signerInfo = new SignerInfo(_signerId, _digestAlgorithm, signedAttributes, _signatureAlgorithm, new DerOctetString(signature), null);
+        var encapsulated = new ContentInfo(CmsObjectIdentifiers.Data, detached ? null : new DerOctetString(content));
+        var signedData = new SignedData(_digestAlgorithms, encapsulated, _certificates, null, new DerSet(signerInfo));
+        return new ContentInfo(CmsObjectIdentifiers.SignedData, signedData).GetEncoded(Asn1Encodable.Der);
     }
 
     private static Attribute SigningCertificateV2(X509Certificate certificate)
