@@ -9,6 +9,7 @@ namespace Signing.Verification;
 /// </summary>
 internal sealed class BoundedCache<TKey, TValue>(int capacity) where TKey : notnull
 {
+
     private readonly ConcurrentDictionary<TKey, TValue> _items = new();
     private int _count;
 
@@ -29,4 +30,17 @@ internal sealed class BoundedCache<TKey, TValue>(int capacity) where TKey : notn
         }
         return _items.TryGetValue(key, out var raced) ? raced : value;
     }
+}
+
+/// <summary>Bounds of the engine's memo tables.</summary>
+internal static class CacheBounds
+{
+    /// <summary>
+    /// The bound of memo tables keyed by a signer's certificate (or its key). A renewal applicant's certificate is seen a few
+    /// times within minutes (sign-in, check, submit) and then rarely again, while a wave brings thousands of new ones a
+    /// second: large tables kept every one alive long enough to reach the GC's oldest generation (hundreds of MB under
+    /// load, and the collections that come with them). A few thousand covers a directorate's officers and the applicants
+    /// of the last seconds; the CA side lives in its own tables.
+    /// </summary>
+    public const int SignerWorkingSet = 4096;
 }

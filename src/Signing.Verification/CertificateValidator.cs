@@ -15,6 +15,8 @@ public sealed class CertificateValidator(TrustConfiguration trust)
 
     public TrustConfiguration Trust { get; } = trust;
 
+    private string? selfScope;
+
     /// <summary>Validates a DER or PEM certificate. Never throws for bad input.</summary>
     public Verdict Validate(byte[] certificate, VerificationOptions? options = null)
     {
@@ -68,7 +70,11 @@ public sealed class CertificateValidator(TrustConfiguration trust)
             CrlGrace = Trust.CrlGrace,
             Algorithms = options.CertificateAlgorithms,
             CheckTargetValidity = false,
-            CacheScope = extra.Count == 0 ? Trust.Fingerprint : Trust.Fingerprint + "+" + string.Join(',', extra.Select(c => c.Sha256)),
+            CacheScope = extra.Count == 0 ? Trust.Fingerprint
+                // The usual CMS case: the only extra certificate is the target itself, which the result key names anyway.
+                // A fixed scope then, instead of a new string kept alive by every cached result.
+                : extra.Count == 1 && extra[0].Sha256 == cert.Sha256 ? selfScope ??= Trust.Fingerprint + "+self"
+                : Trust.Fingerprint + "+" + string.Join(',', extra.Select(c => c.Sha256)),
         });
 
         var notAfter = new DateTimeOffset(cert.NotAfter, TimeSpan.Zero);

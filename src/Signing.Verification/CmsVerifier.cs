@@ -135,7 +135,7 @@ public sealed class CmsVerifier
                 {
                     if (item is Asn1TaggedObject)
                         continue; // attribute certificates and other formats are not signer candidates
-                    embedded.Add(ParsedCertificate.From(item.GetEncoded(Asn1Encodable.Der)));
+                    embedded.Add(ParsedCertificate.From(item));
                 }
             }
             var signer = FindSigner(si.SignerID, embedded) ?? FindSigner(si.SignerID, Certificates.Trust.Intermediates);
@@ -259,7 +259,8 @@ public sealed class CmsVerifier
             if (name is null or "MD5")
                 return (SubIndication.FormatFailure, $"signing-certificate-v2 uses an unsupported hash {alg}");
             expectedHash = id.GetCertHash();
-            actualHash = Hash(name, signer.Der);
+            // The certificate's SHA-256 is already known (its cache key): no second pass over the DER.
+            actualHash = name == "SHA256" ? Convert.FromHexString(signer.Sha256) : Hash(name, signer.Der);
             issuerSerial = id.IssuerSerial;
         }
         else if (attrs.TryGetValue(SigningCertificateAttr, out var v1))

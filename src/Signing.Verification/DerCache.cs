@@ -15,13 +15,19 @@ internal sealed class DerCache<T>(int capacity, string pemLabel, string what, Fu
     public T Get(byte[] derOrPem)
     {
         var der = Pem.ToDer(derOrPem, pemLabel);
+        return Get(der, hash => parse(der, hash));
+    }
+
+    /// <summary>The cached object for DER bytes, made by <paramref name="make"/> (given the hash) on a miss.</summary>
+    public T Get(byte[] der, Func<string, T> make)
+    {
         var hash = Convert.ToHexStringLower(SHA256.HashData(der));
         if (_items.TryGetValue(hash, out var cached))
             return cached;
         T parsed;
         try
         {
-            parsed = parse(der, hash);
+            parsed = make(hash);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

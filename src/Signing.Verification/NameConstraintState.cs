@@ -17,9 +17,13 @@ internal sealed class NameConstraintState
     private readonly PkixNameConstraintValidator validator = new();
     private readonly List<string> excludedDns = [];
 
+    /// <summary>True until the first <see cref="Add"/>: a fresh state is then equivalent to this one.</summary>
+    public bool IsEmpty { get; private set; } = true;
+
     /// <summary>§6.1.4 (g). Returns an error when the extension is malformed.</summary>
     public string? Add(NameConstraints nc)
     {
+        IsEmpty = false;
         foreach (var subtree in Subtrees(nc.PermittedSubtrees).Concat(Subtrees(nc.ExcludedSubtrees)))
         {
             if (subtree.Base.TagNo == GeneralName.IPAddress)

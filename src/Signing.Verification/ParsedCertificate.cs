@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
@@ -16,11 +17,16 @@ namespace Signing.Verification;
 /// </summary>
 public sealed class ParsedCertificate
 {
-    private static readonly DerCache<ParsedCertificate> Cache = new(20_000, "CERTIFICATE", "X.509 certificate", (der, hash) => new ParsedCertificate(der, hash));
+    private static readonly DerCache<ParsedCertificate> Cache = new(CacheBounds.SignerWorkingSet, "CERTIFICATE", "X.509 certificate", (der, hash) => new ParsedCertificate(der, hash, null));
 
     public byte[] Der { get; }
     public string Sha256 { get; }
-    public BcX509Certificate Certificate { get; }
+    /// <summary>
+    /// BouncyCastle's view of the certificate. Made again from <see cref="Der"/> on first use and not kept by the
+    /// constructor: cached certificates would otherwise keep the whole parsed ASN.1 tree alive (GC cost per new leaf).
+    /// </summary>
+    public BcX509Certificate Certificate => certificate ??= new BcX509Certificate(X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(Der)));
+    private BcX509Certificate? certificate;
     public X509Name Subject { get; }
     public X509Name Issuer { get; }
     public DateTime NotBefore { get; }
@@ -28,7 +34,10 @@ public sealed class ParsedCertificate
     public Org.BouncyCastle.Math.BigInteger Serial { get; }
     public int Version { get; }
     /// <summary>The raw TBS bytes and outer signature, for signature checks.</summary>
-    internal byte[] TbsDer { get; }
+    /// <remarks>Sliced from <see cref="Der"/> on use when that is canonical DER (signature results are cached, so this is
+    /// rare), rather than kept: every cached certificate would hold a second copy of itself.</remarks>
+    internal byte[] TbsDer => tbsDer ?? FirstElement(Der);
+    private readonly byte[]? tbsDer;
     internal byte[] SignatureValue { get; }
     internal AlgorithmIdentifier SignatureAlgorithm { get; }
     internal bool SignatureAlgorithmsMatch { get; }
@@ -60,20 +69,29 @@ public sealed class ParsedCertificate
     private readonly Lazy<PublicKeyHandle> key;
     internal PublicKeyHandle Key => key.Value;
 
-    private ParsedCertificate(byte[] der, string sha256)
+    /// <param name="structure">The already-parsed certificate when <paramref name="der"/> is known to be its DER encoding
+    /// (made by BouncyCastle's DER encoder); null to parse <paramref name="der"/> here.</param>
+    private ParsedCertificate(byte[] der, string sha256, X509CertificateStructure? structure)
     {
         Der = der;
         Sha256 = sha256;
-        var structure = X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(der));
-        Certificate = new BcX509Certificate(structure);
+        var canonical = structure is not null;
+        structure ??= X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(der));
+        // Made (and dropped) here on purpose: its constructor rejects some malformed extensions, and that rejection is
+        // part of the verdict ("not a parsable X.509 certificate").
+        _ = new BcX509Certificate(structure);
         var tbs = structure.TbsCertificate;
         Subject = tbs.Subject;
-        Issuer = tbs.Issuer;
+        // Every leaf of a sub-CA carries the same issuer name: share one parsed instance (and its text) among them,
+        // so the cached certificates do not each keep a copy alive.
+        (Issuer, issuerText) = InternedNames.Get(tbs.Issuer);
         NotBefore = tbs.StartDate.ToDateTime().ToUniversalTime();
         NotAfter = tbs.EndDate.ToDateTime().ToUniversalTime();
         Serial = tbs.SerialNumber.Value;
         Version = tbs.Version;
-        TbsDer = tbs.GetDerEncoded();
+        // DER is compositional: in a DER certificate the TBS element is exactly the TBS's DER, so slice it instead of
+        // encoding it again. Input of unknown encoding (BER, non-canonical DER) keeps the re-encoding, as before.
+        tbsDer = canonical ? null : tbs.GetDerEncoded();
         // GetBytes, not GetOctets: a signature with pad bits is simply invalid, not a parse error.
         SignatureValue = structure.Signature.GetBytes();
         SignatureAlgorithm = structure.SignatureAlgorithm;
@@ -157,6 +175,23 @@ public sealed class ParsedCertificate
 
     public static ParsedCertificate From(BcX509Certificate certificate) => From(certificate.GetEncoded());
 
+    /// <summary>
+    /// The certificate of an already-parsed ASN.1 structure (e.g. from a CMS certificate set): encoded to DER once for
+    /// the hash (cache key, <see cref="Der"/>), and on a cache miss built from the structure without parsing again.
+    /// </summary>
+    internal static ParsedCertificate From(Asn1Encodable parsed)
+    {
+        var der = parsed.GetEncoded(Asn1Encodable.Der);
+        return Cache.Get(der, hash => new ParsedCertificate(der, hash, X509CertificateStructure.GetInstance(parsed)));
+    }
+
+    /// <summary>The first element (tag, length and contents) inside the outer SEQUENCE of a DER encoding.</summary>
+    private static byte[] FirstElement(byte[] der)
+    {
+        var outer = new System.Formats.Asn1.AsnReader(der, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
+        return outer.ReadEncodedValue().ToArray();
+    }
+
     /// <summary>Like <see cref="From(byte[])"/> but returns null instead of throwing.</summary>
     public static ParsedCertificate? TryFrom(byte[] derOrPem)
     {
@@ -172,17 +207,50 @@ public sealed class ParsedCertificate
     public string? SubjectSerialNumber => Subject.GetValueList(X509Name.SerialNumber).FirstOrDefault();
 
     private SignerIdentity? identity;
+    private readonly StrongBox<string?> issuerText;
 
     /// <summary>The certificate's identity for verdicts (X509Name.ToString is slow: built once per certificate).</summary>
     public SignerIdentity Identity(string? tckn)
     {
         var id = identity ??= new SignerIdentity(
-            Subject.ToString(), CommonName, Tckn.FromSubjectSerialNumber(SubjectSerialNumber), Issuer.ToString(), Serial.ToString(16),
+            Subject.ToString(), CommonName, Tckn.FromSubjectSerialNumber(SubjectSerialNumber), issuerText.Value ??= Issuer.ToString(), Serial.ToString(16),
             Sha256, new DateTimeOffset(NotBefore, TimeSpan.Zero), new DateTimeOffset(NotAfter, TimeSpan.Zero));
         return id.Tckn == tckn ? id : id with { Tckn = tckn };
     }
 
     public override string ToString() => $"{Subject} (sha256 {Sha256[..16]}…)";
+}
+
+/// <summary>
+/// One X509Name instance per distinct DER encoding (equal encodings parse to equal names), with its text made once.
+/// Bounded crudely like the other memo tables: cleared when full.
+/// </summary>
+internal static class InternedNames
+{
+    private const int Capacity = 4096;
+    private static readonly ConcurrentDictionary<byte[], (X509Name Name, StrongBox<string?> Text)> Names = new(ByteArrayComparer.Instance);
+
+    public static (X509Name Name, StrongBox<string?> Text) Get(X509Name name)
+    {
+        var der = name.GetEncoded(Asn1Encodable.Der);
+        if (Names.TryGetValue(der, out var hit))
+            return hit;
+        if (Names.Count >= Capacity)
+            Names.Clear();
+        return Names.GetOrAdd(der, (name, new StrongBox<string?>()));
+    }
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+        public int GetHashCode(byte[] obj)
+        {
+            var h = new HashCode();
+            h.AddBytes(obj);
+            return h.ToHashCode();
+        }
+    }
 }
 
 /// <summary>PEM helpers: everything in the engine accepts DER or PEM.</summary>

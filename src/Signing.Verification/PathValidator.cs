@@ -25,23 +25,28 @@ public static class PathValidator
         "2.5.29.37", "2.5.29.31", "1.3.6.1.5.5.7.1.3",
     ];
 
-    private static readonly BoundedCache<string, (SignatureCheck Result, string Detail)> SignatureCache = new(100_000);
-    private static readonly BoundedCache<string, PathValidationResult> ResultCache = new(50_000);
+    // Tuple keys of strings the certificates already hold: a key made by concatenation would be a new string kept
+    // alive per cached entry, and every never-seen leaf adds entries.
+    private static readonly BoundedCache<(string Kind, string Subject, string Signer, bool Inherited, string Policy), (SignatureCheck Result, string Detail)> SignatureCache = new(2 * CacheBounds.SignerWorkingSet);
+    private static readonly BoundedCache<ResultKey, PathValidationResult> ResultCache = new(CacheBounds.SignerWorkingSet);
+
+    private readonly record struct ResultKey(string Scope, string Target, long Bucket, string PolicySet, bool ExplicitPolicy,
+        bool PolicyMappingInhibit, bool AnyPolicyInhibit, RevocationMode Revocation, long GraceTicks, string Algorithms, bool CheckTargetValidity);
     private static readonly TimeSpan Bucket = TimeSpan.FromMinutes(1);
 
     /// <summary>Validates a certificate path. Never throws for bad certificates or CRLs.</summary>
     public static PathValidationResult Validate(PathValidationRequest request)
     {
         var time = TruncateToSeconds(request.Time.UtcDateTime);
-        string? cacheKey = null;
+        ResultKey? cacheKey = null;
         if (request.CacheScope is not null)
         {
             var bucketStart = new DateTime(time.Ticks - time.Ticks % Bucket.Ticks, DateTimeKind.Utc);
-            cacheKey = string.Join('|', request.CacheScope, request.Target.Sha256, bucketStart.Ticks,
+            cacheKey = new ResultKey(request.CacheScope, request.Target.Sha256, bucketStart.Ticks,
                 request.InitialPolicySet is null ? "any" : string.Join(',', request.InitialPolicySet.Order()),
                 request.InitialExplicitPolicy, request.InitialPolicyMappingInhibit, request.InitialAnyPolicyInhibit,
                 request.Revocation, request.CrlGrace.Ticks, request.Algorithms.Describe(), request.CheckTargetValidity);
-            if (ResultCache.TryGetValue(cacheKey, out var hit))
+            if (ResultCache.TryGetValue(cacheKey.Value, out var hit))
                 return hit;
         }
         var ctx = new Context(request, time, 0, null);
@@ -55,14 +60,13 @@ public static class PathValidator
             // Defence in depth: a parser corner case must become a failure, never an exception or a pass.
             result = PathValidationResult.Fail(PathFailure.Malformed, "path validation failed on malformed input: " + e.Message);
         }
-        if (cacheKey is not null)
+        if (cacheKey is { } key)
         {
             // The result depends on time only through the instants compared with it: cache it for this minute
             // only when none of them falls inside the minute.
-            var start = new DateTime(time.Ticks - time.Ticks % Bucket.Ticks, DateTimeKind.Utc);
-            if (!ctx.Consulted.Any(t => t > start.AddSeconds(-1) && t < start + Bucket + TimeSpan.FromSeconds(1)))
+            if (QuietMinute(time, ctx.Consulted, 0))
             {
-                ResultCache.Add(cacheKey, result);
+                ResultCache.Add(key, result);
             }
         }
         return result;
@@ -75,6 +79,72 @@ public static class PathValidator
         public int Depth { get; } = depth;
         public IReadOnlyList<ParsedCertificate> Anchors { get; } = onlyAnchor is null ? request.TrustAnchors : [onlyAnchor];
         public List<DateTime> Consulted { get; } = [];
+        /// <summary>Set when the validation consulted inputs outside the prefix cache key (CRL signers off the path).</summary>
+        public bool Uncacheable { get; set; }
+    }
+
+    /// <summary>The validation state after the anchor and the intermediates (RFC 5280 §6.1 variables before the target).</summary>
+    private sealed record Prefix(PolicyTree? Tree, int ExplicitPolicy, int InhibitAny, int PolicyMapping, int MaxPathLength,
+        PublicKeyHandle WorkingKey, ParsedCertificate WorkingIssuer, List<DateTime> Consulted);
+
+    private static readonly BoundedCache<PrefixCacheKey, Prefix> PrefixCache = new(10_000);
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<ParsedCrl>, CrlSetKey> CrlSetKeys = new();
+
+    /// <summary>The CRL hashes of a list instance, with the members they were computed from (the list may be mutable).</summary>
+    private sealed record CrlSetKey(ParsedCrl[] Members, string Key);
+
+    private static string CrlKey(IReadOnlyList<ParsedCrl> crls)
+    {
+        if (CrlSetKeys.TryGetValue(crls, out var known) && known.Members.Length == crls.Count)
+        {
+            var same = true;
+            for (var i = 0; i < crls.Count && same; i++)
+                same = ReferenceEquals(known.Members[i], crls[i]);
+            if (same)
+                return known.Key;
+        }
+        var members = crls.ToArray();
+        var key = string.Join(',', members.Select(c => c.Sha256));
+        CrlSetKeys.AddOrUpdate(crls, new CrlSetKey(members, key));
+        return key;
+    }
+
+    private readonly record struct PrefixCacheKey(string Cas, string Crls, long Bucket, RevocationMode Revocation, long GraceTicks,
+        bool ExplicitPolicy, bool PolicyMappingInhibit, bool AnyPolicyInhibit, string Algorithms);
+
+    /// <summary>
+    /// The key of the path above the target: the CA certificates, the CRL set, the time's minute and the request
+    /// settings the anchor and intermediates are judged by. Null when not cached (sub-validations of CRL issuers).
+    /// The target, the intermediates pool and the anchors pool are not in it: the prefix of a given chain does not
+    /// depend on them, except through CRL signers found off the path, which make a prefix uncacheable.
+    /// </summary>
+    private static PrefixCacheKey? PrefixKey(Context ctx, List<ParsedCertificate> chain)
+    {
+        if (ctx.Depth != 0)
+            return null;
+        var r = ctx.Request;
+        var crls = CrlKey(r.Crls);
+        var bucket = ctx.Time.Ticks - ctx.Time.Ticks % Bucket.Ticks;
+        // Strings the certificates already hold where possible (keys are built on every validation).
+        var cas = chain.Count == 2 ? chain[1].Sha256
+            : chain.Count == 3 ? string.Concat(chain[1].Sha256, "/", chain[2].Sha256)
+            : string.Join('/', chain.Skip(1).Select(c => c.Sha256));
+        return new PrefixCacheKey(cas, crls, bucket, r.Revocation, r.CrlGrace.Ticks, r.InitialExplicitPolicy,
+            r.InitialPolicyMappingInhibit, r.InitialAnyPolicyInhibit, r.Algorithms.Describe());
+    }
+
+    /// <summary>Whether none of the instants consulted since <paramref name="from"/> lies in (or next to) the time's minute.</summary>
+    private static bool QuietMinute(DateTime time, List<DateTime> consulted, int from)
+    {
+        var start = new DateTime(time.Ticks - time.Ticks % Bucket.Ticks, DateTimeKind.Utc);
+        var low = start.AddSeconds(-1);
+        var high = start + Bucket + TimeSpan.FromSeconds(1);
+        for (var i = from; i < consulted.Count; i++)
+        {
+            if (consulted[i] > low && consulted[i] < high)
+                return false;
+        }
+        return true;
     }
 
     private static DateTime TruncateToSeconds(DateTime t) =>
@@ -86,7 +156,9 @@ public static class PathValidator
         var budget = new Budget();
         foreach (var path in BuildPaths(ctx, target, budget))
         {
+            var wasUncacheable = ctx.Uncacheable;
             var result = ProcessPath(ctx, path);
+            ctx.Uncacheable |= wasUncacheable;
             if (result.IsValid)
                 return result;
             // A wrong-key candidate (same name, other key) is a mis-built path, not the real failure.
@@ -160,35 +232,78 @@ public static class PathValidator
         PathValidationResult Fail(PathFailure f, string m, ParsedCertificate? c, CrlEntry? e = null) =>
             PathValidationResult.Fail(f, m, c, chain, e);
 
-        // The trust anchor is given as a certificate: it must itself be a usable CA certificate.
-        ctx.Consulted.Add(anchor.NotBefore);
-        ctx.Consulted.Add(anchor.NotAfter);
-        if (time < anchor.NotBefore)
-            return Fail(PathFailure.NotYetValid, "the trust anchor is not yet valid", anchor);
-        if (time > anchor.NotAfter)
-            return Fail(PathFailure.Expired, "the trust anchor has expired", anchor);
-        if (anchor.ProfileViolation is not null)
-            return Fail(PathFailure.Malformed, "trust anchor: " + anchor.ProfileViolation, anchor);
-        if (anchor.Version >= 3 && (!anchor.HasBasicConstraints || !anchor.IsCa || !anchor.BasicConstraintsCritical))
-            return Fail(PathFailure.Constraints, "the trust anchor lacks a critical basicConstraints with cA=TRUE", anchor);
-        if (!anchor.HasKeyUsage(KeyUsage.KeyCertSign))
-            return Fail(PathFailure.Constraints, "the trust anchor's keyUsage lacks keyCertSign", anchor);
-        if (UnknownCritical(anchor) is { } anchorExt)
-            return Fail(PathFailure.Constraints, $"the trust anchor has an unrecognised critical extension {anchorExt}", anchor);
+        PolicyTree? tree;
+        int explicitPolicy, inhibitAny, policyMapping, maxPathLength;
+        NameConstraintState names;
+        PublicKeyHandle workingKey;
+        ParsedCertificate workingIssuer;
+        var first = 1;
 
-        PolicyTree? tree = new();
-        var explicitPolicy = request.InitialExplicitPolicy ? 0 : n + 1;
-        var inhibitAny = request.InitialAnyPolicyInhibit ? 0 : n + 1;
-        var policyMapping = request.InitialPolicyMappingInhibit ? 0 : n + 1;
-        var maxPathLength = anchor.PathLenConstraint is { } apl ? Math.Min(n, apl) : n;
-        var names = new NameConstraintState();
-        if (anchor.NameConstraints is not null && names.Add(anchor.NameConstraints) is { } anchorNc)
-            return Fail(PathFailure.NameConstraints, "trust anchor: " + anchorNc, anchor);
-        var workingKey = anchor.Key;
-        var workingIssuer = anchor;
-
-        for (var i = 1; i <= n; i++)
+        // The part of the path above the target (anchor and intermediates) is the same for every leaf of a sub-CA:
+        // when it validated before for the same inputs and the same minute, resume from its end state.
+        var prefixKey = PrefixKey(ctx, chain);
+        var consultedBefore = ctx.Consulted.Count;
+        var uncacheableBefore = ctx.Uncacheable;
+        ctx.Uncacheable = false;
+        if (prefixKey is { } lookup && PrefixCache.TryGetValue(lookup, out var prefix))
         {
+            ctx.Consulted.AddRange(prefix.Consulted);
+            tree = prefix.Tree?.Clone();
+            explicitPolicy = prefix.ExplicitPolicy;
+            inhibitAny = prefix.InhibitAny;
+            policyMapping = prefix.PolicyMapping;
+            maxPathLength = prefix.MaxPathLength;
+            names = new NameConstraintState();
+            workingKey = prefix.WorkingKey;
+            workingIssuer = prefix.WorkingIssuer;
+            first = n;
+            prefixKey = null;
+        }
+        else
+        {
+            // The trust anchor is given as a certificate: it must itself be a usable CA certificate.
+            ctx.Consulted.Add(anchor.NotBefore);
+            ctx.Consulted.Add(anchor.NotAfter);
+            if (time < anchor.NotBefore)
+                return Fail(PathFailure.NotYetValid, "the trust anchor is not yet valid", anchor);
+            if (time > anchor.NotAfter)
+                return Fail(PathFailure.Expired, "the trust anchor has expired", anchor);
+            if (anchor.ProfileViolation is not null)
+                return Fail(PathFailure.Malformed, "trust anchor: " + anchor.ProfileViolation, anchor);
+            if (anchor.Version >= 3 && (!anchor.HasBasicConstraints || !anchor.IsCa || !anchor.BasicConstraintsCritical))
+                return Fail(PathFailure.Constraints, "the trust anchor lacks a critical basicConstraints with cA=TRUE", anchor);
+            if (!anchor.HasKeyUsage(KeyUsage.KeyCertSign))
+                return Fail(PathFailure.Constraints, "the trust anchor's keyUsage lacks keyCertSign", anchor);
+            if (UnknownCritical(anchor) is { } anchorExt)
+                return Fail(PathFailure.Constraints, $"the trust anchor has an unrecognised critical extension {anchorExt}", anchor);
+
+            tree = new();
+            explicitPolicy = request.InitialExplicitPolicy ? 0 : n + 1;
+            inhibitAny = request.InitialAnyPolicyInhibit ? 0 : n + 1;
+            policyMapping = request.InitialPolicyMappingInhibit ? 0 : n + 1;
+            maxPathLength = anchor.PathLenConstraint is { } apl ? Math.Min(n, apl) : n;
+            names = new NameConstraintState();
+            if (anchor.NameConstraints is not null && names.Add(anchor.NameConstraints) is { } anchorNc)
+                return Fail(PathFailure.NameConstraints, "trust anchor: " + anchorNc, anchor);
+            workingKey = anchor.Key;
+            workingIssuer = anchor;
+        }
+
+        for (var i = first; i <= n; i++)
+        {
+            if (i == n && prefixKey is { } storeKey)
+            {
+                // The prefix passed: remember its end state unless it depended on something outside the key (a CRL
+                // signer found beyond the path, name constraints, an instant inside this minute).
+                if (!ctx.Uncacheable && names.IsEmpty && QuietMinute(ctx.Time, ctx.Consulted, consultedBefore))
+                {
+                    PrefixCache.Add(storeKey, new Prefix(tree?.Clone(), explicitPolicy, inhibitAny, policyMapping, maxPathLength,
+                        workingKey, workingIssuer, ctx.Consulted.GetRange(consultedBefore, ctx.Consulted.Count - consultedBefore)));
+                }
+                prefixKey = null;
+            }
+            if (i == n)
+                ctx.Uncacheable |= uncacheableBefore;
             var cert = chain[n - i];
             var label = i == n ? "the target certificate" : $"intermediate certificate {i}";
             if ((cert.ProfileViolation ?? CertificateLint.MissingAuthorityKeyId(cert)) is { } violation)
@@ -340,7 +455,7 @@ public static class PathValidator
         ParsedCertificate issuer, AlgorithmPolicy policy)
     {
         var inherited = !ReferenceEquals(key, issuer.Key);
-        var cacheKey = $"{cert.Sha256}:{issuer.Sha256}:{inherited}:{policy.Describe()}";
+        var cacheKey = ("cert", cert.Sha256, issuer.Sha256, inherited, policy.Describe());
         if (SignatureCache.TryGetValue(cacheKey, out var hit))
             return hit;
         var result = SignatureVerifier.Verify(cert.SignatureAlgorithm, cert.TbsDer, cert.SignatureValue, key, policy, out var detail);
@@ -350,7 +465,7 @@ public static class PathValidator
 
     private static (SignatureCheck, string) CheckCrlSignature(ParsedCrl crl, PublicKeyHandle key, string signerId, AlgorithmPolicy policy)
     {
-        var cacheKey = $"crl:{crl.Sha256}:{signerId}:{policy.Describe()}";
+        var cacheKey = ("crl", crl.Sha256, signerId, false, policy.Describe());
         if (SignatureCache.TryGetValue(cacheKey, out var hit))
             return hit;
         var result = SignatureVerifier.Verify(crl.SignatureAlgorithm, crl.TbsDer, crl.SignatureValue, key, policy, out var detail);
@@ -456,12 +571,14 @@ public static class PathValidator
                              && d.CrlNumber!.CompareTo(crl.CrlNumber) > 0))
                 {
                     ctx.Consulted.Add(d.ThisUpdate);
+                    // Consulted whether it passes or not: a result that depends on it must not be cached across it.
+                    if (d.NextUpdate is { } dnc)
+                        ctx.Consulted.Add(dnc + grace);
                     if (d.Unusable is not null || d.ThisUpdate > time
                         || (d.NextUpdate is { } dn && dn + grace < time)
                         || CheckCrlSignature(d, signerKey, signerId!, ctx.Request.Algorithms).Item1 != SignatureCheck.Valid)
                     {
                         deltaProblem = true;
-                        if (d.NextUpdate is { } dn2) ctx.Consulted.Add(dn2 + grace);
                         continue;
                     }
                     delta = d;
@@ -508,6 +625,7 @@ public static class PathValidator
                 if (!issuer.HasKeyUsage(KeyUsage.CrlSign))
                 {
                     problem = "the CRL issuer's keyUsage lacks cRLSign";
+                    ctx.Uncacheable = true;
                     return null;
                 }
                 signerId = issuer.Sha256;
@@ -515,6 +633,8 @@ public static class PathValidator
             }
             problem = "the CRL signature could not be verified: " + d;
         }
+        // Beyond the issuer on the path: the answer depends on the certificate pools and the depth.
+        ctx.Uncacheable = true;
         if (ctx.Depth >= 2)
             return null;
         var candidates = ctx.Request.Intermediates.Concat(ctx.Request.TrustAnchors).Concat(chain)

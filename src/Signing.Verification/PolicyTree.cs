@@ -22,6 +22,30 @@ internal sealed class PolicyTree
 
     public PolicyTree() => levels.Add([new Node(AnyPolicy, null, [AnyPolicy], null, 0)]);
 
+    private PolicyTree(bool empty) => _ = empty;
+
+    /// <summary>A deep copy (nodes and expected sets; qualifiers are immutable ASN.1 and shared).</summary>
+    public PolicyTree Clone()
+    {
+        var copy = new PolicyTree(empty: true);
+        var map = new Dictionary<Node, Node>(ReferenceEqualityComparer.Instance);
+        foreach (var level in levels)
+        {
+            var newLevel = new List<Node>(level.Count);
+            foreach (var node in level)
+            {
+                var parent = node.Parent is null ? null : map[node.Parent];
+                var n = new Node(node.ValidPolicy, node.Qualifiers, [.. node.ExpectedPolicySet], parent, node.Depth);
+                // Levels list siblings in the order of their parent's Children (Add and Remove keep both in step).
+                parent?.Children.Add(n);
+                map[node] = n;
+                newLevel.Add(n);
+            }
+            copy.levels.Add(newLevel);
+        }
+        return copy;
+    }
+
     public bool IsEmpty => levels[0].Count == 0;
 
     private Node Add(Node parent, string policy, Asn1Sequence? qualifiers, HashSet<string> expected)

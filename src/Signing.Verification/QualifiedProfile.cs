@@ -16,7 +16,7 @@ public static class QualifiedProfile
     public static readonly IReadOnlyList<string> BtkStatementOids = ["2.16.792.1.61.0.1.5070.1.1", "2.16.792.1.61.0.1.5070.2.1"];
     private const string UserNoticeQualifier = "1.3.6.1.5.5.7.2.2";
 
-    private static readonly BoundedCache<(string, IReadOnlyList<string>), (IReadOnlyList<Check>, string?)> Cache = new(20_000);
+    private static readonly BoundedCache<(string, IReadOnlyList<string>), (IReadOnlyList<Check>, string?)> Cache = new(CacheBounds.SignerWorkingSet);
 
     /// <summary>Evaluates the profile; returns the checks (all PASSED when qualified) and the TCKN found. Cached per certificate.</summary>
     public static IReadOnlyList<Check> Evaluate(ParsedCertificate leaf, IReadOnlyList<string> policyArcs, out string? tckn)
@@ -29,6 +29,17 @@ public static class QualifiedProfile
         var result = EvaluateUncached(leaf, policyArcs, out tckn);
         Cache.Add((leaf.Sha256, policyArcs), (result, tckn));
         return result;
+    }
+
+    private static IReadOnlyList<Check>? allPassed;
+
+    private static IReadOnlyList<Check> AllPassed(List<Check> checks)
+    {
+        var shared = allPassed;
+        if (shared is not null && shared.SequenceEqual(checks))
+            return shared;
+        allPassed = checks;
+        return checks;
     }
 
     private static IReadOnlyList<Check> EvaluateUncached(ParsedCertificate leaf, IReadOnlyList<string> policyArcs, out string? tckn)
@@ -63,6 +74,8 @@ public static class QualifiedProfile
 
         tckn = Tckn.FromSubjectSerialNumber(leaf.SubjectSerialNumber);
         Add("tckn", tckn is not null, "subject serialNumber is not a valid TCKN");
-        return checks;
+        // A qualified certificate's list is the same for every certificate: share one instance instead of caching a
+        // copy per never-seen leaf.
+        return checks.TrueForAll(c => c.Result == CheckResult.Passed) ? AllPassed(checks) : checks;
     }
 }

@@ -22,7 +22,7 @@ internal sealed class PublicKeyHandle
     public bool DsaParametersMissing { get; private init; }
     public string? Error { get; private init; }
 
-    private static readonly BoundedCache<string, PublicKeyHandle> Keys = new(100_000);
+    private static readonly BoundedCache<string, PublicKeyHandle> Keys = new(CacheBounds.SignerWorkingSet);
 
     /// <summary>
     /// One imported key per distinct public key (SHA-256 of the SubjectPublicKeyInfo DER): a renewed certificate, or
