@@ -7,10 +7,9 @@ namespace Signing.Verification;
 /// far below it). Counted with Interlocked because ConcurrentDictionary.Count takes every bucket lock, and under load
 /// every new certificate is a miss that would ask for it.
 /// </summary>
-internal sealed class BoundedCache<TKey, TValue>(int capacity) where TKey : notnull
+internal sealed class BoundedCache<TKey, TValue>(int capacity, IEqualityComparer<TKey>? comparer = null) where TKey : notnull
 {
-
-    private readonly ConcurrentDictionary<TKey, TValue> _items = new();
+    private readonly ConcurrentDictionary<TKey, TValue> _items = new(comparer);
     private int _count;
 
     public bool TryGetValue(TKey key, out TValue value) => _items.TryGetValue(key, out value!);

@@ -223,21 +223,16 @@ public sealed class ParsedCertificate
 
 /// <summary>
 /// One X509Name instance per distinct DER encoding (equal encodings parse to equal names), with its text made once.
-/// Bounded crudely like the other memo tables: cleared when full.
+/// Issuer names are few (one per sub-CA), so the bound is generous.
 /// </summary>
 internal static class InternedNames
 {
-    private const int Capacity = 4096;
-    private static readonly ConcurrentDictionary<byte[], (X509Name Name, StrongBox<string?> Text)> Names = new(ByteArrayComparer.Instance);
+    private static readonly BoundedCache<byte[], (X509Name Name, StrongBox<string?> Text)> Names = new(4096, ByteArrayComparer.Instance);
 
     public static (X509Name Name, StrongBox<string?> Text) Get(X509Name name)
     {
         var der = name.GetEncoded(Asn1Encodable.Der);
-        if (Names.TryGetValue(der, out var hit))
-            return hit;
-        if (Names.Count >= Capacity)
-            Names.Clear();
-        return Names.GetOrAdd(der, (name, new StrongBox<string?>()));
+        return Names.TryGetValue(der, out var hit) ? hit : Names.Add(der, (name, new StrongBox<string?>()));
     }
 
     private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
