@@ -19,6 +19,8 @@ using ContentInfo = Org.BouncyCastle.Asn1.Cms.ContentInfo;
 using SignedData = Org.BouncyCastle.Asn1.Cms.SignedData;
 using SignerInfo = Org.BouncyCastle.Asn1.Cms.SignerInfo;
 
+using Signing.Bench;
+
 namespace Signing.Benchmarks;
 
 /// <summary>
@@ -76,7 +78,7 @@ public class NewLeafVerificationBenchmarks
         pool = new byte[PoolSize][];
         Parallel.For(0, PoolSize, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var leaf = Leaf(subName, subPub, subRsa, leafPub, 10_000_000 + i, TcknFor(100_000_000 + i), now);
+            var leaf = Leaf(subName, subPub, subRsa, leafPub, 10_000_000 + i, Signing.Domain.Tckn.WithCheckDigits((100_000_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)).Value, now);
             pool[i] = Cades(leaf, leafRsa, content, now);
         });
 
@@ -96,15 +98,6 @@ public class NewLeafVerificationBenchmarks
         var i = next;
         next = i + 1 == PoolSize ? 0 : i + 1;
         return verifier.Verify(pool[i], null, options).Passed;
-    }
-
-    /// <summary>A valid TCKN from a 9-digit prefix (DOMAIN.md checksum).</summary>
-    private static string TcknFor(int nineDigits)
-    {
-        var d = nineDigits.ToString("D9").Select(c => c - '0').ToArray();
-        var d10 = (((d[0] + d[2] + d[4] + d[6] + d[8]) * 7 - (d[1] + d[3] + d[5] + d[7])) % 10 + 10) % 10;
-        var d11 = (d.Sum() + d10) % 10;
-        return nineDigits.ToString("D9") + d10 + d11;
     }
 
     private static X509Certificate Ca(X509Name subject, X509Name issuer, AsymmetricKeyParameter publicKey,
@@ -183,21 +176,5 @@ public class NewLeafVerificationBenchmarks
         var sd = new SignedData(new DerSet(sha256), new ContentInfo(CmsObjectIdentifiers.Data, new DerOctetString(content)),
             new DerSet(cert.CertificateStructure), null, new DerSet(signerInfo));
         return new ContentInfo(CmsObjectIdentifiers.SignedData, sd).GetEncoded(Asn1Encodable.Der);
-    }
-
-    /// <summary>sha256WithRSAEncryption by .NET (OpenSSL) for BouncyCastle's certificate and CRL generators.</summary>
-    private sealed class DotNetRsaSignatureFactory(RSA key) : ISignatureFactory
-    {
-        public object AlgorithmDetails { get; } = new AlgorithmIdentifier(PkcsObjectIdentifiers.Sha256WithRsaEncryption, DerNull.Instance);
-
-        public IStreamCalculator<IBlockResult> CreateCalculator() => new Calculator(key);
-
-        private sealed class Calculator(RSA key) : IStreamCalculator<IBlockResult>
-        {
-            private readonly MemoryStream buffer = new();
-            public Stream Stream => buffer;
-            public IBlockResult GetResult() =>
-                new SimpleBlockResult(key.SignData(buffer.ToArray(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
-        }
     }
 }

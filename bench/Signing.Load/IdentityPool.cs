@@ -18,6 +18,8 @@ using Attribute = Org.BouncyCastle.Asn1.Cms.Attribute;
 using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
+using Signing.Bench;
+
 namespace Signing.Load;
 
 /// <summary>One pre-signed submission: a distinct applicant (own NES certificate) and the attached CAdES of their form.</summary>
@@ -242,19 +244,4 @@ public static class IdentityPool
     private static bool IsEc(X509Certificate2 certificate) => certificate.PublicKey.Oid.Value == "1.2.840.10045.2.1";
     private static DateTimeOffset Max(DateTime a, DateTime b) => new(a > b ? a : b, TimeSpan.Zero);
     private static DateTimeOffset Min(DateTime a, DateTime b) => new(a < b ? a : b, TimeSpan.Zero);
-
-    /// <summary>sha256WithRSAEncryption through .NET (OpenSSL), for BouncyCastle's CMS builder.</summary>
-    private sealed class DotNetRsaSignatureFactory(RSA key) : ISignatureFactory
-    {
-        public object AlgorithmDetails { get; } = new AlgorithmIdentifier(PkcsObjectIdentifiers.Sha256WithRsaEncryption, DerNull.Instance);
-
-        public IStreamCalculator<IBlockResult> CreateCalculator() => new Calculator(key);
-
-        private sealed class Calculator(RSA key) : IStreamCalculator<IBlockResult>
-        {
-            private readonly MemoryStream _buffer = new();
-            public Stream Stream => _buffer;
-            public IBlockResult GetResult() => new SimpleBlockResult(key.SignData(_buffer.ToArray(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
-        }
-    }
 }
