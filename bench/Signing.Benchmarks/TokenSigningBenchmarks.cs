@@ -38,15 +38,29 @@ public class TokenSigningBenchmarks
     private LowLevel.Pkcs11Library _raw = null!;
     private ulong _rawSession;
     private ulong _rawKey;
+    private ulong _rawSessionKey;
     private readonly byte[] _rawSignature = new byte[512];
 
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => SetupCore(new TokenOptions());
+
+    /// <summary>
+    /// TokensSignSessionCopy runs in its own process (as every benchmark case does), so its login can carry the option:
+    /// a token has one logged-in TokenSession per process, so the two cannot share a run.
+    /// </summary>
+    [GlobalSetup(Target = nameof(TokensSignSessionCopy))]
+    public void SetupSessionCopy()
+    {
+        SetupCore(new TokenOptions { SignWithSessionCopy = true });
+        _key.Sign(_data); // the copy is made on first use: make it outside the measurement
+    }
+
+    private void SetupCore(TokenOptions options)
     {
         var (module, label, pin, idHex, algorithm) = ReadPersona(Persona);
         Pkcs11Native.EnsureLibdlResolver();
         var loaded = Pkcs11Module.Load(module);
-        _session = loaded.Login(label, PinSources.FromSecret(pin));
+        _session = loaded.Login(label, PinSources.FromSecret(pin), options);
         _key = _session.GetSigningKey(idHex: idHex);
         _cades = new CadesSigner(_key);
         // As the former CadesSigner did: signing-certificate-v2 once per signer, everything else per call.
@@ -78,6 +92,9 @@ public class TokenSigningBenchmarks
         _rawKey = found[0];
         for (var i = 0; i < template.Length; i++)
             UnmanagedMemory.Free(ref template[i].value);
+        LowLevel.CK_ATTRIBUTE[] copyTemplate = [LowLevel.CkaUtils.CreateAttribute(CKA.CKA_TOKEN, false)];
+        Check(_raw.C_CopyObject(_rawSession, _rawKey, copyTemplate, 1, ref _rawSessionKey));
+        UnmanagedMemory.Free(ref copyTemplate[0].value);
     }
 
     [GlobalCleanup]
@@ -100,9 +117,25 @@ public class TokenSigningBenchmarks
         return (int)length;
     }
 
+    /// <summary>As RawCSign, with a session-object copy of the key (C_CopyObject, CKA_TOKEN false).</summary>
+    [Benchmark]
+    public int RawCSignSessionCopy()
+    {
+        var mechanism = LowLevel.CkmUtils.CreateMechanism(_isRsa ? CKM.CKM_SHA256_RSA_PKCS : CKM.CKM_ECDSA);
+        Check(_raw.C_SignInit(_rawSession, ref mechanism, _rawSessionKey));
+        var input = _isRsa ? _data : _hash;
+        ulong length = (ulong)_rawSignature.Length;
+        Check(_raw.C_Sign(_rawSession, input, (ulong)input.Length, _rawSignature, ref length));
+        return (int)length;
+    }
+
     /// <summary>SigningKey.Sign: lock, mechanism choice, cached key handle, host hash + DER for ECDSA.</summary>
     [Benchmark]
     public int TokensSign() => _key.Sign(_data).Length;
+
+    /// <summary>As TokensSign, through a session logged in with TokenOptions.SignWithSessionCopy (set up by SetupSessionCopy).</summary>
+    [Benchmark]
+    public int TokensSignSessionCopy() => _key.Sign(_data).Length;
 
     /// <summary>
     /// For scale: a whole CAdES-BES (attributes, CMS, DER) over a 1 KB form, one token signature inside. What it adds to

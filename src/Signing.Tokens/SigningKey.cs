@@ -66,9 +66,41 @@ public sealed class SigningKey
         var cached = _handle;
         if (cached.Generation == generation && cached.Handle is not null)
             return cached.Handle;
-        var handle = TokenObjects.FindPrivateKey(session, Entry.Id) ?? throw new NoPrivateKeyException(Token.Label, Entry.IdHex);
+        if (!Token.Options.SignWithSessionCopy)
+        {
+            var tokenKey = TokenObjects.FindPrivateKey(session, Entry.Id) ?? throw new NoPrivateKeyException(Token.Label, Entry.IdHex);
+            _handle = (generation, tokenKey);
+            return tokenKey;
+        }
+
+        // One copy per key and session generation, shared with other SigningKeys of the same session; a refusal is
+        // remembered the same way, so the token is asked once per session and not on every signature.
+        var shared = Token.KeyHandles(generation);
+        if (!shared.TryGetValue(Entry.IdHex, out var handle))
+        {
+            var source = TokenObjects.FindPrivateKey(session, Entry.Id)
+                         ?? throw new NoPrivateKeyException(Token.Label, Entry.IdHex);
+            handle = CopyToSession(session, source) ?? source;
+            shared[Entry.IdHex] = handle;
+        }
         _handle = (generation, handle);
         return handle;
+    }
+
+    /// <summary>C_CopyObject with CKA_TOKEN=false; null when the token refuses (CKA_COPYABLE false, no C_CopyObject…).</summary>
+    private IObjectHandle? CopyToSession(ISession session, IObjectHandle tokenKey)
+    {
+        Token.SessionCopyAttempts++;
+        try
+        {
+            return session.CopyObject(tokenKey, [session.Factories.ObjectAttributeFactory.Create(CKA.CKA_TOKEN, false)]);
+        }
+        catch (Pkcs11Exception e) when (!Pkcs11Errors.IsSessionLost(e.RV))
+        {
+            // A refusal: the token object signs just as well, only slower. A lost session is not a refusal: it goes
+            // up to TokenSession.Run, which re-opens and lets the next generation copy again.
+            return null;
+        }
     }
 
     private readonly record struct MechanismPlan(CKM Mechanism, byte[] Input, Net.Pkcs11Interop.HighLevelAPI.MechanismParams.IMechanismParams? Params);

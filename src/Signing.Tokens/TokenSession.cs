@@ -21,6 +21,12 @@ public sealed class TokenSession : IDisposable
     private int _generation;
     private bool _disposed;
 
+    // Resolved private-key handles (session copies, or the token object where the copy was refused) of one
+    // generation, by CKA_ID hex, shared by every SigningKey of this session: asking for the key again must not make
+    // another copy (each would live as long as the session). Only used with SignWithSessionCopy; under _gate.
+    private readonly Dictionary<string, IObjectHandle> _keyHandles = new(StringComparer.Ordinal);
+    private int _keyHandlesGeneration = -1;
+
     public Pkcs11Module Module { get; }
     public string Label { get; }
     public string SerialNumber { get; }
@@ -103,6 +109,21 @@ public sealed class TokenSession : IDisposable
         if (chosen.HasPrivateKey != true)
             throw new NoPrivateKeyException(Label, chosen.IdHex);
         return new SigningKey(this, chosen);
+    }
+
+    /// <summary>How many times a session copy of a key was asked for (C_CopyObject calls, refused ones included): for tests.</summary>
+    internal int SessionCopyAttempts { get; set; }
+
+    /// <summary>The shared handle cache of <paramref name="generation"/> (emptied when the session was re-opened). Call inside <see cref="Run{T}"/>.</summary>
+    internal Dictionary<string, IObjectHandle> KeyHandles(int generation)
+    {
+        if (_keyHandlesGeneration != generation)
+        {
+            // The old session's objects went with it.
+            _keyHandles.Clear();
+            _keyHandlesGeneration = generation;
+        }
+        return _keyHandles;
     }
 
     /// <summary>Runs <paramref name="operation"/> on the session under the lock, re-opening once if the session was lost.</summary>

@@ -70,7 +70,7 @@ public sealed class ReceiptSigner
     {
         var lazy = Sessions.GetOrAdd(_label, label => new Lazy<(TokenSession, CadesSigner)>(() =>
         {
-            var session = Pkcs11Module.Load().Login(label, PinSources.FromEnvironment(_pinVariable));
+            var session = Pkcs11Module.Load().Login(label, PinSources.FromEnvironment(_pinVariable), new TokenOptions { SignWithSessionCopy = true });
             return (session, new CadesSigner(session.GetSigningKey(), new CadesOptions { ExtraCertificates = _chain }));
         }));
         try
