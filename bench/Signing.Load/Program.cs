@@ -249,7 +249,7 @@ static async Task AnalyzeAsync(string connectionString)
 {
     await using var connection = new NpgsqlConnection(connectionString);
     await connection.OpenAsync();
-    await using var analyze = new NpgsqlCommand($"analyze {SigningStore.Schema}.mt_doc_approvalqueueitem", connection) { CommandTimeout = 600 };
+    await using var analyze = new NpgsqlCommand($"analyze {QueueLatency.QueueTable}", connection) { CommandTimeout = 600 };
     await analyze.ExecuteNonQueryAsync();
 }
 

@@ -91,6 +91,9 @@ public sealed class Seeder(DocumentStore store, IReadOnlyList<string> tenants)
 /// <summary>ListQueue page-of-50 latency over random keyset cursors (and first pages), one caller, warm.</summary>
 public static class QueueLatency
 {
+    /// <summary>The queue is the application views with a queued_at (a partial keyset index over them).</summary>
+    public static readonly string QueueTable = $"{SigningStore.Schema}.mt_doc_applicationview";
+
     public sealed record Numbers(long QueueRows, int Pages, double P50Ms, double P99Ms, double MeanMs, double MaxMs);
 
     public static async Task<Numbers> MeasureDirectAsync(DocumentStore store, string connectionString, string tenant, int pages, int pageSize, int seed)
@@ -120,12 +123,12 @@ public static class QueueLatency
     {
         var (rows, cursors) = await CursorsAsync(connectionString, tenant, pages, seed);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var table = $"{SigningStore.Schema}.mt_doc_approvalqueueitem";
+        var table = QueueTable;
         async Task<int> Page(QueueCursor? cursor)
         {
             await using var command = cursor is null
-                ? dataSource.CreateCommand($"select d.data from {table} as d where d.tenant_id = $1 order by d.queued_at, d.id limit $2")
-                : dataSource.CreateCommand($"select d.data from {table} as d where d.tenant_id = $1 and (d.queued_at, d.id) > ($3, $4) order by d.queued_at, d.id limit $2");
+                ? dataSource.CreateCommand($"select d.data from {table} as d where d.tenant_id = $1 and d.queued_at is not null order by d.queued_at, d.id limit $2")
+                : dataSource.CreateCommand($"select d.data from {table} as d where d.tenant_id = $1 and d.queued_at is not null and (d.queued_at, d.id) > ($3, $4) order by d.queued_at, d.id limit $2");
             command.Parameters.Add(new NpgsqlParameter { Value = tenant });
             command.Parameters.Add(new NpgsqlParameter { Value = pageSize + 1 });
             if (cursor is not null)
@@ -159,7 +162,7 @@ public static class QueueLatency
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"explain (analyze, buffers) select d.data from {SigningStore.Schema}.mt_doc_approvalqueueitem as d where d.tenant_id = @t and (d.queued_at, d.id) > (@q, @i) order by d.queued_at, d.id limit @n", connection);
+            $"explain (analyze, buffers) select d.data from {QueueTable} as d where d.tenant_id = @t and d.queued_at is not null and (d.queued_at, d.id) > (@q, @i) order by d.queued_at, d.id limit @n", connection);
         command.Parameters.AddWithValue("t", tenant);
         command.Parameters.AddWithValue("q", cursor.QueuedAt.ToUniversalTime());
         command.Parameters.AddWithValue("i", cursor.Id);
@@ -183,12 +186,12 @@ public static class QueueLatency
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var count = new NpgsqlCommand($"select count(*) from {SigningStore.Schema}.mt_doc_approvalqueueitem where tenant_id = @t", connection);
+        await using var count = new NpgsqlCommand($"select count(*) from {QueueTable} where tenant_id = @t and queued_at is not null", connection);
         count.Parameters.AddWithValue("t", tenant);
         var rows = (long)(await count.ExecuteScalarAsync())!;
         var deep = pages - pages / 10;
         await using var sample = new NpgsqlCommand(
-            $"select queued_at, id from {SigningStore.Schema}.mt_doc_approvalqueueitem where tenant_id = @t order by random() limit @n", connection);
+            $"select queued_at, id from {QueueTable} where tenant_id = @t and queued_at is not null order by random() limit @n", connection);
         sample.Parameters.AddWithValue("t", tenant);
         sample.Parameters.AddWithValue("n", deep);
         var cursors = new List<QueueCursor?>(pages);

@@ -178,7 +178,7 @@ public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
     {
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
         await using var session = store.QuerySession(tenant);
-        IQueryable<ApprovalQueueItem> q = session.Query<ApprovalQueueItem>();
+        IQueryable<ApplicationView> q = session.Query<ApplicationView>().Where(x => x.QueuedAt != null);
         if (after is not null)
             q = q.Where(x => x.MatchesSql("(d.queued_at, d.id) > (?, ?)", after.QueuedAt.ToUniversalTime(), after.Id));
         if (filter?.Category is { } category)
@@ -188,7 +188,7 @@ public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
         if (filter?.Lacking is { } lack)
             q = q.Where(x => x.Lacks.Contains(lack));
         var rows = await q.OrderBy(x => x.QueuedAt).ThenBy(x => x.Id).Take(pageSize + 1).ToListAsync(ct);
-        return Paged(rows, pageSize, last => new QueueCursor(last.QueuedAt, last.Id));
+        return Paged(rows.Select(v => ApprovalQueueItem.From(v)!).ToList(), pageSize, last => new QueueCursor(last.QueuedAt, last.Id));
     }
 
     /// <summary>Holders in this tenant whose NES ends within 90 days of <paramref name="now"/> (not yet expired), soonest first.</summary>
@@ -218,7 +218,7 @@ public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
     public async Task<int> CountQueueAsync(string tenant, CancellationToken ct = default)
     {
         await using var session = store.QuerySession(tenant);
-        return await session.Query<ApprovalQueueItem>().CountAsync(ct);
+        return await session.Query<ApplicationView>().CountAsync(x => x.QueuedAt != null, ct);
     }
 
     /// <summary>Counts per status in this tenant: one batched round trip of index-backed counts over (tenant_id, status).</summary>

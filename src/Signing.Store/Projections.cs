@@ -5,7 +5,7 @@ using Signing.Domain;
 
 namespace Signing.Store;
 
-/// <summary>ApplicationView: folds with the decider's Evolve, adds next step and history.</summary>
+/// <summary>ApplicationView: folds with the decider's Evolve, adds next step, history and the application's place on the queue.</summary>
 public sealed class ApplicationViewProjection : SingleStreamProjection<ApplicationView, Guid>
 {
     public override ApplicationView? Evolve(ApplicationView? snapshot, Guid id, IEvent e)
@@ -14,6 +14,8 @@ public sealed class ApplicationViewProjection : SingleStreamProjection<Applicati
             return snapshot;
         var state = ApplicationDecider.Evolve(snapshot?.State ?? ApplicationState.Initial, @event);
         var next = ApplicationProgress.Next(state);
+        var lacks = state.Lacks();
+        var onQueue = state.IsOnQueue();
         return new ApplicationView
         {
             Id = id,
@@ -26,49 +28,17 @@ public sealed class ApplicationViewProjection : SingleStreamProjection<Applicati
             Status = state.Status,
             NextActor = next.Who,
             NextStep = next.What,
-            Lacks = state.Lacks(),
+            Lacks = lacks,
             IsOpen = state.IsOpen(),
             SubmittedAt = state.SubmittedAt,
             UpdatedAt = state.UpdatedAt,
             Version = e.Version,
             History = [.. snapshot?.History ?? [], new HistoryEntry(e.Version, @event.At, e.EventTypeName, ApplicationProgress.Describe(@event))],
             State = state,
-        };
-    }
-}
-
-/// <summary>ApprovalQueue: a row exists only while the item waits on the officer; returning null deletes it.</summary>
-public sealed class ApprovalQueueProjection : SingleStreamProjection<ApprovalQueueItem, Guid>
-{
-    public override ApprovalQueueItem? Evolve(ApprovalQueueItem? snapshot, Guid id, IEvent e)
-    {
-        if (e.Data is not IApplicationEvent @event)
-            return snapshot;
-        // An item joins the queue only at submission and never comes back once it leaves; without a row there is no state to fold.
-        if (snapshot is null && @event is not RenewalSubmitted)
-            return null;
-        var state = ApplicationDecider.Evolve(snapshot?.State ?? ApplicationState.Initial, @event);
-        if (!state.IsOnQueue())
-            return null;
-        var lacks = state.Lacks();
-        return new ApprovalQueueItem
-        {
-            Id = id,
-            Tenant = state.Tenant,
             // UTC: the duplicated timestamptz column only takes offset 0 (Npgsql), and one offset keeps the keyset order plain.
-            QueuedAt = state.SubmittedAt.ToUniversalTime(),
-            ApplicationCode = state.ApplicationCode,
-            ApplicantTckn = state.ApplicantTckn,
-            ApplicantName = state.GivenName + " " + state.Surname,
-            Category = state.Category,
-            Method = state.Method,
-            Status = state.Status,
-            Lacks = lacks,
-            Ready = lacks.Count == 0,
-            ApprovedBy = state.Approvals,
-            ApprovalsRequired = state.ApprovalsRequired,
-            Version = e.Version,
-            State = state,
+            // An application is on the queue from submission until the decision and never comes back to it.
+            QueuedAt = onQueue ? state.SubmittedAt.ToUniversalTime() : null,
+            Ready = onQueue && lacks.Count == 0,
         };
     }
 }

@@ -54,7 +54,6 @@ public static class SigningStore
             opts.Events.MapEventType(type, name);
 
         opts.Projections.Add<ApplicationViewProjection>(ProjectionLifecycle.Inline);
-        opts.Projections.Add<ApprovalQueueProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<CertificateHolderProjection>(ProjectionLifecycle.Inline);
 
         // Keyset pages walk a (tenant_id, key, id) b-tree: a page costs the same at 10k or 1M rows.
@@ -64,9 +63,14 @@ public static class SigningStore
     }
 
     /// <summary>A composite b-tree led by tenant_id: every query runs inside one tenant, so the tenant is the first key.</summary>
-    internal static void AddIndex(Marten.Schema.DocumentMapping mapping, string name, params string[] columns)
+    internal static void AddIndex(Marten.Schema.DocumentMapping mapping, string name, params string[] columns) =>
+        AddIndex(mapping, name, columns, predicate: null);
+
+    /// <inheritdoc cref="AddIndex(Marten.Schema.DocumentMapping, string, string[])"/>
+    /// <param name="predicate">Makes it a partial index (only the rows it holds pay for it on write).</param>
+    internal static void AddIndex(Marten.Schema.DocumentMapping mapping, string name, string[] columns, string? predicate)
     {
-        mapping.Indexes.Add(new Weasel.Postgresql.Tables.IndexDefinition(name) { Columns = columns });
+        mapping.Indexes.Add(new Weasel.Postgresql.Tables.IndexDefinition(name) { Columns = columns, Predicate = predicate });
         // Duplicate() also adds a single-column index per duplicated column; every query here leads with tenant_id, so
         // those are never used and only cost every insert. The composite indexes above replace them.
         foreach (var single in mapping.Indexes.Where(i => i is Marten.Schema.DocumentIndex { Columns.Length: 1 }).ToList())

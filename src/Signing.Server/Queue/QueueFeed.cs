@@ -44,7 +44,7 @@ public sealed class QueueFeed(IServiceProvider services)
             return;
         var store = services.GetRequiredService<Marten.IDocumentStore>();
         await using var session = store.QuerySession(tenant);
-        var item = await session.LoadAsync<ApprovalQueueItem>(applicationId, ct);
+        var item = ApprovalQueueItem.From(await session.LoadAsync<ApplicationView>(applicationId, ct));
         QueueChange change;
         if (item is not null)
             change = new QueueChange { Kind = events.Any(e => e is RenewalSubmitted) ? QueueChange.Types.Kind.Added : QueueChange.Types.Kind.Updated, Item = Proto.QueueItem(item) };
