@@ -30,6 +30,8 @@ namespace Signing.Benchmarks;
 /// GlobalSetup; each call takes the next one. The invocation count is fixed so that one run (warm-up + measured
 /// iterations) never wraps around the pool: a wrap would hit the engine's caches and measure the warm path instead.
 /// A separate class (not in <see cref="VerificationBenchmarks"/>) because that fixed count is a class-level setting.
+/// <see cref="DistinctKeys"/> = true gives the leaves <see cref="KeyCount"/> different key pairs in turn, as real applicants
+/// have (each verify then also imports a never-seen public key); false shares one key pair, which measures the rest alone.
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(2000, 1)]
@@ -38,11 +40,16 @@ namespace Signing.Benchmarks;
 public class NewLeafVerificationBenchmarks
 {
     private const int PoolSize = 20_000;
+    /// <summary>More keys than the engine's key memo holds (CacheBounds.SignerWorkingSet = 64), so taken in turn they always miss.</summary>
+    private const int KeyCount = 160;
     private const string NesPolicy = "2.16.792.1.2.1.1.5.7.1.1.99";
     private byte[][] pool = null!;
     private int next;
     private CmsVerifier verifier = null!;
     private VerificationOptions options = null!;
+
+    [Params(false, true)]
+    public bool DistinctKeys { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -50,10 +57,11 @@ public class NewLeafVerificationBenchmarks
         var now = DateTime.UtcNow;
         using var rootRsa = RSA.Create(2048);
         using var subRsa = RSA.Create(2048);
-        using var leafRsa = RSA.Create(2048);
+        var leafKeys = new RSA[DistinctKeys ? KeyCount : 1];
+        Parallel.For(0, leafKeys.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => leafKeys[i] = RSA.Create(2048));
+        var leafPubs = leafKeys.Select(k => PublicKeyFactory.CreateKey(k.ExportSubjectPublicKeyInfo())).ToArray();
         var rootPub = PublicKeyFactory.CreateKey(rootRsa.ExportSubjectPublicKeyInfo());
         var subPub = PublicKeyFactory.CreateKey(subRsa.ExportSubjectPublicKeyInfo());
-        var leafPub = PublicKeyFactory.CreateKey(leafRsa.ExportSubjectPublicKeyInfo());
         var rootName = new X509Name("C=TR,O=Bench,CN=Bench Kok");
         var subName = new X509Name("C=TR,O=Bench,CN=Bench NES Alt Kok");
 
@@ -78,9 +86,12 @@ public class NewLeafVerificationBenchmarks
         pool = new byte[PoolSize][];
         Parallel.For(0, PoolSize, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var leaf = Leaf(subName, subPub, subRsa, leafPub, 10_000_000 + i, Signing.Domain.Tckn.WithCheckDigits((100_000_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)).Value, now);
-            pool[i] = Cades(leaf, leafRsa, content, now);
+            var k = i % leafKeys.Length;
+            var leaf = Leaf(subName, subPub, subRsa, leafPubs[k], 10_000_000 + i, Signing.Domain.Tckn.WithCheckDigits((100_000_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)).Value, now);
+            pool[i] = Cades(leaf, leafKeys[k], content, now);
         });
+        foreach (var key in leafKeys)
+            key.Dispose();
 
         // Every pool entry must be a successful verification (sampled: a full pass would warm the caches).
         foreach (var i in new[] { 0, 1 })

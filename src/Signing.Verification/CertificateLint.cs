@@ -28,8 +28,14 @@ internal static class CertificateLint
             if (critical && oid is Aki or Ski or Aia)
                 return $"extension {oid} must be non-critical (RFC 5280 §4.2)";
         }
-        if (c.Extensions.Select(e => e.Oid).Distinct().Count() != c.Extensions.Count)
-            return "duplicate extension (RFC 5280 §4.2)";
+        for (var i = 1; i < c.Extensions.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                if (c.Extensions[i].Oid == c.Extensions[j].Oid)
+                    return "duplicate extension (RFC 5280 §4.2)";
+            }
+        }
         var keyCertSign = c.KeyUsageBits is { } ku && (ku & KeyUsage.KeyCertSign) != 0;
         if (keyCertSign && !c.IsCa)
             return "keyCertSign asserted without basicConstraints cA (RFC 5280 §4.2.1.3)";

@@ -11,7 +11,8 @@ namespace Signing.Verification;
 /// </summary>
 public sealed class CertificateValidator(TrustConfiguration trust)
 {
-    private static readonly ConcurrentDictionary<string, PolicyReference> Policies = new();
+    // Keyed by the two strings as they are (both cached per instance): a concatenated key would be a new string per call.
+    private static readonly ConcurrentDictionary<(string Trust, string Options), PolicyReference> Policies = new();
 
     public TrustConfiguration Trust { get; } = trust;
 
@@ -148,12 +149,14 @@ public sealed class CertificateValidator(TrustConfiguration trust)
 
     internal PolicyReference PolicyFor(VerificationOptions options)
     {
-        var key = Trust.Fingerprint + "|" + options.Describe();
+        var key = (Trust.Fingerprint, options.Describe());
+        if (Policies.TryGetValue(key, out var known))
+            return known;
         if (Policies.Count > 1000)
             Policies.Clear();
         return Policies.GetOrAdd(key, k => new PolicyReference(
             options.Profile == ValidationProfile.KamuSmNes ? QualifiedProfile.Name : "rfc5280",
-            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(k)))));
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(k.Trust + "|" + k.Options)))));
     }
 
     internal static Verdict Failed(PolicyReference policy, DateTimeOffset time, SubIndication sub, string reason, IReadOnlyList<Check> checks,

@@ -203,8 +203,13 @@ public sealed class ParsedCertificate
     public static IReadOnlyList<ParsedCertificate> FromFile(string path) =>
         Pem.Blocks(File.ReadAllBytes(path), "CERTIFICATE").Select(From).ToList();
 
-    public string? CommonName => Subject.GetValueList(X509Name.CN).FirstOrDefault();
-    public string? SubjectSerialNumber => Subject.GetValueList(X509Name.SerialNumber).FirstOrDefault();
+    // Read several times per verification (checks, profile, identity): looked up once. One reference per field, so a
+    // reader sees either "not looked up" (null), the value, or NoValue (looked up, absent); a race only repeats the lookup.
+    public string? CommonName => (commonName ??= Subject.GetValueList(X509Name.CN).FirstOrDefault() ?? NoValue) as string;
+    public string? SubjectSerialNumber => (serialNumber ??= Subject.GetValueList(X509Name.SerialNumber).FirstOrDefault() ?? NoValue) as string;
+    private static readonly object NoValue = new();
+    private object? commonName;
+    private object? serialNumber;
 
     private SignerIdentity? identity;
     private readonly StrongBox<string?> issuerText;

@@ -127,10 +127,24 @@ public static class PathValidator
         var bucket = ctx.Time.Ticks - ctx.Time.Ticks % Bucket.Ticks;
         // Strings the certificates already hold where possible (keys are built on every validation).
         var cas = chain.Count == 2 ? chain[1].Sha256
-            : chain.Count == 3 ? string.Concat(chain[1].Sha256, "/", chain[2].Sha256)
+            : chain.Count == 3 ? TwoCaKey(chain[1], chain[2])
             : string.Join('/', chain.Skip(1).Select(c => c.Sha256));
         return new PrefixCacheKey(cas, crls, bucket, r.Revocation, r.CrlGrace.Ticks, r.InitialExplicitPolicy,
             r.InitialPolicyMappingInhibit, r.InitialAnyPolicyInhibit, r.Algorithms.Describe());
+    }
+
+    /// <summary>The last sub-CA/root pair's key: every leaf of a sub-CA asks for the same one.</summary>
+    private sealed record CaPair(string Sub, string Root, string Key);
+    private static CaPair? lastCaPair;
+
+    private static string TwoCaKey(ParsedCertificate sub, ParsedCertificate root)
+    {
+        var last = Volatile.Read(ref lastCaPair);
+        if (last is not null && last.Sub == sub.Sha256 && last.Root == root.Sha256)
+            return last.Key;
+        var pair = new CaPair(sub.Sha256, root.Sha256, string.Concat(sub.Sha256, "/", root.Sha256));
+        Volatile.Write(ref lastCaPair, pair);
+        return pair.Key;
     }
 
     /// <summary>Whether none of the instants consulted since <paramref name="from"/> lies in (or next to) the time's minute.</summary>
@@ -195,19 +209,11 @@ public static class PathValidator
         var current = chain[^1];
         if (++budget.Expansions > MaxExpansions)
             yield break;
-        foreach (var anchor in Order(ctx.Anchors.Where(a => a.Subject.Equivalent(current.Issuer, true)), current))
-        {
-            if (chain.Any(c => c.Sha256 == anchor.Sha256))
-                continue;
+        foreach (var anchor in Issuers(ctx.Anchors, current, chain, null))
             yield return [.. chain, anchor];
-        }
         if (chain.Count > MaxIntermediates)
             yield break;
-        var candidates = ctx.Request.Intermediates
-            .Where(c => c.Subject.Equivalent(current.Issuer, true)
-                        && chain.All(x => x.Sha256 != c.Sha256)
-                        && ctx.Anchors.All(a => a.Sha256 != c.Sha256));
-        foreach (var next in Order(candidates, current).DistinctBy(c => c.Sha256))
+        foreach (var next in Issuers(ctx.Request.Intermediates, current, chain, ctx.Anchors))
         {
             chain.Add(next);
             foreach (var path in Extend(ctx, chain, budget))
@@ -218,9 +224,38 @@ public static class PathValidator
         }
     }
 
-    private static IEnumerable<ParsedCertificate> Order(IEnumerable<ParsedCertificate> issuers, ParsedCertificate child) =>
-        issuers.OrderBy(i => child.AuthorityKeyId is not null && i.SubjectKeyId is not null
-                             && child.AuthorityKeyId.AsSpan().SequenceEqual(i.SubjectKeyId) ? 0 : 1);
+    /// <summary>
+    /// The certificates of <paramref name="pool"/> that may have issued <paramref name="child"/>: subject equal to its
+    /// issuer name and not yet in the chain; those whose subjectKeyIdentifier matches its authorityKeyIdentifier first,
+    /// otherwise in pool order. With <paramref name="anchors"/> (the intermediates case) the anchors are left out and each
+    /// certificate comes once. Loops rather than LINQ: this runs for every validation.
+    /// </summary>
+    private static List<ParsedCertificate> Issuers(IReadOnlyList<ParsedCertificate> pool, ParsedCertificate child,
+        List<ParsedCertificate> chain, IReadOnlyList<ParsedCertificate>? anchors)
+    {
+        var result = new List<ParsedCertificate>();
+        var keyMatches = 0;
+        foreach (var c in pool)
+        {
+            if (!c.Subject.Equivalent(child.Issuer, true) || Holds(chain, c) || (anchors is not null && (Holds(anchors, c) || Holds(result, c))))
+                continue;
+            if (child.AuthorityKeyId is not null && c.SubjectKeyId is not null && child.AuthorityKeyId.AsSpan().SequenceEqual(c.SubjectKeyId))
+                result.Insert(keyMatches++, c);
+            else
+                result.Add(c);
+        }
+        return result;
+    }
+
+    private static bool Holds(IReadOnlyList<ParsedCertificate> list, ParsedCertificate c)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].Sha256 == c.Sha256)
+                return true;
+        }
+        return false;
+    }
 
     /// <summary>RFC 5280 §6.1.2–6.1.5 over one candidate path (target first, anchor last).</summary>
     private static PathValidationResult ProcessPath(Context ctx, List<ParsedCertificate> chain)

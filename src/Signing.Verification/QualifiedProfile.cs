@@ -45,10 +45,11 @@ public static class QualifiedProfile
     private static IReadOnlyList<Check> EvaluateUncached(ParsedCertificate leaf, IReadOnlyList<string> policyArcs, out string? tckn)
     {
         var checks = new List<Check>();
+        // Full check names as literals: a concatenated name would be a new string per never-seen certificate.
         void Add(string name, bool ok, string failure) =>
-            checks.Add(new Check("qualified." + name, ok ? CheckResult.Passed : CheckResult.Failed, ok ? null : failure));
+            checks.Add(new Check(name, ok ? CheckResult.Passed : CheckResult.Failed, ok ? null : failure));
 
-        Add("non-repudiation", leaf.KeyUsageBits is { } ku && (ku & KeyUsage.NonRepudiation) != 0,
+        Add("qualified.non-repudiation", leaf.KeyUsageBits is { } ku && (ku & KeyUsage.NonRepudiation) != 0,
             "keyUsage lacks nonRepudiation: not a signing (NES) certificate");
 
         var statements = new HashSet<string>();
@@ -61,19 +62,19 @@ public static class QualifiedProfile
         {
             // A malformed QCStatements extension counts as absent.
         }
-        Add("qc-compliance", statements.Contains(QcComplianceOid), "no QcCompliance statement (0.4.0.1862.1.1)");
-        Add("btk-statement", BtkStatementOids.Any(statements.Contains), "no BTK qualified-certificate statement (5070)");
+        Add("qualified.qc-compliance", statements.Contains(QcComplianceOid), "no QcCompliance statement (0.4.0.1862.1.1)");
+        Add("qualified.btk-statement", BtkStatementOids.Any(statements.Contains), "no BTK qualified-certificate statement (5070)");
 
         var matching = (leaf.Policies?.GetPolicyInformation() ?? [])
             .Where(p => policyArcs.Any(arc => p.PolicyIdentifier.Id == arc || p.PolicyIdentifier.Id.StartsWith(arc + ".", StringComparison.Ordinal)))
             .ToList();
-        Add("policy", matching.Count > 0, "no configured NES certificate policy");
+        Add("qualified.policy", matching.Count > 0, "no configured NES certificate policy");
         var notice = matching.Any(p => p.PolicyQualifiers is { } q && q.Cast<Asn1Encodable>()
             .Any(x => PolicyQualifierInfo.GetInstance(x).PolicyQualifierId.Id == UserNoticeQualifier));
-        Add("user-notice", matching.Count > 0 && notice, "the NES policy carries no UserNotice");
+        Add("qualified.user-notice", matching.Count > 0 && notice, "the NES policy carries no UserNotice");
 
         tckn = Tckn.FromSubjectSerialNumber(leaf.SubjectSerialNumber);
-        Add("tckn", tckn is not null, "subject serialNumber is not a valid TCKN");
+        Add("qualified.tckn", tckn is not null, "subject serialNumber is not a valid TCKN");
         // A qualified certificate's list is the same for every certificate: share one instance instead of caching a
         // copy per never-seen leaf.
         return checks.TrueForAll(c => c.Result == CheckResult.Passed) ? AllPassed(checks) : checks;
