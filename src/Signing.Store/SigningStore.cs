@@ -49,6 +49,10 @@ public static class SigningStore
         // Tenant = province code; every row of every table carries tenant_id and every session is opened for one tenant.
         opts.Events.TenancyStyle = JasperFx.MultiTenancy.TenancyStyle.Conjoined;
         opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+        // Quick append: PostgreSQL stamps mt_events.timestamp with now(). Marten 9's default (QuickWithServerTimestamps,
+        // despite its name) binds a timestamp per event from .NET, which costs more per append; nothing here reads that
+        // column (every event carries its own At). End to end: 3,064–3,069 against 2,796–2,985 submissions/s.
+        opts.Events.AppendMode = EventAppendMode.Quick;
         opts.Policies.AllDocumentsAreMultiTenanted();
         foreach (var (type, name) in EventNames)
             opts.Events.MapEventType(type, name);
