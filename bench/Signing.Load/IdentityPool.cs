@@ -53,7 +53,8 @@ public sealed record WorldManifest(string Path, string SubCaCertificate, string 
 }
 
 /// <summary>
-/// Synthetic applicants for the load run, made before the clock starts: ONE software RSA-2048 key, N certificates
+/// Synthetic applicants for the load run, made before the clock starts: K software RSA-2048 key pairs used in turn
+/// (K above the verifier's 64-entry key cache makes every submission bring a key the server has not seen), N certificates
 /// issued by the hsm-sim NES sub-CA with the persona NES profile (the doctor's extensions copied as DER: policies,
 /// QC statements, keyUsage nonRepudiation, CRL distribution point, AKI), each for its own valid TCKN, and each form
 /// signed as attached CAdES-BES (content-type, message-digest, signing-time, signing-certificate-v2).
@@ -64,28 +65,32 @@ public static class IdentityPool
     private static readonly string[] GivenNames = ["Ayşe", "Mehmet", "Zeynep", "Mustafa", "Elif", "Ahmet", "Şükran", "İbrahim", "Gülşen", "Ömer", "Çiğdem", "Hüseyin"];
     private static readonly string[] Surnames = ["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Öztürk", "Aydın", "Özdemir", "Arslan", "Doğan", "Koç"];
 
-    public static List<PoolItem> Build(WorldManifest world, string tenant, int count, string runTag, DateTimeOffset now)
+    public static List<PoolItem> Build(WorldManifest world, string tenant, int count, int keyCount, string runTag, DateTimeOffset now)
     {
         using var subCaCert = X509Certificate2.CreateFromPem(File.ReadAllText(world.SubCaCertificate));
         var subCaKeyPem = File.ReadAllText(world.SubCaKey);
         var template = X509Certificate2.CreateFromPem(File.ReadAllText(world.TemplateCertificate));
-        using var applicantKey = RSA.Create(2048);
-        var applicantKeyDer = applicantKey.ExportPkcs8PrivateKey();
-        var publicKey = new PublicKey(applicantKey);
+        keyCount = Math.Clamp(keyCount, 1, count);
+        // Key generation is the slow part of a small pool (tens of ms per RSA-2048 key): both cores.
+        var applicantKeys = new (byte[] Pkcs8, PublicKey Public, X509SubjectKeyIdentifierExtension Ski)[keyCount];
+        Parallel.For(0, keyCount, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+        {
+            using var generated = RSA.Create(2048);
+            var publicKey = new PublicKey(generated);
+            applicantKeys[k] = (generated.ExportPkcs8PrivateKey(), publicKey, new X509SubjectKeyIdentifierExtension(publicKey, false));
+        });
 
-        // The persona's extensions, byte for byte, except the SKI (ours: the one key of the pool).
+        // The persona's extensions, byte for byte, except the SKI (each certificate gets its own key's).
         var extensions = template.Extensions.Where(e => e.Oid?.Value != "2.5.29.14").Select(e => new System.Security.Cryptography.X509Certificates.X509Extension(e.Oid!, e.RawData, e.Critical)).ToList();
-        var ski = new X509SubjectKeyIdentifierExtension(publicKey, false);
         var notBefore = Max(subCaCert.NotBefore.ToUniversalTime(), now.UtcDateTime.AddDays(-3 * 365 + 60));
         var notAfter = Min(subCaCert.NotAfter.ToUniversalTime(), now.UtcDateTime.AddDays(60));
         var issuerName = subCaCert.SubjectName;
         var tckns = Tckns(count, world.PersonaTcknS, runTag);
 
         var items = new PoolItem[count];
-        var threadState = new ThreadLocal<(X509SignatureGenerator Issuer, RSA Applicant, AsymmetricAlgorithm IssuerKey)>(() =>
+        // Per thread: the issuer, and the applicant keys it has imported so far (an RSA object is not shared between threads).
+        var threadState = new ThreadLocal<(X509SignatureGenerator Issuer, RSA?[] Applicants, AsymmetricAlgorithm IssuerKey)>(() =>
         {
-            var applicant = RSA.Create();
-            applicant.ImportPkcs8PrivateKey(applicantKeyDer, out _);
             AsymmetricAlgorithm key;
             X509SignatureGenerator generator;
             if (subCaKeyPem.Contains("EC PRIVATE KEY", StringComparison.Ordinal) || IsEc(subCaCert))
@@ -100,14 +105,22 @@ public static class IdentityPool
                 rsa.ImportFromPem(subCaKeyPem);
                 (key, generator) = (rsa, X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1));
             }
-            return (generator, applicant, key);
+            return (generator, new RSA?[keyCount], key);
         }, trackAllValues: true);
 
         try
         {
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
-                var (issuer, applicant, _) = threadState.Value;
+                var (issuer, applicants, _) = threadState.Value;
+                var k = i % keyCount;
+                var (pkcs8, publicKey, ski) = applicantKeys[k];
+                var applicant = applicants[k];
+                if (applicant is null)
+                {
+                    applicant = applicants[k] = RSA.Create();
+                    applicant.ImportPkcs8PrivateKey(pkcs8, out _);
+                }
                 var given = GivenNames[i % GivenNames.Length];
                 var surname = Surnames[(i / GivenNames.Length) % Surnames.Length];
                 var subject = new X500DistinguishedNameBuilder();
@@ -143,9 +156,10 @@ public static class IdentityPool
         }
         finally
         {
-            foreach (var (_, applicant, key) in threadState.Values)
+            foreach (var (_, applicants, key) in threadState.Values)
             {
-                applicant.Dispose();
+                foreach (var applicant in applicants)
+                    applicant?.Dispose();
                 key.Dispose();
             }
             threadState.Dispose();
@@ -158,12 +172,12 @@ public static class IdentityPool
     /// A pool made earlier for the same world, tenant and size (file under the temp directory), or a new one saved there.
     /// Only for runs against a fresh database: the same applicants and request ids would be retries against a used one.
     /// </summary>
-    public static List<PoolItem> BuildOrLoad(WorldManifest world, string tenant, int count, string runTag, DateTimeOffset now, Action<string> log)
+    public static List<PoolItem> BuildOrLoad(WorldManifest world, string tenant, int count, int keyCount, string runTag, DateTimeOffset now, Action<string> log)
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
-            "pool-v1", File.ReadAllText(world.SubCaCertificate), File.ReadAllText(world.TemplateCertificate), tenant, count))))[..20];
+            "pool-v2", File.ReadAllText(world.SubCaCertificate), File.ReadAllText(world.TemplateCertificate), tenant, count, keyCount))))[..20];
         var dir = Path.Combine(Path.GetTempPath(), "signing-load-pools");
-        var file = Path.Combine(dir, $"pool-{tenant}-{count}-{key}.bin");
+        var file = Path.Combine(dir, $"pool-{tenant}-{count}-k{keyCount}-{key}.bin");
         // The certificates are valid for 60 days from issuance and the signing time must not lie in the future: a week-old pool is remade.
         if (File.Exists(file) && File.GetLastWriteTimeUtc(file) > now.UtcDateTime.AddDays(-7) && File.GetLastWriteTimeUtc(file) < now.UtcDateTime)
         {
@@ -182,7 +196,7 @@ public static class IdentityPool
                 log($"load: cached pool {file} unreadable ({e.Message}); making a new one");
             }
         }
-        var built = Build(world, tenant, count, runTag, now);
+        var built = Build(world, tenant, count, keyCount, runTag, now);
         Directory.CreateDirectory(dir);
         var temp = file + ".tmp";
         using (var writer = new BinaryWriter(File.Create(temp)))

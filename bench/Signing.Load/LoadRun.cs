@@ -23,6 +23,7 @@ public sealed record RunOptions
     public bool Baseline { get; init; }
     public string Tenant { get; init; } = "33";
     public int Pool { get; init; } = 150_000;
+    public int Keys { get; init; } = 256;
     public int Channels { get; init; } = 1;
     public bool Keep { get; init; }
     public bool NoCache { get; init; }
@@ -75,12 +76,12 @@ public static class LoadRun
         if (options.ServerUrl is not null && options.Baseline)
             throw new ArgumentException("--baseline starts its own servers (group commit on, then off): leave out --server");
 
-        Console.Error.WriteLine($"load: building a pool of {options.Pool:N0} applicants (one RSA-2048 key, a NES certificate each, a signed form each)…");
+        Console.Error.WriteLine($"load: building a pool of {options.Pool:N0} applicants ({options.Keys:N0} RSA-2048 key pairs in turn, a NES certificate each, a signed form each)…");
         var sw = Stopwatch.StartNew();
         // A started server gets a fresh database, so a pool saved by an earlier run can be reused; a given server cannot.
         var pool = options.ServerUrl is null && !options.NoCache
-            ? IdentityPool.BuildOrLoad(world, options.Tenant, options.Pool, tag, DateTimeOffset.UtcNow, Console.Error.WriteLine)
-            : IdentityPool.Build(world, options.Tenant, options.Pool, tag, DateTimeOffset.UtcNow);
+            ? IdentityPool.BuildOrLoad(world, options.Tenant, options.Pool, options.Keys, tag, DateTimeOffset.UtcNow, Console.Error.WriteLine)
+            : IdentityPool.Build(world, options.Tenant, options.Pool, options.Keys, tag, DateTimeOffset.UtcNow);
         Console.Error.WriteLine($"load: pool ready in {sw.Elapsed.TotalSeconds:F1} s ({options.Pool / sw.Elapsed.TotalSeconds:N0}/s)");
         var sample = IdentityPool.VerifySample(setup.ManifestPath, pool[0]);
         if (sample.Indication != Verification.Indication.TotalPassed)

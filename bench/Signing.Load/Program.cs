@@ -40,6 +40,11 @@ static Command RunCommand()
     var baseline = new Option<bool>("--baseline") { Description = "Also run the naive server (--Signing:GroupCommit:Enabled=false) and print the ratio." };
     var tenant = new Option<string>("--tenant") { Description = "Province code of the forms.", DefaultValueFactory = _ => "33" };
     var pool = new Option<int>("--pool") { Description = "Pre-signed forms (distinct applicants) to make before the clock starts.", DefaultValueFactory = _ => 150_000 };
+    var keys = new Option<int>("--keys")
+    {
+        Description = "Distinct applicant RSA-2048 key pairs in the pool, used in turn. More than the verifier's key cache (64) means every submission brings a key the server has not seen, as real applicants do; 1 lets every verification hit that cache.",
+        DefaultValueFactory = _ => 256,
+    };
     var channels = new Option<int>("--channels") { Description = "GrpcChannels the callers share (each may open several HTTP/2 connections).", DefaultValueFactory = _ => 1 };
     var keep = new Option<bool>("--keep") { Description = "Keep the run databases (default: dropped)." };
     var serverArg = new Option<string[]>("--server-arg")
@@ -52,7 +57,7 @@ static Command RunCommand()
     var noCache = new Option<bool>("--no-cache") { Description = "Make a new pool even if an earlier run saved one for this world, tenant and size (under the temp directory)." };
     var command = new Command("run", "SubmitESigned throughput: pre-signs a pool of forms, then --concurrency callers submit for --duration; prints subm/s, latency percentiles, errors, CPU and memory, and checks accepted == streams.")
     {
-        server, startServer, serverDll, apiKey, concurrency, duration, warmup, baseline, tenant, pool, channels, keep, noCache, serverArg, serverDb, serverPid,
+        server, startServer, serverDll, apiKey, concurrency, duration, warmup, baseline, tenant, pool, keys, channels, keep, noCache, serverArg, serverDb, serverPid,
     };
     command.SetAction(async (parse, _) =>
     {
@@ -67,6 +72,7 @@ static Command RunCommand()
             Baseline = parse.GetValue(baseline),
             Tenant = parse.GetValue(tenant)!,
             Pool = Positive(parse.GetValue(pool), "--pool"),
+            Keys = Positive(parse.GetValue(keys), "--keys"),
             Channels = Positive(parse.GetValue(channels), "--channels"),
             Keep = parse.GetValue(keep),
             NoCache = parse.GetValue(noCache),
