@@ -38,8 +38,12 @@ public static partial class Proto
 
     /// <summary>Stable wire names: AwaitingApproval → AWAITING_APPROVAL, SecondApproval → SECOND_APPROVAL.</summary>
     public static string Upper(System.Enum value) =>
-        // Two passes: "ESignForm" → "E_SignForm" (a capital before a capitalised word) → "E_Sign_Form".
-        UpperSnake().Replace(AcronymEnd().Replace(value.ToString(), "$1_$2"), "$1_$2").ToUpperInvariant();
+        // Every reply names a few statuses and lacks; enums have few values, so each name is worked out once.
+        UpperNames.GetOrAdd(value, static v =>
+            // Two passes: "ESignForm" → "E_SignForm" (a capital before a capitalised word) → "E_Sign_Form".
+            UpperSnake().Replace(AcronymEnd().Replace(v.ToString(), "$1_$2"), "$1_$2").ToUpperInvariant());
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<System.Enum, string> UpperNames = new();
 
     public static Lack? ParseLack(string text) => text.Trim().ToUpperInvariant() switch
     {
