@@ -1,10 +1,10 @@
+using System.Formats.Asn1;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Nist;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Math;
 using Org.BouncyCastle.X509;
 
 namespace Signing.Tokens;
@@ -170,8 +170,22 @@ public sealed class SigningKey
         if (raw.Length == 0 || raw.Length % 2 != 0)
             throw new TokenException(TokenErrorKind.Pkcs11Failure, $"unexpected ECDSA signature length {raw.Length}");
         var half = raw.Length / 2;
-        var r = new BigInteger(1, raw, 0, half);
-        var s = new BigInteger(1, raw, half, half);
-        return new DerSequence(new DerInteger(r), new DerInteger(s)).GetDerEncoded();
+        // Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3). The halves are unsigned big-endian
+        // with the curve's fixed width; DER wants them minimal, so leading zero bytes go (AsnWriter refuses them) and
+        // WriteIntegerUnsigned adds the 0x00 a high first bit needs: the same bytes as BouncyCastle's DerInteger.
+        var writer = new AsnWriter(AsnEncodingRules.DER, raw.Length + 16);
+        using (writer.PushSequence())
+        {
+            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(0, half)));
+            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(half, half)));
+        }
+        return writer.Encode();
+
+        static ReadOnlySpan<byte> Minimal(ReadOnlySpan<byte> unsigned)
+        {
+            var zeros = unsigned.IndexOfAnyExcept((byte)0);
+            // All zero is the INTEGER 0: one 0x00 byte.
+            return zeros < 0 ? unsigned[^1..] : unsigned[zeros..];
+        }
     }
 }

@@ -50,6 +50,81 @@ public sealed class CadesTemplateTests(TokenWorld world)
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Several_extra_certificates_are_in_DER_SET_order_as_the_CMS_generators(bool detached)
+    {
+        // The template encodes the certificate set once; its order must still be the DER SET order the generator gives,
+        // not the order they were handed in (chosen here so that sorting moves them).
+        using var session = world.Login("doctor");
+        var pki = world.Manifest.Pki;
+        X509Certificate[] extras =
+        [
+            HsmWorldFixture.ReadCertificate(pki.RogueRootCertificate), SubCa,
+            HsmWorldFixture.ReadCertificate(pki.RootCertificate), HsmWorldFixture.ReadCertificate(pki.EOnayIssuerCertificate),
+        ];
+        var options = new CadesOptions { Clock = new FixedClock(At), ExtraCertificates = extras };
+        var key = session.GetSigningKey();
+        var expected = GeneratorReference(key, options, Receipt, detached);
+        var actual = new CadesSigner(key, options).Sign(Receipt, detached);
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(actual));
+
+        var handedIn = new[] { key.Certificate }.Concat(extras).Select(c => Convert.ToHexString(c.GetEncoded())).ToArray();
+        var inCms = SignedDataOf(actual).Certificates.Cast<Asn1Encodable>().Select(c => Convert.ToHexString(c.GetEncoded(Asn1Encodable.Der))).ToArray();
+        Assert.Equal(handedIn.Order(StringComparer.Ordinal), inCms.Order(StringComparer.Ordinal)); // all of them, once
+        Assert.NotEqual(handedIn, inCms); // and sorting did move them, so the order above was really checked
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Empty_content_is_byte_for_byte_the_CMS_generators(bool detached)
+    {
+        // Attached, an empty content is still an eContent (an empty OCTET STRING), not an absent one.
+        using var session = world.Login("doctor");
+        var options = new CadesOptions { Clock = new FixedClock(At), ExtraCertificates = [SubCa] };
+        var key = session.GetSigningKey();
+        var expected = GeneratorReference(key, options, [], detached);
+        var actual = new CadesSigner(key, options).Sign([], detached);
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(actual));
+        var eContent = SignedDataOf(actual).EncapContentInfo.Content;
+        if (detached)
+            Assert.Null(eContent);
+        else
+            Assert.Empty(Assert.IsType<Asn1OctetString>(eContent, exactMatch: false).GetOctets());
+    }
+
+    [Fact]
+    public void A_large_attached_content_is_byte_for_byte_the_CMS_generators()
+    {
+        // Over 64 KB the DER lengths of eContent, SignedData and ContentInfo take three bytes: the writer's length
+        // encoding must still match BouncyCastle's.
+        using var session = world.Login("doctor");
+        var options = new CadesOptions { Clock = new FixedClock(At) };
+        var key = session.GetSigningKey();
+        var content = new byte[70_000];
+        new Random(5652).NextBytes(content);
+        var expected = GeneratorReference(key, options, content, detached: false);
+        var actual = new CadesSigner(key, options).Sign(content, detached: false);
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(actual));
+    }
+
+    [Fact]
+    public void Consecutive_signatures_on_one_thread_each_match_the_CMS_generator()
+    {
+        // The final encoding reuses one writer per thread (reset after each call): nothing of one receipt may leak
+        // into the next, whatever the sizes and the attached/detached mix.
+        using var session = world.Login("doctor");
+        var options = new CadesOptions { Clock = new FixedClock(At), ExtraCertificates = [SubCa] };
+        var key = session.GetSigningKey();
+        var signer = new CadesSigner(key, options);
+        var large = new byte[12_000];
+        new Random(6211).NextBytes(large);
+        foreach (var (content, detached) in new[] { (large, false), (Receipt, false), ([], false), (Receipt, true), (large, false) })
+            Assert.Equal(Convert.ToHexString(GeneratorReference(key, options, content, detached)), Convert.ToHexString(signer.Sign(content, detached)));
+    }
+
+    [Theory]
     [InlineData("server-mersin", false)]
     [InlineData("server-mersin", true)]
     [InlineData("doctor-pss", false)]
