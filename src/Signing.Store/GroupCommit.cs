@@ -207,15 +207,19 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             // By primary key on the inline view (written in the same transaction as its stream, so it exists exactly
             // when the stream does): an events query by stream id cannot use mt_events' (tenant_id, stream_id, version)
             // index well and scanned more of it with every batch. Only the rare retries then read their stream.
-            var views = await session.LoadManyAsync<ApplicationView>(CancellationToken.None, ids).ConfigureAwait(false);
+            // Both reads in one round trip: it is on every batch's critical path.
+            var reads = session.CreateBatchQuery();
+            var viewsRead = reads.LoadMany<ApplicationView>().ById(ids);
+            var openRead = reads.LoadMany<OpenRenewal>().ById(tckns);
+            await reads.Execute(CancellationToken.None).ConfigureAwait(false);
+            var views = await viewsRead.ConfigureAwait(false);
             var existing = new Dictionary<Guid, WriteResult>();
             foreach (var view in views)
             {
                 if (await _single.ExistingSubmissionAsync(tenant, view.Id, CancellationToken.None).ConfigureAwait(false) is { } stored)
                     existing[view.Id] = stored;
             }
-            var open = (await session.LoadManyAsync<OpenRenewal>(CancellationToken.None, tckns).ConfigureAwait(false))
-                .ToDictionary(o => o.Id, o => o.ApplicationId, StringComparer.Ordinal);
+            var open = (await openRead.ConfigureAwait(false)).ToDictionary(o => o.Id, o => o.ApplicationId, StringComparer.Ordinal);
 
             // What earlier submissions of this batch did, so later ones see them as if they had been committed already.
             var startedHere = new Dictionary<Guid, WriteResult>();
