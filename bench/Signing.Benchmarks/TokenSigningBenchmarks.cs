@@ -107,22 +107,16 @@ public class TokenSigningBenchmarks
 
     /// <summary>C_SignInit + one C_Sign: CKM_SHA256_RSA_PKCS over the data, or CKM_ECDSA over a precomputed hash.</summary>
     [Benchmark(Baseline = true)]
-    public int RawCSign()
-    {
-        var mechanism = LowLevel.CkmUtils.CreateMechanism(_isRsa ? CKM.CKM_SHA256_RSA_PKCS : CKM.CKM_ECDSA);
-        Check(_raw.C_SignInit(_rawSession, ref mechanism, _rawKey));
-        var input = _isRsa ? _data : _hash;
-        ulong length = (ulong)_rawSignature.Length;
-        Check(_raw.C_Sign(_rawSession, input, (ulong)input.Length, _rawSignature, ref length));
-        return (int)length;
-    }
+    public int RawCSign() => RawSign(_rawKey);
 
     /// <summary>As RawCSign, with a session-object copy of the key (C_CopyObject, CKA_TOKEN false).</summary>
     [Benchmark]
-    public int RawCSignSessionCopy()
+    public int RawCSignSessionCopy() => RawSign(_rawSessionKey);
+
+    private int RawSign(ulong key)
     {
         var mechanism = LowLevel.CkmUtils.CreateMechanism(_isRsa ? CKM.CKM_SHA256_RSA_PKCS : CKM.CKM_ECDSA);
-        Check(_raw.C_SignInit(_rawSession, ref mechanism, _rawSessionKey));
+        Check(_raw.C_SignInit(_rawSession, ref mechanism, key));
         var input = _isRsa ? _data : _hash;
         ulong length = (ulong)_rawSignature.Length;
         Check(_raw.C_Sign(_rawSession, input, (ulong)input.Length, _rawSignature, ref length));
