@@ -200,6 +200,12 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         try
         {
             await using var session = _store.LightweightSession(tenant);
+            // One connection for the whole batch (reads, the inline projections' loads, the writes and the commit):
+            // by default every operation rents its own pooled connection, and each return costs PostgreSQL the pool's
+            // seven-statement session reset — three rents per batch, about 14 µs of database CPU per submission.
+            // The reads then run inside the transaction (READ COMMITTED, as before: each read sees what was committed
+            // before it, and the decisions below already allow for a commit landing between the two reads).
+            await session.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
             var ids = items.Select(p => p.Id).Distinct().ToArray();
             var tckns = items.Select(p => p.Command.Applicant.Tckn.Value).Distinct().ToArray();
 
