@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Formats.Asn1;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
@@ -14,10 +15,12 @@ namespace Signing.Verification;
 /// A certificate parsed once, with its extensions decoded and its public key imported into .NET.
 /// Instances are immutable and shared between threads; get them from <see cref="ParsedCertificate.From(byte[])"/>,
 /// which caches by SHA-256 of the DER (BouncyCastle's RSA key check costs milliseconds per parse).
+/// Canonical DER v3 certificates (every new leaf under load) are read with AsnReader, BouncyCastle objects made only from
+/// small slices; anything else takes BouncyCastle's full parse, as before (see the two constructors).
 /// </summary>
 public sealed class ParsedCertificate
 {
-    private static readonly DerCache<ParsedCertificate> Cache = new(CacheBounds.SignerWorkingSet, "CERTIFICATE", "X.509 certificate", (der, hash) => new ParsedCertificate(der, hash, null));
+    private static readonly DerCache<ParsedCertificate> Cache = new(CacheBounds.SignerWorkingSet, "CERTIFICATE", "X.509 certificate", Parse);
 
     public byte[] Der { get; }
     public string Sha256 { get; }
@@ -29,6 +32,8 @@ public sealed class ParsedCertificate
     private BcX509Certificate? certificate;
     public X509Name Subject { get; }
     public X509Name Issuer { get; }
+    /// <summary>The DER of <see cref="Issuer"/> (shared with every certificate of the same issuer): compared before names are.</summary>
+    internal byte[] IssuerDer { get; }
     public DateTime NotBefore { get; }
     public DateTime NotAfter { get; }
     public Org.BouncyCastle.Math.BigInteger Serial { get; }
@@ -43,24 +48,24 @@ public sealed class ParsedCertificate
     internal bool SignatureAlgorithmsMatch { get; }
     public SubjectPublicKeyInfo PublicKeyInfo { get; }
 
-    public bool HasBasicConstraints { get; }
-    public bool BasicConstraintsCritical { get; }
-    public bool IsCa { get; }
-    public int? PathLenConstraint { get; }
+    public bool HasBasicConstraints { get; private set; }
+    public bool BasicConstraintsCritical { get; private set; }
+    public bool IsCa { get; private set; }
+    public int? PathLenConstraint { get; private set; }
     /// <summary>KeyUsage bits as BouncyCastle's KeyUsage constants, or null when the extension is absent.</summary>
-    public int? KeyUsageBits { get; }
-    public byte[]? SubjectKeyId { get; }
-    public byte[]? AuthorityKeyId { get; }
-    public bool HasAuthorityKeyId { get; }
-    public CertificatePolicies? Policies { get; }
-    public Asn1Sequence? PolicyMappings { get; }
+    public int? KeyUsageBits { get; private set; }
+    public byte[]? SubjectKeyId { get; private set; }
+    public byte[]? AuthorityKeyId { get; private set; }
+    public bool HasAuthorityKeyId { get; private set; }
+    public CertificatePolicies? Policies { get; private set; }
+    public Asn1Sequence? PolicyMappings { get; private set; }
     /// <summary>policyConstraints: requireExplicitPolicy and inhibitPolicyMapping skip counts.</summary>
-    public (int? RequireExplicitPolicy, int? InhibitPolicyMapping)? PolicyConstraints { get; }
-    public int? InhibitAnyPolicySkipCerts { get; }
-    public NameConstraints? NameConstraints { get; }
-    public GeneralNames? SubjectAltNames { get; }
-    public CrlDistPoint? CrlDistributionPoints { get; }
-    public Asn1Sequence? QcStatements { get; }
+    public (int? RequireExplicitPolicy, int? InhibitPolicyMapping)? PolicyConstraints { get; private set; }
+    public int? InhibitAnyPolicySkipCerts { get; private set; }
+    public NameConstraints? NameConstraints { get; private set; }
+    public GeneralNames? SubjectAltNames { get; private set; }
+    public CrlDistPoint? CrlDistributionPoints { get; private set; }
+    public Asn1Sequence? QcStatements { get; private set; }
     public IReadOnlyList<(string Oid, bool Critical)> Extensions { get; }
     /// <summary>Non-null when the certificate violates a structural rule of RFC 5280 (see <see cref="CertificateLint"/>).</summary>
     public string? ProfileViolation { get; }
@@ -84,7 +89,7 @@ public sealed class ParsedCertificate
         Subject = tbs.Subject;
         // Every leaf of a sub-CA carries the same issuer name: share one parsed instance (and its text) among them,
         // so the cached certificates do not each keep a copy alive.
-        (Issuer, issuerText) = InternedNames.Get(tbs.Issuer);
+        (Issuer, issuerText, IssuerDer) = InternedNames.Get(tbs.Issuer);
         NotBefore = tbs.StartDate.ToDateTime().ToUniversalTime();
         NotAfter = tbs.EndDate.ToDateTime().ToUniversalTime();
         Serial = tbs.SerialNumber.Value;
@@ -107,65 +112,277 @@ public sealed class ParsedCertificate
             {
                 var e = ext.GetExtension(oid);
                 list.Add((oid.Id, e.IsCritical));
-                var value = e.GetParsedValue();
-                switch (oid.Id)
-                {
-                    case "2.5.29.19":
-                        var bc = BasicConstraints.GetInstance(value);
-                        HasBasicConstraints = true;
-                        BasicConstraintsCritical = e.IsCritical;
-                        IsCa = bc.IsCA();
-                        if (bc.IsCA() && bc.PathLenConstraint is not null)
-                            PathLenConstraint = bc.PathLenConstraint.IntValue;
-                        break;
-                    case "2.5.29.15":
-                        KeyUsageBits = KeyUsage.GetInstance(value).IntValue;
-                        break;
-                    case "2.5.29.14":
-                        SubjectKeyId = Asn1OctetString.GetInstance(value).GetOctets();
-                        break;
-                    case "2.5.29.35":
-                        HasAuthorityKeyId = true;
-                        AuthorityKeyId = AuthorityKeyIdentifier.GetInstance(value).KeyIdentifier?.GetOctets();
-                        break;
-                    case "2.5.29.32":
-                        Policies = CertificatePolicies.GetInstance(value);
-                        break;
-                    case "2.5.29.33":
-                        PolicyMappings = Asn1Sequence.GetInstance(value);
-                        break;
-                    case "2.5.29.36":
-                        int? require = null, inhibit = null;
-                        foreach (var item in Asn1Sequence.GetInstance(value))
-                        {
-                            var tagged = Asn1TaggedObject.GetInstance(item);
-                            var skip = DerInteger.GetInstance(tagged, false).IntValueExact;
-                            if (tagged.TagNo == 0) require = skip;
-                            else if (tagged.TagNo == 1) inhibit = skip;
-                        }
-                        PolicyConstraints = (require, inhibit);
-                        break;
-                    case "2.5.29.54":
-                        InhibitAnyPolicySkipCerts = DerInteger.GetInstance(value).IntValueExact;
-                        break;
-                    case "2.5.29.30":
-                        NameConstraints = NameConstraints.GetInstance(value);
-                        break;
-                    case "2.5.29.17":
-                        SubjectAltNames = GeneralNames.GetInstance(value);
-                        break;
-                    case "2.5.29.31":
-                        CrlDistributionPoints = CrlDistPoint.GetInstance(value);
-                        break;
-                    case "1.3.6.1.5.5.7.1.3":
-                        QcStatements = Asn1Sequence.GetInstance(value);
-                        break;
-                }
+                ApplyExtension(oid.Id, e.IsCritical, e.GetParsedValue());
             }
         }
         Extensions = list;
         ProfileViolation = CertificateLint.Check(this);
         key = new Lazy<PublicKeyHandle>(() => PublicKeyHandle.Shared(PublicKeyInfo), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>
+    /// The fast parse: Certificate → TBSCertificate walked with <see cref="AsnReader"/> over the DER, slicing instead of
+    /// re-encoding, BouncyCastle objects made only from small slices. It accepts only what the BouncyCastle parse
+    /// accepts with the same result (canonical DER, v3, no unique IDs, no duplicate or empty extensions, …) and throws
+    /// <see cref="UseBouncyCastle"/> (or any exception) otherwise; <see cref="Parse"/> then makes the old parse, which
+    /// gives the old verdict (value or rejection) for the rare input.
+    /// </summary>
+    /// <param name="knownDer">The caller has already checked <paramref name="der"/> with <see cref="DerCheck"/> (e.g. as part of
+    /// a DER CMS), so it is not walked again.</param>
+    private ParsedCertificate(byte[] der, string sha256, bool knownDer = false)
+    {
+        Der = der;
+        Sha256 = sha256;
+        if (!knownDer && !DerCheck.IsDer(der))
+            throw new UseBouncyCastle();
+        var outer = new AsnReader(der, AsnEncodingRules.DER);
+        var cert = outer.ReadSequence();
+        outer.ThrowIfNotEmpty();
+        var tbs = cert.ReadSequence();
+        var outerAlgorithm = cert.ReadEncodedValue();
+        // DER: the pad bits are zero, so these are BouncyCastle's GetBytes().
+        SignatureValue = cert.ReadBitString(out _);
+        cert.ThrowIfNotEmpty();
+
+        // Version v3 only: v1/v2 (and their rules about what may follow) are left to BouncyCastle.
+        var version = tbs.ReadSequence(VersionTag);
+        if (!version.TryReadInt32(out var v) || v != 2)
+            throw new UseBouncyCastle();
+        version.ThrowIfNotEmpty();
+        Version = 3;
+        Serial = new Org.BouncyCastle.Math.BigInteger(tbs.ReadIntegerBytes().ToArray());
+        var tbsAlgorithm = tbs.ReadEncodedValue();
+        var issuer = tbs.ReadEncodedValue();
+        var validity = tbs.ReadSequence();
+        NotBefore = ReadTime(validity);
+        NotAfter = ReadTime(validity);
+        validity.ThrowIfNotEmpty();
+        var subject = tbs.ReadEncodedValue();
+        var spki = tbs.ReadEncodedValue();
+        AsnReader? extensions = null;
+        if (tbs.HasData)
+        {
+            var wrapper = tbs.ReadSequence(ExtensionsTag);
+            extensions = wrapper.ReadSequence();
+            wrapper.ThrowIfNotEmpty();
+            if (!extensions.HasData)
+                throw new UseBouncyCastle();
+        }
+        tbs.ThrowIfNotEmpty(); // issuer/subject unique IDs: BouncyCastle
+
+        SignatureAlgorithm = AlgorithmIdentifiers.Get(outerAlgorithm.Span);
+        _ = AlgorithmIdentifiers.Get(tbsAlgorithm.Span); // must parse, as in the full parse
+        // Both DER: equal encodings ⇔ equal ASN.1 values (BouncyCastle's Equals).
+        SignatureAlgorithmsMatch = outerAlgorithm.Span.SequenceEqual(tbsAlgorithm.Span);
+        (Issuer, issuerText, IssuerDer) = InternedNames.Get(issuer.Span);
+        if (Issuer.GetOidList().Count == 0)
+            throw new UseBouncyCastle();
+        Subject = X509Name.GetInstance(Asn1Object.FromByteArray(subject.ToArray()));
+        var spkiDer = spki.ToArray();
+        PublicKeyInfo = SubjectPublicKeyInfo.GetInstance(Asn1Object.FromByteArray(spkiDer));
+        IsSelfIssued = subject.Span.SequenceEqual(issuer.Span) || Subject.Equivalent(Issuer, true);
+
+        var list = new List<(string, bool)>();
+        while (extensions is { HasData: true })
+        {
+            var e = extensions.ReadSequence();
+            var oid = e.ReadObjectIdentifier();
+            var critical = false;
+            if (e.PeekTag().HasSameClassAndValue(Asn1Tag.Boolean))
+            {
+                critical = e.ReadBoolean();
+                if (!critical)
+                    throw new UseBouncyCastle(); // DEFAULT FALSE spelled out
+            }
+            var value = e.ReadOctetString();
+            e.ThrowIfNotEmpty();
+            foreach (var (seen, _) in list)
+            {
+                if (seen == oid)
+                    throw new UseBouncyCastle();
+            }
+            list.Add((oid, critical));
+            if (!ApplySimpleExtension(oid, critical, value))
+                ApplyExtension(oid, critical, Asn1Object.FromByteArray(value));
+        }
+        Extensions = list;
+        ProfileViolation = CertificateLint.Check(this);
+        key = new Lazy<PublicKeyHandle>(() => PublicKeyHandle.Shared(PublicKeyInfo, spkiDer), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private static readonly Asn1Tag VersionTag = new(TagClass.ContextSpecific, 0, true);
+    private static readonly Asn1Tag ExtensionsTag = new(TagClass.ContextSpecific, 3, true);
+    private static readonly Asn1Tag KeyIdTag = new(TagClass.ContextSpecific, 0);
+
+    /// <summary>Thrown by the fast parse for input it leaves to BouncyCastle (never escapes <see cref="Parse"/>).</summary>
+    private sealed class UseBouncyCastle : Exception;
+
+    /// <summary>The fast parse when it applies, else BouncyCastle's full parse (which throws for what it rejects).</summary>
+    internal static ParsedCertificate Parse(byte[] der, string sha256) => Parse(der, sha256, false);
+
+    private static ParsedCertificate Parse(byte[] der, string sha256, bool knownDer)
+    {
+        try
+        {
+            return new ParsedCertificate(der, sha256, knownDer);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new ParsedCertificate(der, sha256, null);
+        }
+    }
+
+    /// <summary>For the agreement tests: the fast parse alone, null where it defers to BouncyCastle.</summary>
+    internal static ParsedCertificate? ParseFastOnly(byte[] der)
+    {
+        try
+        {
+            return new ParsedCertificate(der, "");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>For the agreement tests: BouncyCastle's full parse alone.</summary>
+    internal static ParsedCertificate ParseBouncyCastleOnly(byte[] der) => new(der, "", null);
+
+    private static DateTime ReadTime(AsnReader reader)
+    {
+        var tag = reader.PeekTag();
+        DateTimeOffset t;
+        if (tag.HasSameClassAndValue(Asn1Tag.UtcTime))
+            t = reader.ReadUtcTime(); // RFC 5280 pivot: 1950–2049, as BouncyCastle's adjusted date
+        else if (tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
+            t = reader.ReadGeneralizedTime();
+        else
+            throw new UseBouncyCastle();
+        if (t.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw new UseBouncyCastle(); // fractional seconds: BouncyCastle's precision rules
+        return t.UtcDateTime;
+    }
+
+    /// <summary>The extensions every leaf carries, decoded with AsnReader; false for the others (BouncyCastle decodes them).</summary>
+    private bool ApplySimpleExtension(string oid, bool critical, byte[] value)
+    {
+        var outer = new AsnReader(value, AsnEncodingRules.DER);
+        switch (oid)
+        {
+            case "2.5.29.19":
+            {
+                var seq = outer.ReadSequence();
+                outer.ThrowIfNotEmpty();
+                var ca = false;
+                if (seq.HasData && seq.PeekTag().HasSameClassAndValue(Asn1Tag.Boolean))
+                {
+                    ca = seq.ReadBoolean();
+                    if (!ca)
+                        throw new UseBouncyCastle();
+                }
+                int? pathLen = null;
+                if (seq.HasData)
+                {
+                    if (!ca || !seq.TryReadInt32(out var p) || p < 0)
+                        throw new UseBouncyCastle();
+                    pathLen = p;
+                }
+                seq.ThrowIfNotEmpty();
+                HasBasicConstraints = true;
+                BasicConstraintsCritical = critical;
+                IsCa = ca;
+                PathLenConstraint = pathLen;
+                return true;
+            }
+            case "2.5.29.15":
+            {
+                // BouncyCastle's DerBitString.IntValue: the first four octets, least significant first.
+                var bits = outer.ReadBitString(out _);
+                outer.ThrowIfNotEmpty();
+                var ku = 0;
+                for (var i = 0; i < Math.Min(4, bits.Length); i++)
+                    ku |= bits[i] << (8 * i);
+                KeyUsageBits = ku;
+                return true;
+            }
+            case "2.5.29.14":
+                SubjectKeyId = outer.ReadOctetString();
+                outer.ThrowIfNotEmpty();
+                return true;
+            case "2.5.29.35":
+            {
+                var seq = outer.ReadSequence();
+                outer.ThrowIfNotEmpty();
+                byte[]? keyId = null;
+                if (seq.HasData && seq.PeekTag().HasSameClassAndValue(KeyIdTag))
+                    keyId = seq.ReadOctetString(KeyIdTag);
+                if (seq.HasData)
+                    return false; // authorityCertIssuer/serial: BouncyCastle parses (and judges) them
+                HasAuthorityKeyId = true;
+                AuthorityKeyId = keyId;
+                return true;
+            }
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>One extension's value as BouncyCastle parsed it (the full parse, and the fast parse's rarer extensions).</summary>
+    private void ApplyExtension(string oid, bool critical, Asn1Object value)
+    {
+        switch (oid)
+        {
+            case "2.5.29.19":
+                var bc = BasicConstraints.GetInstance(value);
+                HasBasicConstraints = true;
+                BasicConstraintsCritical = critical;
+                IsCa = bc.IsCA();
+                if (bc.IsCA() && bc.PathLenConstraint is not null)
+                    PathLenConstraint = bc.PathLenConstraint.IntValue;
+                break;
+            case "2.5.29.15":
+                KeyUsageBits = KeyUsage.GetInstance(value).IntValue;
+                break;
+            case "2.5.29.14":
+                SubjectKeyId = Asn1OctetString.GetInstance(value).GetOctets();
+                break;
+            case "2.5.29.35":
+                HasAuthorityKeyId = true;
+                AuthorityKeyId = AuthorityKeyIdentifier.GetInstance(value).KeyIdentifier?.GetOctets();
+                break;
+            case "2.5.29.32":
+                Policies = CertificatePolicies.GetInstance(value);
+                break;
+            case "2.5.29.33":
+                PolicyMappings = Asn1Sequence.GetInstance(value);
+                break;
+            case "2.5.29.36":
+                int? require = null, inhibit = null;
+                foreach (var item in Asn1Sequence.GetInstance(value))
+                {
+                    var tagged = Asn1TaggedObject.GetInstance(item);
+                    var skip = DerInteger.GetInstance(tagged, false).IntValueExact;
+                    if (tagged.TagNo == 0) require = skip;
+                    else if (tagged.TagNo == 1) inhibit = skip;
+                }
+                PolicyConstraints = (require, inhibit);
+                break;
+            case "2.5.29.54":
+                InhibitAnyPolicySkipCerts = DerInteger.GetInstance(value).IntValueExact;
+                break;
+            case "2.5.29.30":
+                NameConstraints = NameConstraints.GetInstance(value);
+                break;
+            case "2.5.29.17":
+                SubjectAltNames = GeneralNames.GetInstance(value);
+                break;
+            case "2.5.29.31":
+                CrlDistributionPoints = CrlDistPoint.GetInstance(value);
+                break;
+            case "1.3.6.1.5.5.7.1.3":
+                QcStatements = Asn1Sequence.GetInstance(value);
+                break;
+        }
     }
 
     public bool HasKeyUsage(int bit) => KeyUsageBits is null || (KeyUsageBits.Value & bit) != 0;
@@ -176,13 +393,29 @@ public sealed class ParsedCertificate
     public static ParsedCertificate From(BcX509Certificate certificate) => From(certificate.GetEncoded());
 
     /// <summary>
+    /// The certificate of an element of a CMS that <see cref="DerCheck"/> found to be canonical DER (so the element's bytes
+    /// are its DER encoding, as the old re-encoding gave them): hashed and parsed from those bytes, not walked again.
+    /// </summary>
+    internal static ParsedCertificate FromCanonicalDer(byte[] der) => Cache.Get(der, hash => Parse(der, hash, true));
+
+    /// <summary>
     /// The certificate of an already-parsed ASN.1 structure (e.g. from a CMS certificate set): encoded to DER once for
     /// the hash (cache key, <see cref="Der"/>), and on a cache miss built from the structure without parsing again.
     /// </summary>
     internal static ParsedCertificate From(Asn1Encodable parsed)
     {
         var der = parsed.GetEncoded(Asn1Encodable.Der);
-        return Cache.Get(der, hash => new ParsedCertificate(der, hash, X509CertificateStructure.GetInstance(parsed)));
+        return Cache.Get(der, hash =>
+        {
+            try
+            {
+                return new ParsedCertificate(der, hash);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return new ParsedCertificate(der, hash, X509CertificateStructure.GetInstance(parsed));
+            }
+        });
     }
 
     /// <summary>The first element (tag, length and contents) inside the outer SEQUENCE of a DER encoding.</summary>
@@ -232,15 +465,22 @@ public sealed class ParsedCertificate
 /// </summary>
 internal static class InternedNames
 {
-    private static readonly BoundedCache<byte[], (X509Name Name, StrongBox<string?> Text)> Names = new(4096, ByteArrayComparer.Instance);
+    private static readonly BoundedCache<byte[], (X509Name Name, StrongBox<string?> Text, byte[] Der)> Names = new(4096, ByteArrayComparer.Instance);
 
-    public static (X509Name Name, StrongBox<string?> Text) Get(X509Name name)
+    /// <summary>The interned name of a DER Name slice: looked up by its bytes, parsed only on a miss.</summary>
+    public static (X509Name Name, StrongBox<string?> Text, byte[] Der) Get(ReadOnlySpan<byte> der)
     {
-        var der = name.GetEncoded(Asn1Encodable.Der);
-        return Names.TryGetValue(der, out var hit) ? hit : Names.Add(der, (name, new StrongBox<string?>()));
+        var key = der.ToArray();
+        return Names.TryGetValue(key, out var hit) ? hit : Names.Add(key, (X509Name.GetInstance(Asn1Object.FromByteArray(key)), new StrongBox<string?>(), key));
     }
 
-    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    public static (X509Name Name, StrongBox<string?> Text, byte[] Der) Get(X509Name name)
+    {
+        var der = name.GetEncoded(Asn1Encodable.Der);
+        return Names.TryGetValue(der, out var hit) ? hit : Names.Add(der, (name, new StrongBox<string?>(), der));
+    }
+
+    internal sealed class ByteArrayComparer : IEqualityComparer<byte[]>
     {
         public static readonly ByteArrayComparer Instance = new();
         public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
@@ -250,6 +490,21 @@ internal static class InternedNames
             h.AddBytes(obj);
             return h.ToHashCode();
         }
+    }
+}
+
+/// <summary>
+/// One AlgorithmIdentifier instance per distinct DER encoding: all certificates and signatures of a deployment share a
+/// handful, so the fast parsers do not build one per certificate.
+/// </summary>
+internal static class AlgorithmIdentifiers
+{
+    private static readonly BoundedCache<byte[], AlgorithmIdentifier> Items = new(1024, InternedNames.ByteArrayComparer.Instance);
+
+    public static AlgorithmIdentifier Get(ReadOnlySpan<byte> der)
+    {
+        var key = der.ToArray();
+        return Items.TryGetValue(key, out var hit) ? hit : Items.Add(key, AlgorithmIdentifier.GetInstance(Asn1Object.FromByteArray(key)));
     }
 }
 

@@ -28,9 +28,12 @@ internal sealed class PublicKeyHandle
     /// One imported key per distinct public key (SHA-256 of the SubjectPublicKeyInfo DER): a renewed certificate, or
     /// the same key under several certificates, does not pay for the import again. Handles are immutable once made.
     /// </summary>
-    public static PublicKeyHandle Shared(SubjectPublicKeyInfo spki)
+    public static PublicKeyHandle Shared(SubjectPublicKeyInfo spki) => Shared(spki, spki.GetDerEncoded());
+
+    /// <param name="spkiDer">The DER of <paramref name="spki"/> when the caller has it already (a slice of the certificate).</param>
+    public static PublicKeyHandle Shared(SubjectPublicKeyInfo spki, byte[] spkiDer)
     {
-        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spki.GetDerEncoded()));
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spkiDer));
         if (Keys.TryGetValue(id, out var handle))
             return handle;
         return Keys.Add(id, Create(spki));
