@@ -147,7 +147,7 @@ public sealed class CmsVerifier
 
             DateTimeOffset? signingTime = null;
             if (Single(SigningTimeAttr) is { } st)
-                signingTime = new DateTimeOffset(Org.BouncyCastle.Asn1.Cms.Time.GetInstance(Asn1Object.FromByteArray(st.ToArray())).ToDateTime().ToUniversalTime(), TimeSpan.Zero);
+                signingTime = ReadSigningTime(st);
 
             // 4. Signer certificate.
             var embedded = new List<ParsedCertificate>();
@@ -276,37 +276,50 @@ public sealed class CmsVerifier
     private static bool SameName(byte[] derA, X509Name a, byte[] derB, X509Name b) =>
         derA.AsSpan().SequenceEqual(derB) || a.Equivalent(b, true);
 
-    private static (SubIndication Sub, string Reason)? CheckSigningCertificate(Dictionary<string, List<ReadOnlyMemory<byte>>> attrs, ParsedCertificate signer)
+    /// <summary>
+    /// The signing-certificate(-v2) binding. The usual shape (one ESSCertID(v2), an IssuerSerial with one directoryName
+    /// byte-equal to the certificate's issuer, or none) is read with AsnReader; anything else takes BouncyCastle's decode
+    /// as before, so odd or mismatching input keeps its old verdict and message.
+    /// </summary>
+    /// <param name="allowFast">false forces the BouncyCastle decode (agreement tests).</param>
+    internal static (SubIndication Sub, string Reason)? CheckSigningCertificate(Dictionary<string, List<ReadOnlyMemory<byte>>> attrs,
+        ParsedCertificate signer, bool allowFast = true)
     {
-        byte[] expectedHash;
         byte[] actualHash;
-        IssuerSerial? issuerSerial;
+        EssCertId id;
         if (attrs.TryGetValue(SigningCertificateV2Attr, out var v2))
         {
-            var id = SigningCertificateV2.GetInstance(Asn1Object.FromByteArray(v2[0].ToArray())).GetCerts()[0];
-            var alg = id.HashAlgorithm?.Algorithm.Id ?? "2.16.840.1.101.3.4.2.1";
-            var name = SignatureVerifier.DigestNames.GetValueOrDefault(alg);
+            if (!allowFast || EssCertId.TryRead(v2[0], true, signer) is not { } fast)
+            {
+                var bc = SigningCertificateV2.GetInstance(Asn1Object.FromByteArray(v2[0].ToArray())).GetCerts()[0];
+                fast = new EssCertId(bc.HashAlgorithm?.Algorithm.Id ?? Sha256Oid, bc.GetCertHash(), bc.IssuerSerial, false);
+            }
+            id = fast;
+            var name = SignatureVerifier.DigestNames.GetValueOrDefault(id.HashOid);
             if (name is null or "MD5")
-                return (SubIndication.FormatFailure, $"signing-certificate-v2 uses an unsupported hash {alg}");
-            expectedHash = id.GetCertHash();
+                return (SubIndication.FormatFailure, $"signing-certificate-v2 uses an unsupported hash {id.HashOid}");
             // The certificate's SHA-256 is already known (its cache key): no second pass over the DER.
             actualHash = name == "SHA256" ? Convert.FromHexString(signer.Sha256) : Hash(name, signer.Der);
-            issuerSerial = id.IssuerSerial;
         }
         else if (attrs.TryGetValue(SigningCertificateAttr, out var v1))
         {
-            var id = SigningCertificate.GetInstance(Asn1Object.FromByteArray(v1[0].ToArray())).GetCerts()[0];
-            expectedHash = id.GetCertHash();
+            if (!allowFast || EssCertId.TryRead(v1[0], false, signer) is not { } fast)
+            {
+                var bc = SigningCertificate.GetInstance(Asn1Object.FromByteArray(v1[0].ToArray())).GetCerts()[0];
+                fast = new EssCertId("1.3.14.3.2.26", bc.GetCertHash(), bc.IssuerSerial, false);
+            }
+            id = fast;
             actualHash = SHA1.HashData(signer.Der);
-            issuerSerial = id.IssuerSerial;
         }
         else
         {
             return (SubIndication.FormatFailure, "no signing-certificate-v2 attribute (CAdES-BES requires it)");
         }
-        if (!expectedHash.AsSpan().SequenceEqual(actualHash))
+        if (!id.Hash.AsSpan().SequenceEqual(actualHash))
             return (SubIndication.NoSigningCertificateFound, "signing-certificate-v2 names a different certificate than the one that verifies");
-        if (issuerSerial is not null)
+        if (id.FastIssuerSerialMatch)
+            return null;
+        if (id.BcIssuerSerial is { } issuerSerial)
         {
             var issuerMatches = issuerSerial.Issuer.GetNames().Any(n => n.TagNo == GeneralName.DirectoryName
                                                                         && X509Name.GetInstance(n.Name) is var name
@@ -315,6 +328,106 @@ public sealed class CmsVerifier
                 return (SubIndication.NoSigningCertificateFound, "signing-certificate-v2 issuer/serial do not match the signer certificate");
         }
         return null;
+    }
+
+    private const string Sha256Oid = "2.16.840.1.101.3.4.2.1";
+
+    /// <summary>
+    /// The first ESSCertID(v2) of a signing-certificate(-v2) attribute: from the fast reader (<see cref="FastIssuerSerialMatch"/>
+    /// true when its IssuerSerial was found to name the signer), or from BouncyCastle (<see cref="BcIssuerSerial"/>, judged
+    /// as before).
+    /// </summary>
+    internal readonly record struct EssCertId(string HashOid, byte[] Hash, IssuerSerial? BcIssuerSerial, bool FastIssuerSerialMatch)
+    {
+        private static readonly Asn1Tag DirectoryNameTag = new(TagClass.ContextSpecific, 4, true);
+
+        /// <summary>
+        /// SigningCertificate(V2) ::= SEQUENCE { certs SEQUENCE OF ESSCertID(v2), policies SEQUENCE OF PolicyInformation
+        /// OPTIONAL }, ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT sha256 (v2 only), certHash
+        /// OCTET STRING, issuerSerial IssuerSerial OPTIONAL }, IssuerSerial ::= SEQUENCE { issuer GeneralNames,
+        /// serialNumber INTEGER }. Taken only in a shape whose BouncyCastle decode cannot fail and whose answer is known
+        /// without it: exactly one ESSCertID; no IssuerSerial, or one with a single directoryName byte-equal to the
+        /// signer's issuer, no issuerUID, and the signer's serial. Null for anything else (the caller decodes with
+        /// BouncyCastle, which also words mismatches as before).
+        /// </summary>
+        public static EssCertId? TryRead(ReadOnlyMemory<byte> value, bool v2, ParsedCertificate signer)
+        {
+            try
+            {
+                var top = Der(value);
+                var sc = top.ReadSequence();
+                top.ThrowIfNotEmpty();
+                var certs = sc.ReadSequence();
+                if (sc.HasData)
+                {
+                    if (!sc.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
+                        return null;
+                    sc.ReadEncodedValue(); // policies: not judged (BouncyCastle only checks that it is a SEQUENCE)
+                }
+                sc.ThrowIfNotEmpty();
+                var essId = certs.ReadSequence();
+                if (certs.HasData)
+                    return null; // BouncyCastle decodes every ESSCertID (and may reject a later one)
+                var hashOid = v2 ? Sha256Oid : "1.3.14.3.2.26";
+                if (v2 && essId.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
+                {
+                    var alg = essId.ReadSequence();
+                    hashOid = alg.ReadObjectIdentifier();
+                    if (alg.HasData)
+                        alg.ReadEncodedValue(); // parameters: not judged (as before)
+                    alg.ThrowIfNotEmpty();
+                }
+                var hash = essId.ReadOctetString();
+                if (!essId.HasData)
+                    return new EssCertId(hashOid, hash, null, false);
+                var issuerSerial = essId.ReadSequence();
+                essId.ThrowIfNotEmpty();
+                var names = issuerSerial.ReadSequence();
+                var serial = issuerSerial.ReadIntegerBytes();
+                if (issuerSerial.HasData)
+                    return null; // issuerUID
+                var directoryName = names.ReadSequence(DirectoryNameTag);
+                if (names.HasData)
+                    return null;
+                var name = directoryName.ReadEncodedValue();
+                directoryName.ThrowIfNotEmpty();
+                // Byte-equal DER names are the same name, and the serial is compared as an INTEGER value (DER: minimal
+                // two's complement, so equal values have equal bytes). Anything different: BouncyCastle decides and words it.
+                if (!name.Span.SequenceEqual(signer.IssuerDer)
+                    || !new Org.BouncyCastle.Math.BigInteger(serial.ToArray()).Equals(signer.Serial))
+                    return null;
+                return new EssCertId(hashOid, hash, null, true);
+            }
+            catch (Exception e) when (e is AsnContentException or ArgumentException or FormatException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>signing-time: UTCTime/GeneralizedTime in whole seconds read with AsnReader, anything else by BouncyCastle as before.</summary>
+    internal static DateTimeOffset ReadSigningTime(ReadOnlyMemory<byte> value, bool allowFast = true)
+    {
+        if (allowFast)
+        {
+            try
+            {
+                var reader = Der(value);
+                var tag = reader.PeekTag();
+                DateTimeOffset? t = null;
+                if (tag.HasSameClassAndValue(Asn1Tag.UtcTime))
+                    t = reader.ReadUtcTime(); // RFC 5280 pivot 1950–2049, as BouncyCastle's adjusted date
+                else if (tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
+                    t = reader.ReadGeneralizedTime();
+                if (t is { } v && !reader.HasData && v.Ticks % TimeSpan.TicksPerSecond == 0)
+                    return new DateTimeOffset(v.UtcDateTime, TimeSpan.Zero);
+            }
+            catch (AsnContentException)
+            {
+                // BouncyCastle below gives the old answer (value or rejection).
+            }
+        }
+        return new DateTimeOffset(Org.BouncyCastle.Asn1.Cms.Time.GetInstance(Asn1Object.FromByteArray(value.ToArray())).ToDateTime().ToUniversalTime(), TimeSpan.Zero);
     }
 
     /// <summary>

@@ -46,7 +46,11 @@ public sealed class ParsedCertificate
     internal byte[] SignatureValue { get; }
     internal AlgorithmIdentifier SignatureAlgorithm { get; }
     internal bool SignatureAlgorithmsMatch { get; }
-    public SubjectPublicKeyInfo PublicKeyInfo { get; }
+    /// <summary>BouncyCastle's view of the public key. The fast parse makes it on first use only (nothing on a new leaf's
+    /// path reads it: the key handle is read from the DER).</summary>
+    public SubjectPublicKeyInfo PublicKeyInfo => publicKeyInfo ??= SubjectPublicKeyInfo.GetInstance(Asn1Object.FromByteArray(spkiDer!));
+    private SubjectPublicKeyInfo? publicKeyInfo;
+    private readonly byte[]? spkiDer;
 
     public bool HasBasicConstraints { get; private set; }
     public bool BasicConstraintsCritical { get; private set; }
@@ -101,7 +105,7 @@ public sealed class ParsedCertificate
         SignatureValue = structure.Signature.GetBytes();
         SignatureAlgorithm = structure.SignatureAlgorithm;
         SignatureAlgorithmsMatch = structure.SignatureAlgorithm.Equals(tbs.Signature);
-        PublicKeyInfo = tbs.SubjectPublicKeyInfo;
+        publicKeyInfo = tbs.SubjectPublicKeyInfo;
         IsSelfIssued = Subject.Equivalent(Issuer, true);
 
         var list = new List<(string, bool)>();
@@ -178,8 +182,15 @@ public sealed class ParsedCertificate
         if (Issuer.GetOidList().Count == 0)
             throw new UseBouncyCastle();
         Subject = X509Name.GetInstance(Asn1Object.FromByteArray(subject.ToArray()));
-        var spkiDer = spki.ToArray();
-        PublicKeyInfo = SubjectPublicKeyInfo.GetInstance(Asn1Object.FromByteArray(spkiDer));
+        spkiDer = spki.ToArray();
+        // What SubjectPublicKeyInfo.GetInstance requires (so the full parse's rejection of anything else stays): a SEQUENCE of
+        // an AlgorithmIdentifier (BouncyCastle's parse of it, shared by every key of the kind) and a BIT STRING.
+        var keyInfo = new AsnReader(spkiDer, AsnEncodingRules.DER);
+        var keyInfoSeq = keyInfo.ReadSequence();
+        keyInfo.ThrowIfNotEmpty();
+        _ = AlgorithmIdentifiers.Get(keyInfoSeq.ReadEncodedValue().Span);
+        keyInfoSeq.ReadBitString(out _);
+        keyInfoSeq.ThrowIfNotEmpty();
         IsSelfIssued = subject.Span.SequenceEqual(issuer.Span) || Subject.Equivalent(Issuer, true);
 
         var list = new List<(string, bool)>();
@@ -207,7 +218,7 @@ public sealed class ParsedCertificate
         }
         Extensions = list;
         ProfileViolation = CertificateLint.Check(this);
-        key = new Lazy<PublicKeyHandle>(() => PublicKeyHandle.Shared(PublicKeyInfo, spkiDer), LazyThreadSafetyMode.ExecutionAndPublication);
+        key = new Lazy<PublicKeyHandle>(() => PublicKeyHandle.Shared(spkiDer, () => PublicKeyInfo), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     private static readonly Asn1Tag VersionTag = new(TagClass.ContextSpecific, 0, true);

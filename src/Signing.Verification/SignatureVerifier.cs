@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
@@ -16,6 +17,8 @@ internal sealed class PublicKeyHandle
     public int KeyBits { get; private init; }
     public string? CurveOid { get; private init; }
     public RSA? Rsa { get; private init; }
+    /// <summary>Reused OpenSSL verify contexts for <see cref="Rsa"/> (PKCS#1 v1.5, SHA-2); null where not available.</summary>
+    internal OpenSslRsaVerifier? NativeRsa { get; private init; }
     public ECDsa? Ecdsa { get; private init; }
     /// <summary>BouncyCastle key, for DSA (and DSA keys whose parameters are inherited: null parameters).</summary>
     public AsymmetricKeyParameter? BcKey { get; private init; }
@@ -39,6 +42,97 @@ internal sealed class PublicKeyHandle
         return Keys.Add(id, Create(spki));
     }
 
+    /// <summary>
+    /// Like <see cref="Shared(SubjectPublicKeyInfo, byte[])"/> for a caller that has only the DER: an RSA key is read from
+    /// it with AsnReader (<see cref="TryCreateRsa"/>), anything else from BouncyCastle's SubjectPublicKeyInfo, made on demand.
+    /// </summary>
+    public static PublicKeyHandle Shared(byte[] spkiDer, Func<SubjectPublicKeyInfo> spki)
+    {
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spkiDer));
+        if (Keys.TryGetValue(id, out var handle))
+            return handle;
+        return Keys.Add(id, TryCreateRsa(spkiDer) ?? Create(spki()));
+    }
+
+    private const string RsaEncryption = "1.2.840.113549.1.1.1";
+    private const string RsassaPss = "1.2.840.113549.1.1.10";
+
+    /// <summary>
+    /// An RSA key's handle from the SubjectPublicKeyInfo DER, read with AsnReader: SEQUENCE { AlgorithmIdentifier
+    /// (rsaEncryption or id-RSASSA-PSS; parameters not read, as in <see cref="Create"/>), BIT STRING (no pad bits) holding
+    /// the DER RSAPublicKey SEQUENCE { n INTEGER, e INTEGER } }. n and e are taken as BouncyCastle's PositiveValue does:
+    /// the content octets as an unsigned magnitude. Null for any other key or shape (<see cref="Create"/> then decides,
+    /// with its own answer and messages).
+    /// </summary>
+    internal static PublicKeyHandle? TryCreateRsa(byte[] spkiDer)
+    {
+        string oid;
+        byte[] modulus, exponent;
+        try
+        {
+            var outer = new AsnReader(spkiDer, AsnEncodingRules.DER);
+            var spki = outer.ReadSequence();
+            outer.ThrowIfNotEmpty();
+            var algorithm = spki.ReadSequence();
+            oid = algorithm.ReadObjectIdentifier();
+            if (oid is not (RsaEncryption or RsassaPss))
+                return null;
+            var bits = spki.ReadBitString(out var unused);
+            spki.ThrowIfNotEmpty();
+            if (unused != 0)
+                return null;
+            var keyReader = new AsnReader(bits, AsnEncodingRules.DER);
+            var key = keyReader.ReadSequence();
+            keyReader.ThrowIfNotEmpty();
+            modulus = Magnitude(key.ReadIntegerBytes().Span);
+            exponent = Magnitude(key.ReadIntegerBytes().Span);
+            key.ThrowIfNotEmpty();
+        }
+        catch (AsnContentException)
+        {
+            return null;
+        }
+        if (modulus.Length == 0 || exponent.Length == 0)
+            return null; // a zero n or e: .NET's import fails oddly; left to Create for its old answer
+
+        try
+        {
+            return RsaHandle(modulus, exponent, BitLength(modulus));
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or InvalidOperationException)
+        {
+            return new PublicKeyHandle { Error = $"unusable {oid} public key: {e.Message}" };
+        }
+    }
+
+    /// <summary>Unsigned big-endian magnitude without leading zero octets (BouncyCastle's PositiveValue.ToByteArrayUnsigned()).</summary>
+    private static byte[] Magnitude(ReadOnlySpan<byte> content)
+    {
+        var start = 0;
+        while (start < content.Length && content[start] == 0)
+            start++;
+        return content[start..].ToArray();
+    }
+
+    /// <summary>Bit length of an unsigned magnitude without leading zero octets (BouncyCastle's BitLength of a positive value).</summary>
+    internal static int BitLength(byte[] magnitude) =>
+        magnitude.Length == 0 ? 0 : (magnitude.Length - 1) * 8 + (32 - System.Numerics.BitOperations.LeadingZeroCount((uint)magnitude[0]));
+
+    /// <summary>
+    /// An OpenSSL key for .NET's verify, without BouncyCastle's primality test; built directly where that is safe
+    /// (OpenSSL 3's import costs ~120 µs per key, see OpenSslRsaKeys), else imported through .NET.
+    /// </summary>
+    private static PublicKeyHandle RsaHandle(byte[] modulus, byte[] exponent, int keyBits)
+    {
+        var rsa = OpenSslRsaKeys.TryCreate(modulus, exponent);
+        if (rsa is null)
+        {
+            rsa = RSA.Create();
+            rsa.ImportParameters(new RSAParameters { Modulus = modulus, Exponent = exponent });
+        }
+        return new PublicKeyHandle { Algorithm = "rsa", KeyBits = keyBits, Rsa = rsa, NativeRsa = OpenSslRsaVerifier.For(rsa) };
+    }
+
     public static PublicKeyHandle Create(SubjectPublicKeyInfo spki)
     {
         var oid = spki.Algorithm.Algorithm.Id;
@@ -46,21 +140,11 @@ internal sealed class PublicKeyHandle
         {
             switch (oid)
             {
-                case "1.2.840.113549.1.1.1":
-                case "1.2.840.113549.1.1.10":
+                case RsaEncryption:
+                case RsassaPss:
                 {
-                    // An OpenSSL key for .NET's verify, without BouncyCastle's primality test; built directly where that is
-                    // safe (OpenSSL 3's import costs ~120 µs per key, see OpenSslRsaKeys), else imported through .NET.
                     var rsaKey = RsaPublicKeyStructure.GetInstance(spki.ParsePublicKey());
-                    var modulus = rsaKey.Modulus.ToByteArrayUnsigned();
-                    var exponent = rsaKey.PublicExponent.ToByteArrayUnsigned();
-                    var rsa = OpenSslRsaKeys.TryCreate(modulus, exponent);
-                    if (rsa is null)
-                    {
-                        rsa = RSA.Create();
-                        rsa.ImportParameters(new RSAParameters { Modulus = modulus, Exponent = exponent });
-                    }
-                    return new PublicKeyHandle { Algorithm = "rsa", KeyBits = rsaKey.Modulus.BitLength, Rsa = rsa };
+                    return RsaHandle(rsaKey.Modulus.ToByteArrayUnsigned(), rsaKey.PublicExponent.ToByteArrayUnsigned(), rsaKey.Modulus.BitLength);
                 }
                 case "1.2.840.10045.2.1":
                 {
@@ -243,7 +327,9 @@ internal static class SignatureVerifier
             bool ok;
             if (keyType == "rsa" && (!pss || (mgfHash == hash && saltLength == HashLength(hash))))
             {
-                ok = key.Rsa!.VerifyData(data, signature, name, pss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1);
+                // A valid PKCS#1 signature is confirmed through the key's reused OpenSSL context; anything else is .NET's answer.
+                ok = (!pss && key.NativeRsa is { } native && native.IsValid(hash, data, signature))
+                     || key.Rsa!.VerifyData(data, signature, name, pss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1);
             }
             else if (keyType == "rsa")
             {

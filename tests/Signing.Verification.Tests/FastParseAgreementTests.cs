@@ -16,7 +16,7 @@ public class FastParseAgreementTests(ITestOutputHelper output)
 {
     public static IEnumerable<object[]> Corpora() => [["pkits"], ["limbo"], ["hsm-sim"]];
 
-    private static IEnumerable<(string Name, byte[] Der)> Corpus(string name)
+    internal static IEnumerable<(string Name, byte[] Der)> Corpus(string name)
     {
         switch (name)
         {
