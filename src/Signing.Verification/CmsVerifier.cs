@@ -413,14 +413,8 @@ public sealed class CmsVerifier
             try
             {
                 var reader = Der(value);
-                var tag = reader.PeekTag();
-                DateTimeOffset? t = null;
-                if (tag.HasSameClassAndValue(Asn1Tag.UtcTime))
-                    t = reader.ReadUtcTime(); // RFC 5280 pivot 1950–2049, as BouncyCastle's adjusted date
-                else if (tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
-                    t = reader.ReadGeneralizedTime();
-                if (t is { } v && !reader.HasData && v.Ticks % TimeSpan.TicksPerSecond == 0)
-                    return new DateTimeOffset(v.UtcDateTime, TimeSpan.Zero);
+                if (DerCheck.TryReadWholeSecondTime(reader, out var t) && !reader.HasData)
+                    return new DateTimeOffset(t.UtcDateTime, TimeSpan.Zero);
             }
             catch (AsnContentException)
             {

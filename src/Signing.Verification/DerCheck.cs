@@ -8,7 +8,7 @@ namespace Signing.Verification;
 /// The fast parsers slice such input instead of re-encoding it, because BouncyCastle's DER re-encoding of it is the
 /// input itself; anything else (BER, odd types) goes the old BouncyCastle way, which re-encodes.
 /// Contents of primitive elements (OCTET STRING, BIT STRING, implicitly tagged primitives) are opaque: BouncyCastle
-/// keeps them as they are when it re-encodes.
+/// keeps them as they are when it re-encodes. Also the whole-second time reading both fast parsers share.
 /// </summary>
 internal static class DerCheck
 {
@@ -80,5 +80,25 @@ internal static class DerCheck
             default:
                 return false; // rare types: let BouncyCastle decide
         }
+    }
+
+    /// <summary>
+    /// A UTCTime (RFC 5280 pivot 1950–2049, as BouncyCastle's adjusted date) or GeneralizedTime in whole seconds; false
+    /// for another tag or fractional seconds, whose reading (BouncyCastle's precision rules) the callers leave to
+    /// BouncyCastle. Malformed times throw AsnContentException, as AsnReader does.
+    /// </summary>
+    public static bool TryReadWholeSecondTime(AsnReader reader, out DateTimeOffset time)
+    {
+        var tag = reader.PeekTag();
+        if (tag.HasSameClassAndValue(Asn1Tag.UtcTime))
+            time = reader.ReadUtcTime();
+        else if (tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
+            time = reader.ReadGeneralizedTime();
+        else
+        {
+            time = default;
+            return false;
+        }
+        return time.Ticks % TimeSpan.TicksPerSecond == 0;
     }
 }

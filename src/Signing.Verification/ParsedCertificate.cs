@@ -259,20 +259,8 @@ public sealed class ParsedCertificate
     /// <summary>For the agreement tests: BouncyCastle's full parse alone.</summary>
     internal static ParsedCertificate ParseBouncyCastleOnly(byte[] der) => new(der, "", null);
 
-    private static DateTime ReadTime(AsnReader reader)
-    {
-        var tag = reader.PeekTag();
-        DateTimeOffset t;
-        if (tag.HasSameClassAndValue(Asn1Tag.UtcTime))
-            t = reader.ReadUtcTime(); // RFC 5280 pivot: 1950–2049, as BouncyCastle's adjusted date
-        else if (tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
-            t = reader.ReadGeneralizedTime();
-        else
-            throw new UseBouncyCastle();
-        if (t.Ticks % TimeSpan.TicksPerSecond != 0)
-            throw new UseBouncyCastle(); // fractional seconds: BouncyCastle's precision rules
-        return t.UtcDateTime;
-    }
+    private static DateTime ReadTime(AsnReader reader) =>
+        DerCheck.TryReadWholeSecondTime(reader, out var t) ? t.UtcDateTime : throw new UseBouncyCastle();
 
     /// <summary>The extensions every leaf carries, decoded with AsnReader; false for the others (BouncyCastle decodes them).</summary>
     private bool ApplySimpleExtension(string oid, bool critical, byte[] value)

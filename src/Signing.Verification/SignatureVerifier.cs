@@ -31,27 +31,21 @@ internal sealed class PublicKeyHandle
     /// One imported key per distinct public key (SHA-256 of the SubjectPublicKeyInfo DER): a renewed certificate, or
     /// the same key under several certificates, does not pay for the import again. Handles are immutable once made.
     /// </summary>
-    public static PublicKeyHandle Shared(SubjectPublicKeyInfo spki) => Shared(spki, spki.GetDerEncoded());
-
-    /// <param name="spkiDer">The DER of <paramref name="spki"/> when the caller has it already (a slice of the certificate).</param>
-    public static PublicKeyHandle Shared(SubjectPublicKeyInfo spki, byte[] spkiDer)
-    {
-        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spkiDer));
-        if (Keys.TryGetValue(id, out var handle))
-            return handle;
-        return Keys.Add(id, Create(spki));
-    }
+    public static PublicKeyHandle Shared(SubjectPublicKeyInfo spki) => Shared(spki.GetDerEncoded(), () => Create(spki));
 
     /// <summary>
-    /// Like <see cref="Shared(SubjectPublicKeyInfo, byte[])"/> for a caller that has only the DER: an RSA key is read from
-    /// it with AsnReader (<see cref="TryCreateRsa"/>), anything else from BouncyCastle's SubjectPublicKeyInfo, made on demand.
+    /// Like <see cref="Shared(SubjectPublicKeyInfo)"/> for a caller that has only the DER: an RSA key is read from it with
+    /// AsnReader (<see cref="TryCreateRsa"/>), anything else from BouncyCastle's SubjectPublicKeyInfo, made on demand.
     /// </summary>
-    public static PublicKeyHandle Shared(byte[] spkiDer, Func<SubjectPublicKeyInfo> spki)
+    public static PublicKeyHandle Shared(byte[] spkiDer, Func<SubjectPublicKeyInfo> spki) =>
+        Shared(spkiDer, () => TryCreateRsa(spkiDer) ?? Create(spki()));
+
+    private static PublicKeyHandle Shared(byte[] spkiDer, Func<PublicKeyHandle> make)
     {
         var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spkiDer));
         if (Keys.TryGetValue(id, out var handle))
             return handle;
-        return Keys.Add(id, TryCreateRsa(spkiDer) ?? Create(spki()));
+        return Keys.Add(id, make());
     }
 
     private const string RsaEncryption = "1.2.840.113549.1.1.1";
