@@ -9,7 +9,7 @@ namespace Signing.Server.Tests;
 
 /// <summary>
 /// Independent clients: a form signed by OpenSSL through the PKCS#11 engine on a persona's token is accepted, and the
-/// signed receipt verifies with `openssl cms -verify` against the root alone.
+/// signed receipt verifies with `openssl cms -verify` against the root alone, and the batch it signs lists the receipt.
 /// </summary>
 public sealed class InteropTests(LiveSigningServer server) : IClassFixture<LiveSigningServer>, IDisposable
 {
@@ -40,12 +40,18 @@ public sealed class InteropTests(LiveSigningServer server) : IClassFixture<LiveS
         }, await server.SignInAsync("manager"));
         Assert.Equal("AWAITING_APPROVAL", response.Application.Status);
 
-        var receiptJson = Write("receipt.json", response.Receipt.DocumentJson.ToByteArray());
+        // The receipt: openssl verifies the signature against the root alone and writes out what it covers, the batch,
+        // which lists the SHA-256 of this receipt's document.
         var receiptSig = Write("receipt.p7s", response.Receipt.Signature.ToByteArray());
-        (exit, output) = Run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", receiptSig, "-content", receiptJson,
-            "-CAfile", Cards.Manifest.Pki.RootCertificate, "-purpose", "any", "-out", "/dev/null"]);
+        var batchPath = Path.Combine(_dir, "batch.json");
+        (exit, output) = Run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", receiptSig,
+            "-CAfile", Cards.Manifest.Pki.RootCertificate, "-purpose", "any", "-out", batchPath]);
         Assert.True(exit == 0, output);
         Assert.Contains("Verification successful", output);
+        using var batch = JsonDocument.Parse(await File.ReadAllBytesAsync(batchPath));
+        var hashes = batch.RootElement.GetProperty("documentSha256").EnumerateArray().Select(e => e.GetString()).ToList();
+        var documentSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(response.Receipt.DocumentJson.Span));
+        Assert.Contains(documentSha, hashes);
 
         using var receipt = JsonDocument.Parse(response.Receipt.DocumentJson.ToByteArray());
         Assert.Equal(response.Application.Id, receipt.RootElement.GetProperty("applicationId").GetString());
@@ -53,9 +59,14 @@ public sealed class InteropTests(LiveSigningServer server) : IClassFixture<LiveS
         Assert.Equal(formSha, receipt.RootElement.GetProperty("formSha256").GetString());
         Assert.Equal("TotalPassed", receipt.RootElement.GetProperty("verdict").GetProperty("indication").GetString());
 
-        // A receipt edited after signing no longer verifies.
-        var forged = Write("forged.json", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(response.Receipt.DocumentJson.ToByteArray()).Replace("\"replayed\":false", "\"replayed\":true")));
-        (exit, _) = Run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", receiptSig, "-content", forged,
+        // A receipt edited after signing is no longer in the signed list.
+        var forged = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(response.Receipt.DocumentJson.ToByteArray()).Replace("\"replayed\":false", "\"replayed\":true"));
+        Assert.NotEqual(response.Receipt.DocumentJson.ToByteArray(), forged);
+        Assert.DoesNotContain(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(forged)), hashes);
+
+        // And a batch edited after signing no longer verifies.
+        var forgedBatch = Write("forged-batch.json", Encoding.UTF8.GetBytes(File.ReadAllText(batchPath).Replace(hashes[0]!, new string('0', 64))));
+        (exit, _) = Run("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", receiptSig, "-content", forgedBatch,
             "-CAfile", Cards.Manifest.Pki.RootCertificate, "-purpose", "any", "-out", "/dev/null"]);
         Assert.NotEqual(0, exit);
     }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Google.Protobuf;
 using Signing.Contracts.V1;
 
 namespace Signing.Server.Receipts;
@@ -52,10 +51,6 @@ public sealed record ReceiptDocument(
         return buffer.ToArray();
     }
 
-    public async Task<SignedReceipt> SignAsync(ReceiptSigner signer)
-    {
-        var json = ToJson();
-        var signature = await signer.SignAsync(json);
-        return new SignedReceipt { DocumentJson = ByteString.CopyFrom(json), Signature = ByteString.CopyFrom(signature) };
-    }
+    /// <summary>Signed by the directorate's key, in a batch with the receipts issued at the same moment (<see cref="ReceiptSigner"/>).</summary>
+    public Task<SignedReceipt> SignAsync(ReceiptSigner signer, CancellationToken ct = default) => signer.IssueAsync(ToJson(), ct);
 }

@@ -1,52 +1,124 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Threading.Channels;
+using Google.Protobuf;
 using Org.BouncyCastle.X509;
+using Signing.Contracts.V1;
 using Signing.Tokens;
 
 namespace Signing.Server.Receipts;
 
 /// <summary>
-/// Signs submission receipts with the directorate's key on the server HSM token (PKCS#11), as detached CAdES-BES, so an
-/// applicant can prove what was accepted and when (<c>openssl cms -verify -binary -content receipt.json</c>).
+/// Signs submission receipts with the directorate's key on the server HSM token (PKCS#11). Receipts issued together
+/// share one signature: the key signs a <see cref="ReceiptBatch"/> (the SHA-256 of each receipt document) as attached
+/// CAdES-BES, and each applicant gets their own document plus that signature (<c>openssl cms -verify</c>, then their
+/// document's SHA-256 in the list). The token is the serial resource of the submission path (one signature at a time,
+/// tens of microseconds each on SoftHSM, far fewer per second on a network HSM), so, like the group commit in front of
+/// PostgreSQL, whatever arrives while one batch is being signed goes into the next.
 /// The token is logged in on first use with the PIN from the environment (Signing:ServerKey:PinEnvironmentVariable,
 /// default SIGNING_SERVER_PIN); the PIN itself never passes through configuration or logs.
 /// </summary>
-public sealed class ReceiptSigner
+public sealed class ReceiptSigner : IAsyncDisposable
 {
+    public const string MaxBatchKey = "Signing:Receipts:MaxBatch";
+
     // One logged-in session per token per process (the token layer enforces it), shared by every host in the process.
     private static readonly ConcurrentDictionary<string, Lazy<(TokenSession Session, CadesSigner Signer)>> Sessions = new();
+
+    // One signature at a time goes to the token anyway (its session is serialised); this keeps the batch loops of several
+    // hosts in one process (the tests) taking turns instead of spinning on the token's lock.
+    private static readonly SemaphoreSlim Turn = new(1, 1);
 
     private readonly string _label;
     private readonly string _pinVariable;
     private readonly IReadOnlyList<X509Certificate> _chain;
+    private readonly TimeProvider _clock;
+    private readonly int _maxBatch;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+    private long _signatures;
+    private long _receipts;
 
-    public ReceiptSigner(IConfiguration configuration)
+    public ReceiptSigner(IConfiguration configuration, TimeProvider clock)
     {
         _label = configuration["Signing:ServerKey:Token"] ?? "server-mersin";
         _pinVariable = configuration["Signing:ServerKey:PinEnvironmentVariable"] ?? "SIGNING_SERVER_PIN";
+        _maxBatch = configuration.GetValue(MaxBatchKey, 256);
+        if (_maxBatch < 1)
+            throw new ArgumentOutOfRangeException(nameof(configuration), _maxBatch, $"{MaxBatchKey} must be at least 1 (1 = one signature per receipt).");
+        _clock = clock;
         _chain = LoadChain(configuration);
+        _loop = Task.Run(RunAsync);
     }
 
     public string TokenLabel => _label;
 
-    // One signature at a time goes to the token anyway (its session is serialised); waiting here asynchronously keeps
-    // the other callers off the token's lock, where they would spin and burn the CPU the rest of the server needs.
-    private static readonly SemaphoreSlim Turn = new(1, 1);
+    /// <summary>Signatures made so far (each covers one batch).</summary>
+    public long Signatures => Interlocked.Read(ref _signatures);
 
-    /// <summary>Detached CMS over the receipt document. Throws TokenException when the token is absent or the PIN is wrong.</summary>
-    public byte[] Sign(byte[] document) => Signer().Signer.Sign(document, detached: true);
+    /// <summary>Receipts issued so far.</summary>
+    public long Receipts => Interlocked.Read(ref _receipts);
 
-    /// <inheritdoc cref="Sign"/>
-    public async Task<byte[]> SignAsync(byte[] document)
+    /// <summary>
+    /// The signed receipt for one document: the document itself and the CMS over the batch it went out in. Throws
+    /// TokenException when the token is absent or the PIN is wrong (every receipt of that batch gets the same error).
+    /// </summary>
+    public async Task<SignedReceipt> IssueAsync(byte[] documentJson, CancellationToken ct = default)
     {
-        await Turn.WaitAsync();
+        var pending = new Pending(documentJson, new TaskCompletionSource<ByteString>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+            throw new ObjectDisposedException(nameof(ReceiptSigner), "the server is shutting down; no more receipts are signed");
+        var signature = await pending.Signature.Task.WaitAsync(ct);
+        return new SignedReceipt { DocumentJson = ByteString.CopyFrom(documentJson), Signature = signature };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Receipts already asked for are still signed: their submissions are committed.
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private sealed record Pending(byte[] Document, TaskCompletionSource<ByteString> Signature);
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(Math.Min(_maxBatch, 1024));
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var pending))
+                batch.Add(pending);
+            await SignAsync(batch);
+            batch.Clear();
+        }
+    }
+
+    private async Task SignAsync(List<Pending> batch)
+    {
         try
         {
-            return Sign(document);
+            var content = ReceiptBatch.ToJson(batch.Select(p => p.Document), _clock.GetUtcNow());
+            await Turn.WaitAsync();
+            byte[] cms;
+            try
+            {
+                cms = Signer().Signer.Sign(content, detached: false);
+            }
+            finally
+            {
+                Turn.Release();
+            }
+            Interlocked.Increment(ref _signatures);
+            Interlocked.Add(ref _receipts, batch.Count);
+            // One immutable copy, shared by every reply of the batch.
+            var signature = ByteString.CopyFrom(cms);
+            foreach (var pending in batch)
+                pending.Signature.TrySetResult(signature);
         }
-        finally
+        catch (Exception e)
         {
-            Turn.Release();
+            foreach (var pending in batch)
+                pending.Signature.TrySetException(e);
         }
     }
 

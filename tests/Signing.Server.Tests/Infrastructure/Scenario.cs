@@ -123,8 +123,9 @@ public static class Scenario
     }
 
     /// <summary>
-    /// Checks a submission receipt independently of the server's code: the JSON names the application and the form hash,
-    /// and the detached CMS over exactly those bytes verifies (BouncyCastle) with the server-mersin certificate as signer.
+    /// Checks a submission receipt independently of the server's code: the JSON names the application and the form hash;
+    /// the CMS verifies (BouncyCastle) with the server-mersin certificate as signer, and its content, the receipt batch,
+    /// lists the SHA-256 of exactly those bytes.
     /// </summary>
     public static JsonElement VerifyReceipt(SignedReceipt receipt, string applicationId, string formSha256Hex)
     {
@@ -134,7 +135,22 @@ public static class Scenario
         Assert.Equal(applicationId, document.GetProperty("applicationId").GetString());
         Assert.Equal(formSha256Hex, document.GetProperty("formSha256").GetString());
 
-        var cms = new CmsSignedData(new CmsProcessableByteArray(json), receipt.Signature.ToByteArray());
+        var hashes = ReceiptBatchHashes(receipt);
+        Assert.Contains(Sha256Hex(json), hashes);
+        // Other bytes are not covered: the check above is not vacuous.
+        var tampered = (byte[])json.Clone();
+        tampered[^2] ^= 0x01;
+        Assert.DoesNotContain(Sha256Hex(tampered), hashes);
+        return document;
+    }
+
+    /// <summary>
+    /// The hashes a receipt's signature covers: the CMS must verify with the server-mersin key over its content, a receipt
+    /// batch; the same signature over changed content must not.
+    /// </summary>
+    public static IReadOnlyList<string> ReceiptBatchHashes(SignedReceipt receipt)
+    {
+        var cms = new CmsSignedData(receipt.Signature.ToByteArray());
         var signers = cms.GetSignerInfos().GetSigners().ToList();
         Assert.Single(signers);
         var serverCertificate = new X509CertificateParser().ReadCertificate(File.ReadAllBytes(Cards.Manifest.Persona("server-mersin").CertificatePath));
@@ -142,21 +158,29 @@ public static class Scenario
         Assert.Contains(embedded, c => c.Equals(serverCertificate));
         Assert.True(signers[0].Verify(serverCertificate.GetPublicKey()), "the receipt's signature does not verify with the server key");
 
-        // The same signature over other bytes must not verify: the check above is not vacuous.
-        var tampered = (byte[])json.Clone();
-        tampered[^2] ^= 0x01;
-        var other = new CmsSignedData(new CmsProcessableByteArray(tampered), receipt.Signature.ToByteArray()).GetSignerInfos().GetSigners().Single();
-        var verifiesTampered = true;
+        using var contentStream = new MemoryStream();
+        cms.SignedContent.Write(contentStream);
+        var content = contentStream.ToArray();
+        var batch = JsonDocument.Parse(content).RootElement;
+        Assert.Equal("esign.receipt-batch", batch.GetProperty("type").GetString());
+        Assert.Equal(1, batch.GetProperty("version").GetInt32());
+        var hashes = batch.GetProperty("documentSha256").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.NotEmpty(hashes);
+
+        var changed = (byte[])content.Clone();
+        changed[^3] ^= 0x01;
+        var other = new CmsSignedData(new CmsProcessableByteArray(changed), receipt.Signature.ToByteArray()).GetSignerInfos().GetSigners().Single();
+        var verifiesChanged = true;
         try
         {
-            verifiesTampered = other.Verify(serverCertificate.GetPublicKey());
+            verifiesChanged = other.Verify(serverCertificate.GetPublicKey());
         }
         catch (CmsException)
         {
-            verifiesTampered = false; // BouncyCastle reports a digest mismatch by throwing
+            verifiesChanged = false; // BouncyCastle reports a digest mismatch by throwing
         }
-        Assert.False(verifiesTampered);
-        return document;
+        Assert.False(verifiesChanged);
+        return hashes;
     }
 
     /// <summary>The call's status when it is refused, or OK; for "may this caller do it at all" checks.</summary>

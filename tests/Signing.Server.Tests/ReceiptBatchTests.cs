@@ -1,0 +1,132 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Signing.Contracts.V1;
+using Signing.Server.Receipts;
+using Signing.Server.Tests.Infrastructure;
+using Signing.Tokens;
+
+namespace Signing.Server.Tests;
+
+/// <summary>
+/// Receipts issued together share one signature of the server token (SoftHSM, the hsm-sim world's server-mersin key):
+/// each applicant still gets their own document and can prove it by its hash in the signed batch.
+/// </summary>
+public sealed class ReceiptBatchTests
+{
+    private const string PinVariable = "SIGNING_RECEIPT_TESTS_PIN";
+
+    public ReceiptBatchTests()
+    {
+        Pkcs11Native.EnsureSoftHsmConf(Cards.Manifest.SoftHsm2Conf);
+        Environment.SetEnvironmentVariable(PinVariable, Cards.Manifest.Persona("server-mersin").UserPin);
+    }
+
+    private static ReceiptSigner Signer(int? maxBatch = null, string token = "server-mersin")
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Signing:ServerKey:Token"] = token,
+            ["Signing:ServerKey:PinEnvironmentVariable"] = PinVariable,
+            ["SIGNING_HSM_MANIFEST"] = Signing.TestKit.LocalWorld.ManifestPath,
+        };
+        if (maxBatch is not null)
+            settings[ReceiptSigner.MaxBatchKey] = maxBatch.Value.ToString();
+        return new ReceiptSigner(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), TimeProvider.System);
+    }
+
+    private static byte[] Document(int i) => Encoding.UTF8.GetBytes($"{{\"type\":\"test\",\"n\":{i},\"id\":\"{Guid.NewGuid()}\"}}");
+
+    [Fact]
+    public async Task Receipts_asked_for_together_share_signatures_and_each_is_proven_by_its_hash_in_the_signed_batch()
+    {
+        await using var signer = Signer();
+        var documents = Enumerable.Range(0, 200).Select(Document).ToList();
+        var receipts = await Task.WhenAll(documents.Select(d => Task.Run(() => signer.IssueAsync(d))));
+
+        Assert.Equal(200, signer.Receipts);
+        // While the token signs one batch the others queue for the next: far fewer signatures than receipts.
+        Assert.InRange(signer.Signatures, 1, 100);
+        var byBatch = new Dictionary<string, IReadOnlyList<string>>();
+        for (var i = 0; i < documents.Count; i++)
+        {
+            Assert.Equal(documents[i], receipts[i].DocumentJson.ToByteArray());
+            var hashes = Scenario.ReceiptBatchHashes(receipts[i]);
+            Assert.Contains(Scenario.Sha256Hex(documents[i]), hashes);
+            byBatch[Convert.ToHexString(receipts[i].Signature.Span)] = hashes;
+        }
+        // Every receipt is in exactly one signed batch, and a batch lists only receipts that were asked for.
+        Assert.Equal(signer.Signatures, byBatch.Count);
+        Assert.Equal(documents.Select(Scenario.Sha256Hex).Order(), byBatch.Values.SelectMany(h => h).Order());
+        Assert.Contains(byBatch.Values, h => h.Count > 1);
+    }
+
+    [Fact]
+    public async Task With_max_batch_1_every_receipt_has_a_signature_of_its_own()
+    {
+        await using var signer = Signer(maxBatch: 1);
+        var documents = Enumerable.Range(0, 20).Select(Document).ToList();
+        var receipts = await Task.WhenAll(documents.Select(d => Task.Run(() => signer.IssueAsync(d))));
+
+        Assert.Equal(20, signer.Signatures);
+        for (var i = 0; i < documents.Count; i++)
+            Assert.Equal(new[] { Scenario.Sha256Hex(documents[i]) }, Scenario.ReceiptBatchHashes(receipts[i]));
+    }
+
+    [Fact]
+    public async Task A_batch_the_token_cannot_sign_fails_for_every_receipt_in_it_and_the_signer_keeps_going()
+    {
+        await using var signer = Signer(token: "no-such-token");
+        var calls = Enumerable.Range(0, 10).Select(i => Task.Run(() => signer.IssueAsync(Document(i)))).ToList();
+        foreach (var call in calls)
+            Assert.Equal(TokenErrorKind.NoToken, (await Assert.ThrowsAnyAsync<TokenException>(() => call)).Kind);
+        // The loop survived the failure: the next receipt is tried again (and fails the same way, not with a hang).
+        Assert.Equal(TokenErrorKind.NoToken, (await Assert.ThrowsAnyAsync<TokenException>(() => signer.IssueAsync(Document(99)))).Kind);
+        Assert.Equal(0, signer.Signatures);
+    }
+
+    [Fact]
+    public async Task Receipts_asked_for_before_shutdown_are_still_signed_and_later_ones_are_refused()
+    {
+        var signer = Signer();
+        var documents = Enumerable.Range(0, 50).Select(Document).ToList();
+        var calls = documents.Select(d => signer.IssueAsync(d)).ToList();
+        await signer.DisposeAsync();
+
+        var receipts = await Task.WhenAll(calls);
+        for (var i = 0; i < documents.Count; i++)
+            Assert.Contains(Scenario.Sha256Hex(documents[i]), Scenario.ReceiptBatchHashes(receipts[i]));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => signer.IssueAsync(Document(50)));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void A_max_batch_below_one_is_refused_at_start_with_the_setting_named(int maxBatch)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Signer(maxBatch));
+        Assert.Contains(ReceiptSigner.MaxBatchKey, e.Message);
+    }
+
+    [Fact]
+    public void The_batch_document_is_fixed_json_listing_lower_case_sha256_hex_in_order()
+    {
+        var a = "a"u8.ToArray();
+        var b = "b"u8.ToArray();
+        var json = ReceiptBatch.ToJson([a, b], new DateTimeOffset(2026, 11, 26, 12, 30, 15, 123, TimeSpan.FromHours(3)));
+        Assert.Equal(
+            "{\"type\":\"esign.receipt-batch\",\"version\":1,\"issuedAt\":\"2026-11-26T09:30:15.123Z\",\"documentSha256\":[" +
+            "\"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb\"," +
+            "\"3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d\"]}",
+            Encoding.UTF8.GetString(json));
+        Assert.Equal(new[] { Scenario.Sha256Hex(a), Scenario.Sha256Hex(b) }, ReceiptBatch.DocumentHashes(json));
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("{\"type\":\"esign.submission-receipt\",\"documentSha256\":[]}")]
+    [InlineData("{\"type\":\"esign.receipt-batch\"}")]
+    [InlineData("{\"type\":\"esign.receipt-batch\",\"documentSha256\":[null]}")]
+    public void Anything_but_a_receipt_batch_is_refused_when_read(string json) =>
+        Assert.ThrowsAny<JsonException>(() => ReceiptBatch.DocumentHashes(Encoding.UTF8.GetBytes(json)));
+}
