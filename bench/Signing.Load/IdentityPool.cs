@@ -26,7 +26,7 @@ namespace Signing.Load;
 public sealed record PoolItem(string RequestId, string Tckn, byte[] Cms);
 
 /// <summary>What the load driver needs from the hsm-sim world's manifest (.local/hsm/manifest.json).</summary>
-public sealed record WorldManifest(string Path, string SubCaCertificate, string SubCaKey, string TemplateCertificate,
+public sealed record WorldManifest(string Path, string RootCertificate, string SubCaCertificate, string SubCaKey, string TemplateCertificate,
     IReadOnlySet<string> PersonaTcknS, string? ServerPin, string? OfficerToken, string? OfficerPin, string? OfficerTckn, string Pkcs11Module)
 {
     public static WorldManifest Load(string path)
@@ -42,6 +42,7 @@ public sealed record WorldManifest(string Path, string SubCaCertificate, string 
         var doctor = Persona("doctor") ?? throw new InvalidDataException("the manifest has no 'doctor' persona (its certificate is the NES profile template)");
         var officer = Persona("officer-mersin-1");
         return new WorldManifest(path,
+            pki.GetProperty("rootCertificate").GetString()!,
             pki.GetProperty("nesSubCaCertificate").GetString()!,
             pki.GetProperty("nesSubCaKey").GetString()!,
             Str(doctor, "certificatePath")!,

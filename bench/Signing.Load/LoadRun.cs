@@ -58,7 +58,13 @@ public sealed record RunResult
     public double ClientCpuPctOfCore { get; init; }
     public double DbCpuPctOfCore { get; init; }
     public double MachineBusyPct { get; init; }
+    public int ReceiptsChecked { get; init; }
+    public int ReceiptsBad { get; init; }
+    /// <summary>The mean length of the signed batches the checked receipts went out in.</summary>
+    public double ReceiptsPerSignature { get; init; }
+    public string? FirstReceiptProblem { get; init; }
     public bool Consistent => AcceptedTotal - Replayed == StreamsInStore && AcceptedIdsFoundInStore == AcceptedTotal - Replayed;
+    public bool ReceiptsOk => ReceiptsBad == 0;
 }
 
 /// <summary>
@@ -96,12 +102,12 @@ public static class LoadRun
         foreach (var mode in modes)
         {
             results.Add(options.ServerUrl is { } url
-                ? await AgainstAsync(url, null, options.ServerPid, options, pool, mode, setup, options.ServerDb, ownDatabase: false)
+                ? await AgainstAsync(url, null, options.ServerPid, options, pool, mode, setup, options.ServerDb, world.RootCertificate, ownDatabase: false)
                 : await WithOwnServerAsync(setup, world, options, pool, mode, tag));
         }
 
         Report.PrintRun(results, options);
-        return results.All(r => r.Consistent) ? 0 : 1;
+        return results.All(r => r.Consistent && r.ReceiptsOk) ? 0 : 1;
     }
 
     private static async Task<RunResult> WithOwnServerAsync(LocalSetup setup, WorldManifest world, RunOptions options, List<PoolItem> pool, string mode, string tag)
@@ -110,14 +116,15 @@ public static class LoadRun
         await setup.CreateDatabaseAsync(database);
         var key = options.ApiKey ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var extra = new List<string>();
+        // The naive baseline batches nothing: one transaction and one receipt signature per submission.
         if (mode == "naive")
-            extra.Add("--Signing:GroupCommit:Enabled=false");
+            extra.AddRange(["--Signing:GroupCommit:Enabled=false", "--Signing:Receipts:MaxBatch=1"]);
         extra.AddRange(options.ServerArgs);
         Process? server = null;
         try
         {
             (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, key, $"{tag}-{mode}");
-            return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, setup.ConnectionStringFor(database), ownDatabase: true);
+            return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, setup.ConnectionStringFor(database), world.RootCertificate, ownDatabase: true);
         }
         finally
         {
@@ -181,7 +188,7 @@ public static class LoadRun
     }
 
     private static async Task<RunResult> AgainstAsync(string url, string? key, int? serverPid, RunOptions options, List<PoolItem> pool, string mode,
-        LocalSetup setup, string? connectionString, bool ownDatabase)
+        LocalSetup setup, string? connectionString, string rootCertificate, bool ownDatabase)
     {
         key ??= options.ApiKey ?? Environment.GetEnvironmentVariable("SIGNING_LOAD_API_KEY")
             ?? throw new ArgumentException("--server needs the system key: --api-key KEY or SIGNING_LOAD_API_KEY (the server's Signing:Auth:SystemKeys:<name>)");
@@ -203,6 +210,8 @@ public static class LoadRun
         var errors = new ConcurrentDictionary<string, long>();
         string? firstError = null;
         var acceptedIds = new ConcurrentBag<Guid>();
+        // Every 512th reply's receipt is kept and checked after the run (a few hundred per run, off the timed path).
+        var receipts = new ConcurrentBag<SignedReceipt>();
         long accepted = 0, replayed = 0;
         var latencies = new List<long>[options.Concurrency];
         var measureFrom = 0L;
@@ -227,6 +236,8 @@ public static class LoadRun
                 {
                     var reply = await client.SubmitESignedAsync(request, headers);
                     Interlocked.Increment(ref accepted);
+                    if ((index & 511) == 0)
+                        receipts.Add(reply.Receipt);
                     if (reply.Replayed)
                         Interlocked.Increment(ref replayed);
                     else
@@ -298,6 +309,7 @@ public static class LoadRun
         var connection = connectionString ?? setup.ServerConnectionString;
         var ids = acceptedIds.ToArray();
         var (streams, found) = await CountStreamsAsync(connection, options.Tenant, ids, ownDatabase);
+        var receiptCheck = ReceiptCheck.Verify(receipts, rootCertificate);
         var machine = (double)(machineEnd.Busy - machineStart.Item1) / Math.Max(1, machineEnd.Total - machineStart.Item2) * 100;
         return new RunResult
         {
@@ -316,6 +328,10 @@ public static class LoadRun
             Replayed = replayed,
             StreamsInStore = streams,
             AcceptedIdsFoundInStore = found,
+            ReceiptsChecked = receiptCheck.Checked,
+            ReceiptsBad = receiptCheck.Bad,
+            ReceiptsPerSignature = receiptCheck.MeanBatch,
+            FirstReceiptProblem = receiptCheck.FirstProblem,
             PoolExhausted = exhausted == 1,
             ServerCpuPctOfCore = serverCpu / seconds * 100,
             ClientCpuPctOfCore = clientCpu / seconds * 100,

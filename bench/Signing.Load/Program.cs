@@ -37,7 +37,7 @@ static Command RunCommand()
     var concurrency = new Option<int>("--concurrency") { Description = "Concurrent callers.", DefaultValueFactory = _ => 64 };
     var duration = new Option<string>("--duration") { Description = "Measured time, e.g. 20s, 1m.", DefaultValueFactory = _ => "20s" };
     var warmup = new Option<string>("--warmup") { Description = "Unmeasured time before it.", DefaultValueFactory = _ => "3s" };
-    var baseline = new Option<bool>("--baseline") { Description = "Also run the naive server (--Signing:GroupCommit:Enabled=false) and print the ratio." };
+    var baseline = new Option<bool>("--baseline") { Description = "Also run the naive server (--Signing:GroupCommit:Enabled=false --Signing:Receipts:MaxBatch=1: one transaction and one receipt signature per submission) and print the ratio." };
     var tenant = new Option<string>("--tenant") { Description = "Province code of the forms.", DefaultValueFactory = _ => "33" };
     var pool = new Option<int>("--pool") { Description = "Pre-signed forms (distinct applicants) to make before the clock starts.", DefaultValueFactory = _ => 150_000 };
     var keys = new Option<int>("--keys")

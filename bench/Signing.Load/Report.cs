@@ -25,6 +25,9 @@ public static class Report
             Console.WriteLine(r.Consistent
                 ? $"  accepted == streams: {r.AcceptedTotal - r.Replayed} == {r.StreamsInStore} (every accepted id found: {r.AcceptedIdsFoundInStore})"
                 : $"  MISMATCH: accepted {r.AcceptedTotal - r.Replayed} (replayed {r.Replayed}), streams {r.StreamsInStore}, accepted ids found {r.AcceptedIdsFoundInStore}");
+            Console.WriteLine(r.ReceiptsOk
+                ? string.Create(CultureInfo.InvariantCulture, $"  receipts: {r.ReceiptsChecked} sampled, every one verifies (signer certified by the root, own document in the signed batch); {r.ReceiptsPerSignature:F1} receipts per signature")
+                : $"  RECEIPTS: {r.ReceiptsBad} of {r.ReceiptsChecked} sampled do not verify; first: {r.FirstReceiptProblem}");
         }
         double? ratio = null;
         if (results.Count == 2 && results[1].PerSecond > 0)
@@ -46,6 +49,7 @@ public static class Report
                 serverCpuPct = Math.Round(r.ServerCpuPctOfCore), dbCpuPct = Math.Round(r.DbCpuPctOfCore), clientCpuPct = Math.Round(r.ClientCpuPctOfCore),
                 machinePct = Math.Round(r.MachineBusyPct), othersCpuPct = Math.Round(Others(r, cores)), serverRssMb = Math.Round(r.ServerRssMb), serverPeakRssMb = Math.Round(r.ServerPeakRssMb),
                 accepted = r.AcceptedTotal - r.Replayed, streams = r.StreamsInStore, r.Consistent, r.PoolExhausted,
+                r.ReceiptsChecked, r.ReceiptsBad, receiptsPerSignature = Math.Round(r.ReceiptsPerSignature, 1),
             }),
             ratio = ratio is null ? (double?)null : Math.Round(ratio.Value, 2),
         }, Json));
