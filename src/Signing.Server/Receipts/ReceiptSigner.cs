@@ -43,7 +43,9 @@ public sealed class ReceiptSigner : IAsyncDisposable
     {
         _label = configuration["Signing:ServerKey:Token"] ?? "server-mersin";
         _pinVariable = configuration["Signing:ServerKey:PinEnvironmentVariable"] ?? "SIGNING_SERVER_PIN";
-        _maxBatch = configuration.GetValue(MaxBatchKey, 256);
+        // Each reply carries its whole batch's list (67 bytes a receipt): 64 bounds that at ~4 KB and still makes one
+        // signature do for 64 receipts.
+        _maxBatch = configuration.GetValue(MaxBatchKey, 64);
         if (_maxBatch < 1)
             throw new ArgumentOutOfRangeException(nameof(configuration), _maxBatch, $"{MaxBatchKey} must be at least 1 (1 = one signature per receipt).");
         _clock = clock;
