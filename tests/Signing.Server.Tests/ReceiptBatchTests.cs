@@ -64,6 +64,34 @@ public sealed class ReceiptBatchTests
     }
 
     [Fact]
+    public async Task A_receipt_carries_the_server_certificate_and_only_the_configured_certificates_that_issued_it()
+    {
+        // The world's default chain is the NES sub-CA, which did not issue the server certificate (the root did).
+        await using var signer = Signer();
+        var receipt = await signer.IssueAsync(Document(0));
+        var embedded = new Org.BouncyCastle.Cms.CmsSignedData(receipt.Signature.ToByteArray()).GetCertificates().EnumerateMatches(null).ToList();
+        Assert.Equal([Certificate(Cards.Manifest.Persona("server-mersin").CertificatePath)], embedded);
+    }
+
+    [Fact]
+    public void The_issuers_kept_are_the_signers_path_nearest_first_and_nothing_else()
+    {
+        var root = Certificate(Cards.Manifest.Pki.RootCertificate);
+        var subCa = Certificate(Cards.Manifest.Pki.NesSubCaCertificate);
+        var server = Certificate(Cards.Manifest.Persona("server-mersin").CertificatePath);
+        var doctor = Certificate(Cards.Manifest.Persona("doctor").CertificatePath);
+
+        Assert.Equal([root], ReceiptSigner.IssuersOf(server, [subCa, root]));
+        Assert.Equal([subCa, root], ReceiptSigner.IssuersOf(doctor, [root, subCa]));
+        Assert.Equal([subCa], ReceiptSigner.IssuersOf(doctor, [subCa]));
+        Assert.Empty(ReceiptSigner.IssuersOf(server, [subCa]));
+        Assert.Empty(ReceiptSigner.IssuersOf(root, [root, subCa]));
+    }
+
+    private static Org.BouncyCastle.X509.X509Certificate Certificate(string path) =>
+        new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(File.ReadAllBytes(path));
+
+    [Fact]
     public async Task With_max_batch_1_every_receipt_has_a_signature_of_its_own()
     {
         await using var signer = Signer(maxBatch: 1);

@@ -145,7 +145,8 @@ public sealed class ReceiptSigner : IAsyncDisposable
         var lazy = Sessions.GetOrAdd(_label, label => new Lazy<(TokenSession, CadesSigner)>(() =>
         {
             var session = Pkcs11Module.Load().Login(label, PinSources.FromEnvironment(_pinVariable), new TokenOptions { SignWithSessionCopy = true });
-            return (session, new CadesSigner(session.GetSigningKey(), new CadesOptions { ExtraCertificates = _chain }));
+            var key = session.GetSigningKey();
+            return (session, new CadesSigner(key, new CadesOptions { ExtraCertificates = IssuersOf(key.Certificate, _chain) }));
         }));
         try
         {
@@ -157,6 +158,24 @@ public sealed class ReceiptSigner : IAsyncDisposable
             Sessions.TryRemove(new KeyValuePair<string, Lazy<(TokenSession, CadesSigner)>>(_label, lazy));
             throw;
         }
+    }
+
+    /// <summary>
+    /// Of the configured certificates, those on the signer's issuer path, nearest first: every receipt carries them, so one
+    /// that issued nothing on the path (the test world's default chain is the NES sub-CA, while its server certificate
+    /// comes from the root) would only add a kilobyte to every reply.
+    /// </summary>
+    internal static IReadOnlyList<X509Certificate> IssuersOf(X509Certificate signer, IReadOnlyList<X509Certificate> candidates)
+    {
+        var path = new List<X509Certificate>();
+        var current = signer;
+        while (!current.SubjectDN.Equivalent(current.IssuerDN)
+               && candidates.FirstOrDefault(c => c.SubjectDN.Equivalent(current.IssuerDN) && !path.Contains(c)) is { } issuer)
+        {
+            path.Add(issuer);
+            current = issuer;
+        }
+        return path;
     }
 
     /// <summary>The issuing CA certificates to embed (so the receipt verifies against the root alone).</summary>
