@@ -139,26 +139,4 @@ public sealed class ReceiptBatchTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Signer(maxBatch));
         Assert.Contains(ReceiptSigner.MaxBatchKey, e.Message);
     }
-
-    [Fact]
-    public void The_batch_document_is_fixed_json_listing_lower_case_sha256_hex_in_order()
-    {
-        var a = "a"u8.ToArray();
-        var b = "b"u8.ToArray();
-        var json = ReceiptBatch.ToJson([a, b], new DateTimeOffset(2026, 11, 26, 12, 30, 15, 123, TimeSpan.FromHours(3)));
-        Assert.Equal(
-            "{\"type\":\"esign.receipt-batch\",\"version\":1,\"issuedAt\":\"2026-11-26T09:30:15.123Z\",\"documentSha256\":[" +
-            "\"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb\"," +
-            "\"3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d\"]}",
-            Encoding.UTF8.GetString(json));
-        Assert.Equal(new[] { Scenario.Sha256Hex(a), Scenario.Sha256Hex(b) }, ReceiptBatch.DocumentHashes(json));
-    }
-
-    [Theory]
-    [InlineData("[]")]
-    [InlineData("{\"type\":\"esign.submission-receipt\",\"documentSha256\":[]}")]
-    [InlineData("{\"type\":\"esign.receipt-batch\"}")]
-    [InlineData("{\"type\":\"esign.receipt-batch\",\"documentSha256\":[null]}")]
-    public void Anything_but_a_receipt_batch_is_refused_when_read(string json) =>
-        Assert.ThrowsAny<JsonException>(() => ReceiptBatch.DocumentHashes(Encoding.UTF8.GetBytes(json)));
 }

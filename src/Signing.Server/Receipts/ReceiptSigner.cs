@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Org.BouncyCastle.X509;
 using Signing.Contracts.V1;
 using Signing.Tokens;
+using Signing.Verification;
 
 namespace Signing.Server.Receipts;
 

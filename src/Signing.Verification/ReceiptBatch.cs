@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace Signing.Server.Receipts;
+namespace Signing.Verification;
 
 /// <summary>
 /// What the directorate's key signs for receipts issued together: the SHA-256 of each receipt document, nothing else.
 /// An applicant proves their receipt with their own document, the signature, and its hash in this list; the list tells
-/// them nothing about the other applicants (a hash of a document holding a random application id).
+/// them nothing about the other applicants (a hash of a document holding a random application id). The server writes
+/// it, <see cref="ReceiptVerifier"/> reads it: one definition of the format for both.
 /// </summary>
 public static class ReceiptBatch
 {
@@ -37,15 +38,17 @@ public static class ReceiptBatch
         return buffer.ToArray();
     }
 
-    /// <summary>The hashes a batch lists, for checking a receipt (tests, tools). Throws JsonException if it is not a receipt batch.</summary>
+    /// <summary>The hashes a batch lists. Throws JsonException if it is not a receipt batch (type, version 1, an array of hashes).</summary>
     public static IReadOnlyList<string> DocumentHashes(ReadOnlySpan<byte> batchJson)
     {
         var reader = new Utf8JsonReader(batchJson);
         using var doc = JsonDocument.ParseValue(ref reader);
         var root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.GetString() != Type
-            || !root.TryGetProperty("documentSha256", out var list) || list.ValueKind != JsonValueKind.Array)
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
+            || type.GetString() != Type || !root.TryGetProperty("documentSha256", out var list) || list.ValueKind != JsonValueKind.Array)
             throw new JsonException($"not an {Type} document");
-        return [.. list.EnumerateArray().Select(e => e.GetString() ?? throw new JsonException("a null hash in documentSha256"))];
+        if (!root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var v) || v != 1)
+            throw new JsonException($"an {Type} of a version this tool does not know (it reads version 1)");
+        return [.. list.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new JsonException("documentSha256 holds something other than a hash"))];
     }
 }

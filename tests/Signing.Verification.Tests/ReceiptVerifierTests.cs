@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Signing.Verification.Tests;
+
+/// <summary>
+/// Submission receipts checked offline (<see cref="ReceiptVerifier"/>): a batch signature
+/// made here the way the server makes it (attached CAdES over <see cref="ReceiptBatch"/>), judged with profile none.
+/// The demo day checks a receipt the real server signed.
+/// </summary>
+[Collection(VerificationWorldCollection.Name)]
+public class ReceiptVerifierTests(VerificationWorld world)
+{
+    private static readonly byte[] Mine = """{"type":"esign.submission-receipt","applicationId":"a1","applicationCode":"33-0001"}"""u8.ToArray();
+    private static readonly byte[] Other = """{"type":"esign.submission-receipt","applicationId":"b2","applicationCode":"33-0002"}"""u8.ToArray();
+
+    private VerificationOptions Options => new() { Profile = ValidationProfile.None, At = world.Now };
+
+    private byte[] SignBatch(byte[] content) => world.Signer(world.P256, "SHA256WITHECDSA") with { Content = content } is var b ? b.Build() : [];
+
+    private Verdict Verify(byte[] document, byte[] signature) => new ReceiptVerifier(new CmsVerifier(world.Trust)).Verify(document, signature, Options);
+
+    [Fact]
+    public void AReceiptListedInItsSignedBatchPasses()
+    {
+        var verdict = Verify(Mine, SignBatch(ReceiptBatch.ToJson([Other, Mine], world.Now)));
+        Assert.True(verdict.Passed, verdict.Reason);
+        var listed = Assert.Single(verdict.Checks, c => c.Name == ReceiptVerifier.ListedCheck);
+        Assert.Equal(CheckResult.Passed, listed.Result);
+        Assert.Contains("one of the 2 receipt(s)", listed.Detail);
+    }
+
+    [Fact]
+    public void AChangedReceiptIsAHashFailure()
+    {
+        var signature = SignBatch(ReceiptBatch.ToJson([Mine], world.Now));
+        var changed = (byte[])Mine.Clone();
+        changed[^3] ^= 0x01;
+        var verdict = Verify(changed, signature);
+        Assert.Equal(Indication.TotalFailed, verdict.Indication);
+        Assert.Equal(SubIndication.HashFailure, verdict.SubIndication);
+        Assert.Contains("does not list this document", verdict.Reason);
+        Assert.Equal(CheckResult.Failed, verdict.Checks.Single(c => c.Name == ReceiptVerifier.ListedCheck).Result);
+    }
+
+    [Fact]
+    public void AnotherApplicantsBatchDoesNotProveMyReceipt()
+    {
+        var verdict = Verify(Mine, SignBatch(ReceiptBatch.ToJson([Other], world.Now)));
+        Assert.Equal(SubIndication.HashFailure, verdict.SubIndication);
+    }
+
+    [Theory]
+    [InlineData("""{"form":"NES 3 YILLIK BAŞVURUSU"}""")]                                   // a signed form, not a batch
+    [InlineData("""{"type":"esign.receipt-batch","version":2,"documentSha256":[]}""")]     // a version this reader does not know
+    [InlineData("""{"type":"esign.receipt-batch","version":1,"documentSha256":[1]}""")]    // not hashes
+    [InlineData("""{"type":"esign.receipt-batch","version":"1","documentSha256":[]}""")]  // version as text
+    [InlineData("not json")]
+    public void ASignatureOverSomethingElseIsNotAReceipt(string content)
+    {
+        var verdict = Verify(Mine, SignBatch(Encoding.UTF8.GetBytes(content)));
+        Assert.Equal(Indication.TotalFailed, verdict.Indication);
+        Assert.Equal(SubIndication.HashFailure, verdict.SubIndication);
+        Assert.Contains("not a receipt batch", verdict.Checks.Single(c => c.Name == ReceiptVerifier.ListedCheck).Detail);
+    }
+
+    [Fact]
+    public void ABrokenSignatureIsReportedAsSuchWithoutConsultingTheList()
+    {
+        var builder = world.Signer(world.P256, "SHA256WITHECDSA") with
+        {
+            Content = ReceiptBatch.ToJson([Mine], world.Now),
+            MutateSignature = s => { s[^1] ^= 0x01; return s; },
+        };
+        var verdict = Verify(Mine, builder.Build());
+        Assert.Equal(Indication.TotalFailed, verdict.Indication);
+        Assert.Equal(SubIndication.SigCryptoFailure, verdict.SubIndication);
+        Assert.DoesNotContain(verdict.Checks, c => c.Name == ReceiptVerifier.ListedCheck);
+    }
+
+    [Fact]
+    public void GarbageIsAFormatFailureNotAnException()
+    {
+        var verdict = Verify(Mine, [0x30, 0x03, 0x02, 0x01]);
+        Assert.Equal(SubIndication.FormatFailure, verdict.SubIndication);
+    }
+
+    [Fact]
+    public void TheBatchDocumentIsFixedJsonListingLowerCaseSha256HexInOrder()
+    {
+        var a = "a"u8.ToArray();
+        var b = "b"u8.ToArray();
+        var json = ReceiptBatch.ToJson([a, b], new DateTimeOffset(2026, 11, 26, 12, 30, 15, 123, TimeSpan.FromHours(3)));
+        Assert.Equal(
+            "{\"type\":\"esign.receipt-batch\",\"version\":1,\"issuedAt\":\"2026-11-26T09:30:15.123Z\",\"documentSha256\":[" +
+            "\"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb\"," +
+            "\"3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d\"]}",
+            Encoding.UTF8.GetString(json));
+        Assert.Equal(new[] { Convert.ToHexStringLower(SHA256.HashData(a)), Convert.ToHexStringLower(SHA256.HashData(b)) }, ReceiptBatch.DocumentHashes(json));
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("{\"type\":\"esign.submission-receipt\",\"documentSha256\":[]}")]
+    [InlineData("{\"type\":\"esign.receipt-batch\"}")]
+    [InlineData("{\"type\":\"esign.receipt-batch\",\"documentSha256\":[null]}")]
+    [InlineData("{\"type\":\"esign.receipt-batch\",\"version\":1,\"documentSha256\":[null]}")]
+    [InlineData("{\"type\":\"esign.receipt-batch\",\"version\":1.5,\"documentSha256\":[]}")]
+    public void AnythingButAReceiptBatchIsRefusedWhenRead(string json) =>
+        Assert.ThrowsAny<JsonException>(() => ReceiptBatch.DocumentHashes(Encoding.UTF8.GetBytes(json)));
+}
