@@ -88,7 +88,9 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         // --- Applicants -------------------------------------------------------------------------------------------
         Section("Başvuranlar (applicants)");
         await Login("doctor", cancel);
-        var doctor = await Apply("doctor", "doctor", "esign", contact["doctor"], "AWAITING_APPROVAL", cancel);
+        var doctorReceipt = Path.Combine(options.WorkDirectory, "alindi-doctor.json");
+        var doctor = await Apply("doctor", "doctor", "esign", [.. contact["doctor"], "--receipt-out", doctorReceipt], "AWAITING_APPROVAL", cancel);
+        await CheckReceipt("doctor", doctorReceipt, cancel);
 
         await Login("fp-expiring", cancel);
         var fp = await Apply("fp", "fp-expiring", "esign", contact["fp-expiring"], "AWAITING_APPROVAL", cancel, mustLack: "RECEIPT");
@@ -224,6 +226,31 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         return result;
     }
 
+    /// <summary>
+    /// The applicant's proof, checked offline as anyone could: the saved receipt verifies against the directorate's root,
+    /// and a copy with one character changed does not (its hash is not in the signed batch).
+    /// </summary>
+    private async Task CheckReceipt(string persona, string receipt, CancellationToken cancel)
+    {
+        if (!File.Exists(receipt) || !File.Exists(Path.ChangeExtension(receipt, ".p7s")))
+            throw new StepFailed($"apply --receipt-out saved no receipt at {receipt}");
+        string[] verify = ["cms", "verify-receipt", "--trust-anchor", _world.Pki.RootCertificate, "--json"];
+        await Step(persona, "checks the saved receipt offline against the directorate's root", [.. verify, receipt],
+            json => json?["indication"]?.GetValue<string>() != "TOTAL_PASSED"
+                ? $"verdict {json?["indication"]} / {json?["subIndication"]}: {json?["reason"]}"
+                : json["checks"]?.AsArray().Any(c => c?["name"]?.GetValue<string>() == "receipt-listed") == true ? null : "no receipt-listed check in the verdict",
+            cancel);
+
+        var changed = Path.Combine(Path.GetDirectoryName(receipt)!, "alindi-changed.json");
+        var document = JsonNode.Parse(await File.ReadAllTextAsync(receipt, cancel)) as JsonObject
+                       ?? throw new StepFailed("the saved receipt is not a JSON object");
+        document["applicationCode"] = "33-SAHTE-0001"; // "sahte": forged
+        await File.WriteAllTextAsync(changed, document.ToJsonString(), cancel);
+        await Step(persona, "shows that a changed copy of the receipt does not verify", [.. verify, changed, "--signature", Path.ChangeExtension(receipt, ".p7s")],
+            json => json?["subIndication"]?.GetValue<string>() == "HASH_FAILURE" ? null : $"expected TOTAL_FAILED / HASH_FAILURE, got {json?["indication"]} / {json?["subIndication"]}",
+            cancel, expectExit: 1);
+    }
+
     private string? ExpectStatus(JsonNode? application, string? expected, string role, string? mustLack = null)
     {
         var status = application?["status"]?.GetValue<string>();
@@ -301,6 +328,9 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         if (json["identity"] is { } identity)
             return $"{identity["name"]?.GetValue<string>()} {identity["tcknMasked"]?.GetValue<string>()}, roles {string.Join("+", identity["roles"]?.AsArray().Select(r => r?.GetValue<string>()) ?? [])}" +
                 (identity["tenant"]?.GetValue<string>() is { Length: > 0 } t ? $", tenant {t}" : "");
+        if (json["indication"]?.GetValue<string>() is { } indication)
+            return indication + (json["subIndication"]?.GetValue<string>() is { } sub and not "NONE" ? " / " + sub : "")
+                + (json["reason"]?.GetValue<string>() is { } reason ? ": " + reason : "");
         var app = json["application"] ?? (json["status"] is not null ? json : null);
         if (app is null)
             return "";

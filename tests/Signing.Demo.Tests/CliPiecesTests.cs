@@ -57,6 +57,31 @@ public sealed class CliPiecesTests
         }
     }
 
+    [Theory]
+    [InlineData("--method wet --form-out {0}/form.json --receipt-out {0}/r.json")] // --form-out submits nothing
+    [InlineData("--method wet --receipt-out {0}/no-such-directory/r.json")]
+    [InlineData("--method wet --receipt-out {0}/r.p7s")]                          // the signature would overwrite the document
+    public void Apply_refuses_a_receipt_out_it_cannot_honour_before_anything_is_sent(string options)
+    {
+        var dir = Directory.CreateTempSubdirectory("esign-receipt-out-");
+        var previous = Environment.GetEnvironmentVariable("ESIGN_PROFILE_DIR");
+        Environment.SetEnvironmentVariable("ESIGN_PROFILE_DIR", dir.FullName); // no session: a check after sign-in would say so instead
+        try
+        {
+            var exit = new RootCommand { ApplyCommand.Create() }
+                .Parse($"apply --category doctor --server http://127.0.0.1:9 --tckn 12345678950 --given-names Ayşe --surname Yılmaz " +
+                       string.Format(System.Globalization.CultureInfo.InvariantCulture, options, dir.FullName))
+                .Invoke();
+            Assert.Equal(DeskExit.BadInput, exit);
+            Assert.Empty(Directory.GetFiles(dir.FullName, "*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ESIGN_PROFILE_DIR", previous);
+            dir.Delete(true);
+        }
+    }
+
     [Fact]
     public void Delivery_record_knows_the_lifecycle_events_and_refuses_others()
     {

@@ -1,11 +1,14 @@
+using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Signing.Cli.Commands;
+using Signing.TestKit;
 
 namespace Signing.Verification.Tests;
 
 /// <summary>
-/// Submission receipts checked offline (<see cref="ReceiptVerifier"/>): a batch signature
+/// Submission receipts checked offline (<see cref="ReceiptVerifier"/>, `esign cms verify-receipt`): a batch signature
 /// made here the way the server makes it (attached CAdES over <see cref="ReceiptBatch"/>), judged with profile none.
 /// The demo day checks a receipt the real server signed.
 /// </summary>
@@ -87,6 +90,48 @@ public class ReceiptVerifierTests(VerificationWorld world)
     }
 
     [Fact]
+    public void EsignCmsVerifyReceiptFindsTheSignatureBesideTheDocumentAndExitsByTheVerdict()
+    {
+        var dir = Directory.CreateTempSubdirectory("esign-receipt-");
+        try
+        {
+            var document = Path.Combine(dir.FullName, "alindi.json");
+            File.WriteAllBytes(document, Mine);
+            File.WriteAllBytes(Path.ChangeExtension(document, ".p7s"), SignBatch(ReceiptBatch.ToJson([Other, Mine], world.Now)));
+            var trust = Path.Combine(dir.FullName, "trust.json");
+            File.WriteAllText(trust, TrustConfiguration.Serialize(TrustConfiguration.ModelFromHsmSimManifest(LocalWorld.ManifestPath)));
+            string[] common = ["--trust-config", trust, "--at", world.Now.ToString("O")];
+
+            var (ok, okOut) = Esign(["cms", "verify-receipt", document, .. common]);
+            Assert.True(ok == CertCommands.Passed, okOut);
+            Assert.Contains("ok   receipt-listed", okOut);
+
+            var (json, jsonOut) = Esign(["cms", "verify-receipt", document, .. common, "--json"]);
+            Assert.Equal(CertCommands.Passed, json);
+            Assert.Equal("TOTAL_PASSED", JsonDocument.Parse(jsonOut).RootElement.GetProperty("indication").GetString());
+
+            var changed = Path.Combine(dir.FullName, "changed.json");
+            File.WriteAllBytes(changed, [.. Mine[..^3], (byte)(Mine[^3] ^ 0x01), .. Mine[^2..]]);
+            var (bad, badOut) = Esign(["cms", "verify-receipt", changed, "--signature", Path.ChangeExtension(document, ".p7s"), .. common]);
+            Assert.Equal(CertCommands.Failed, bad);
+            Assert.Contains("HASH_FAILURE", badOut);
+
+            // The signature is looked for beside the document: none beside changed.json.
+            var (missing, missingOut) = Esign(["cms", "verify-receipt", changed, .. common]);
+            Assert.Equal(CertCommands.UsageError, missing);
+            Assert.Contains("changed.p7s", missingOut);
+
+            // No trust given: the signer cannot be chained, which is not a pass.
+            var (untrusted, _) = Esign(["cms", "verify-receipt", document, "--at", world.Now.ToString("O")]);
+            Assert.Equal(CertCommands.Indeterminate, untrusted);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
     public void TheBatchDocumentIsFixedJsonListingLowerCaseSha256HexInOrder()
     {
         var a = "a"u8.ToArray();
@@ -109,4 +154,12 @@ public class ReceiptVerifierTests(VerificationWorld world)
     [InlineData("{\"type\":\"esign.receipt-batch\",\"version\":1.5,\"documentSha256\":[]}")]
     public void AnythingButAReceiptBatchIsRefusedWhenRead(string json) =>
         Assert.ThrowsAny<JsonException>(() => ReceiptBatch.DocumentHashes(Encoding.UTF8.GetBytes(json)));
+
+    private static (int Exit, string Out) Esign(string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = new RootCommand { CertCommands.CreateCms(stdout, stderr) }.Parse(args).Invoke();
+        return (exit, stdout.ToString() + stderr);
+    }
 }

@@ -4,8 +4,8 @@ using Signing.Verification;
 namespace Signing.Cli.Commands;
 
 /// <summary>
-/// `esign cert verify` and `esign cms verify`: the verification engine for people and scripts, with the RFC 5280
-/// inputs `openssl verify` takes. Exit code 0 only for TOTAL_PASSED; 1 TOTAL_FAILED; 2 INDETERMINATE; 3 bad usage
+/// `esign cert verify`, `esign cms verify` and `esign cms verify-receipt`: the verification engine for people and
+/// scripts, with the RFC 5280 inputs `openssl verify` takes. Exit code 0 only for TOTAL_PASSED; 1 TOTAL_FAILED; 2 INDETERMINATE; 3 bad usage
 /// or unreadable files. --json prints the verdict object.
 /// </summary>
 public static class CertCommands
@@ -29,7 +29,7 @@ public static class CertCommands
     /// <summary>The `cms` group (with `verify`).</summary>
     public static Command CreateCms(TextWriter? stdout = null, TextWriter? stderr = null)
     {
-        var cms = new Command("cms", "CMS / CAdES-BES signatures.");
+        var cms = new Command("cms", "CMS / CAdES-BES signatures, and the signed receipts of submissions.");
         var verify = new Command("verify", "Verify a CMS/CAdES-BES signature (attached, or detached with --content) and its signer certificate.");
         var file = new Argument<FileInfo>("FILE") { Description = "The signature (DER or PEM)." };
         var content = new Option<FileInfo?>("--content") { Description = "The signed content of a detached signature." };
@@ -40,7 +40,31 @@ public static class CertCommands
             new CmsVerifier(trust).Verify(File.ReadAllBytes(parse.GetValue(file)!.FullName),
                 parse.GetValue(content) is { } c ? File.ReadAllBytes(c.FullName) : null, options)));
         cms.Subcommands.Add(verify);
+        cms.Subcommands.Add(VerifyReceipt(stdout, stderr));
         return cms;
+    }
+
+    /// <summary>`esign cms verify-receipt`: a submission receipt saved by `esign apply --receipt-out`, checked offline.</summary>
+    private static Command VerifyReceipt(TextWriter? stdout, TextWriter? stderr)
+    {
+        var command = new Command("verify-receipt",
+            "Check a submission receipt saved by `esign apply --receipt-out`: the directorate's signature (an attached CMS over the " +
+            "receipt batch) and that the batch lists this receipt's SHA-256. Give the directorate's root with --trust-anchor. " +
+            "Exit 0 only when both hold.");
+        var document = new Argument<FileInfo>("RECEIPT") { Description = "The receipt document, exactly as saved (RECEIPT.json)." };
+        var signature = new Option<FileInfo?>("--signature") { Description = "The receipt's signature (CMS, DER or PEM); default: RECEIPT with the extension .p7s." };
+        command.Arguments.Add(document);
+        command.Options.Add(signature);
+        // The directorate's receipt key is not a personal NES: RFC 5280 only unless asked otherwise.
+        var common = new CommonOptions(command, defaultProfile: "none");
+        command.SetAction(parse => common.Run(parse, stdout, stderr, (trust, options) =>
+        {
+            var documentFile = parse.GetValue(document)!;
+            var signatureFile = parse.GetValue(signature) ?? new FileInfo(Path.ChangeExtension(documentFile.FullName, ".p7s"));
+            return new ReceiptVerifier(new CmsVerifier(trust)).Verify(File.ReadAllBytes(documentFile.FullName),
+                File.ReadAllBytes(signatureFile.FullName), options);
+        }));
+        return command;
     }
 
     private sealed class CommonOptions
@@ -63,8 +87,9 @@ public static class CertCommands
         private readonly Option<string?> tckn = new("--expected-tckn") { Description = "The TCKN the certificate must belong to." };
         private readonly Option<bool> json = new("--json") { Description = "Print the verdict as JSON." };
 
-        public CommonOptions(Command command)
+        public CommonOptions(Command command, string defaultProfile = QualifiedProfile.Name)
         {
+            profile.DefaultValueFactory = _ => defaultProfile;
             profile.AcceptOnlyFromAmong("none", QualifiedProfile.Name);
             foreach (var o in new Option[] { trustConfig, anchors, intermediates, crls, at, profile, requireRevocation, policies,
                          explicitPolicy, inhibitMapping, inhibitAny, tckn, json })

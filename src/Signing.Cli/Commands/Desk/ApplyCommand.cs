@@ -80,13 +80,19 @@ internal static class ApplyCommand
             Description = "Only write the form JSON to FILE and print its SHA-256 (what an e-Onay confirmation refers to); submit nothing.",
             HelpName = "FILE",
         };
+        public Option<FileInfo?> ReceiptOut { get; } = new("--receipt-out")
+        {
+            Description = "Also save the signed receipt: its document to FILE and its signature beside it (FILE with the extension .p7s), " +
+                          "your proof of submission; check them offline with `esign cms verify-receipt FILE --trust-anchor ROOT.pem`.",
+            HelpName = "FILE",
+        };
         public Option<string?> Tckn { get; } = new("--tckn") { Description = "Without a card (wet / e-Onay): your TCKN." };
         public Option<string?> GivenNames { get; } = new("--given-names") { Description = "Without a card: your given name(s)." };
         public Option<string?> Surname { get; } = new("--surname") { Description = "Without a card: your surname." };
 
         public void AddTo(Command c)
         {
-            foreach (var option in new Option[] { Category, Method, Tenant, Email, Phone, Address, Institution, Out, RequestId, EOnayFile, FormOut, Tckn, GivenNames, Surname })
+            foreach (var option in new Option[] { Category, Method, Tenant, Email, Phone, Address, Institution, Out, RequestId, EOnayFile, FormOut, ReceiptOut, Tckn, GivenNames, Surname })
                 c.Options.Add(option);
         }
     }
@@ -119,6 +125,13 @@ internal static class ApplyCommand
             throw new DeskException(DeskExit.BadInput, "apply.eonayFile");
         if (eOnayFile is { Exists: false })
             throw new UsageException($"file not found: {eOnayFile.FullName}");
+        var receiptOut = parse.GetValue(a.ReceiptOut);
+        if (receiptOut is not null && formOut is not null)
+            throw new UsageException("--receipt-out saves the receipt of a submission; --form-out submits nothing");
+        if (receiptOut is { Directory.Exists: false })
+            throw new UsageException($"--receipt-out: no such directory: {receiptOut.DirectoryName}");
+        if (receiptOut is not null && Path.ChangeExtension(receiptOut.FullName, ".p7s") == receiptOut.FullName)
+            throw new UsageException("--receipt-out: name the document, e.g. receipt.json; its signature goes beside it as .p7s");
         var requestId = parse.GetValue(a.RequestId) ?? Guid.NewGuid().ToString("N");
         if (requestId.Length is < 1 or > 64)
             throw new UsageException("--request-id: 1..64 characters");
@@ -205,6 +218,7 @@ internal static class ApplyCommand
                 }
             }
 
+            var receiptFiles = receiptOut is null ? null : SaveReceipt(ctx, receipt, receiptOut);
             if (ctx.Json)
             {
                 var node = new JsonObject
@@ -213,6 +227,8 @@ internal static class ApplyCommand
                     ["replayed"] = replayed,
                     ["receipt"] = ReceiptNode(receipt),
                 };
+                if (receiptFiles is var (documentPath, signaturePath))
+                    node["receiptFiles"] = new JsonObject { ["document"] = documentPath, ["signature"] = signaturePath };
                 if (pdfPath is not null)
                     node["printableForm"] = pdfPath;
                 ctx.WriteJson(node);
@@ -221,6 +237,8 @@ internal static class ApplyCommand
             ctx.Line(ctx.T("apply.ok") + (replayed ? " " + ctx.T("apply.replayed") : ""));
             Views.Application(ctx, application, withHistory: false);
             Views.Receipt(ctx, receipt);
+            if (receiptFiles is var (savedDocument, savedSignature))
+                ctx.Line(ctx.T("apply.receiptSaved", savedDocument, savedSignature));
             if (pdfPath is not null)
                 ctx.Line(ctx.T("apply.pdf", pdfPath));
             return DeskExit.Ok;
@@ -229,6 +247,24 @@ internal static class ApplyCommand
         {
             token?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The receipt's two parts as received: the document (byte for byte: its SHA-256 is what the signed batch lists) and the
+    /// CMS beside it with the extension .p7s, where `esign cms verify-receipt` looks for it.
+    /// </summary>
+    private static (string Document, string Signature)? SaveReceipt(DeskContext ctx, SignedReceipt? receipt, FileInfo target)
+    {
+        if (receipt is null || receipt.DocumentJson.IsEmpty || receipt.Signature.IsEmpty)
+        {
+            // The application is in: say so on stderr rather than fail the command.
+            Console.Error.WriteLine("esign: " + ctx.T("apply.noReceipt"));
+            return null;
+        }
+        var signaturePath = Path.ChangeExtension(target.FullName, ".p7s");
+        File.WriteAllBytes(target.FullName, receipt.DocumentJson.ToByteArray());
+        File.WriteAllBytes(signaturePath, receipt.Signature.ToByteArray());
+        return (target.FullName, signaturePath);
     }
 
     /// <summary>The receipt for scripts: its document as JSON (when it is JSON) and the signature's size.</summary>
