@@ -149,16 +149,35 @@ public static class ApplicationDecider
         return Decision.Accept(new ReceiptAttached(r.Amount.Amount, r.Iban.Value, r.PaidOn, r.Description, r.FileSha256.ToLowerInvariant(), c.At));
     }
 
+    /// <summary>
+    /// Why this officer's approval (or rejection) would be refused whatever it carried: every rule of
+    /// <see cref="Decide"/> for <see cref="Approve"/> / <see cref="Reject"/> except those on the signature and the
+    /// rejection's reason. Asked before a decision document is issued, so no officer is asked for a PIN to sign a
+    /// decision the rules refuse anyway; Decide applies the same rules again on the state it decides on.
+    /// </summary>
+    public static DomainError? DecisionRefusal(ApplicationState state, TenantSettings tenant, Tckn officer, bool approve)
+    {
+        if (!state.IsSubmitted())
+            return new DomainError(ErrorCodes.NotSubmitted, "There is no such application.");
+        if (state.Status != ApplicationStatus.AwaitingApproval)
+            return NotOnQueue(state).Error;
+        if (OfficerProblem(tenant, officer, state) is { } problem)
+            return problem.Error;
+        if (officer.Value == state.ApplicantTckn)
+            return new DomainError(ErrorCodes.SelfDecision, "An officer never decides on their own application.");
+        if (!approve)
+            return null;
+        if (!state.IsApprovable())
+            return new DomainError(ErrorCodes.NotApprovable, "Not approvable yet: the family physician's matching receipt (dekont) has not been attached.");
+        if (state.Approvals.Contains(officer.Value))
+            return new DomainError(ErrorCodes.SameOfficerTwice, "This officer has already approved; the second approval must come from a different officer.");
+        return null;
+    }
+
     private static Decision Approve(Approve c, ApplicationState state)
     {
-        if (state.Status != ApplicationStatus.AwaitingApproval)
-            return NotOnQueue(state);
-        if ((OfficerProblem(c.Tenant, c.Officer, state) ?? DecisionProblem(c.Officer, c.Signature, state)) is { } problem)
+        if ((DecisionRefusal(state, c.Tenant, c.Officer, approve: true) is { } refusal ? Refused(refusal) : SignatureProblem(c.Officer, c.Signature)) is { } problem)
             return problem;
-        if (!state.IsApprovable())
-            return Decision.Refuse(ErrorCodes.NotApprovable, "Not approvable yet: the family physician's matching receipt (dekont) has not been attached.");
-        if (state.Approvals.Contains(c.Officer.Value))
-            return Decision.Refuse(ErrorCodes.SameOfficerTwice, "This officer has already approved; the second approval must come from a different officer.");
         var given = new ApprovalGiven(c.Officer.Value, c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At);
         var approvals = state.Approvals.Append(c.Officer.Value).ToList();
         return approvals.Count >= state.ApprovalsRequired
@@ -168,9 +187,7 @@ public static class ApplicationDecider
 
     private static Decision Reject(Reject c, ApplicationState state)
     {
-        if (state.Status != ApplicationStatus.AwaitingApproval)
-            return NotOnQueue(state);
-        if ((OfficerProblem(c.Tenant, c.Officer, state) ?? DecisionProblem(c.Officer, c.Signature, state)) is { } problem)
+        if ((DecisionRefusal(state, c.Tenant, c.Officer, approve: false) is { } refusal ? Refused(refusal) : SignatureProblem(c.Officer, c.Signature)) is { } problem)
             return problem;
         if (string.IsNullOrWhiteSpace(c.Reason))
             return Decision.Refuse(ErrorCodes.RejectionReasonRequired, "A rejection says why.");
@@ -208,10 +225,10 @@ public static class ApplicationDecider
         return null;
     }
 
-    private static Decision? DecisionProblem(Tckn officer, OfficerSignature signature, ApplicationState state)
+    private static Decision Refused(DomainError error) => Decision.Refuse(error.Code, error.Message);
+
+    private static Decision? SignatureProblem(Tckn officer, OfficerSignature signature)
     {
-        if (officer.Value == state.ApplicantTckn)
-            return Decision.Refuse(ErrorCodes.SelfDecision, "An officer never decides on their own application.");
         var f = signature.Facts;
         if (f.Indication != Indication.Passed || f.SignerTckn != officer.Value || signature.Bytes.Length == 0)
             return Decision.Refuse(ErrorCodes.OfficerSignatureInvalid,

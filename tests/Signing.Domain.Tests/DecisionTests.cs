@@ -68,6 +68,38 @@ public class DecisionTests
     }
 
     [Fact]
+    public void The_refusal_asked_before_signing_names_each_rule_Decide_applies_and_nothing_about_the_signature()
+    {
+        var state = Spec.State([.. OnQueue(approvals: 2)]);
+        Assert.Null(ApplicationDecider.DecisionRefusal(state, Mersin(2), OfficerMersin1, approve: true));
+        Assert.Null(ApplicationDecider.DecisionRefusal(state, Mersin(2), OfficerMersin1, approve: false));
+        Assert.Equal(ErrorCodes.NotAnOfficer, ApplicationDecider.DecisionRefusal(state, Mersin(2), Manager.Tckn, approve: true)?.Code);
+        Assert.Equal(ErrorCodes.WrongTenant, ApplicationDecider.DecisionRefusal(state, Adana, OfficerAdana, approve: false)?.Code);
+        Assert.Equal(ErrorCodes.SelfDecision,
+            ApplicationDecider.DecisionRefusal(Spec.State([.. OnQueue(a: OfficerAsApplicant)]), Mersin(), OfficerMersin1, approve: false)?.Code);
+        Assert.Equal(ErrorCodes.NotSubmitted, ApplicationDecider.DecisionRefusal(ApplicationState.Initial, Mersin(), OfficerMersin1, approve: true)?.Code);
+
+        // After a first approval: the same officer may not approve again, but may still reject.
+        var afterFirst = Spec.State([.. Spec.Run(Submit(Doctor, ESignedBy(Doctor), Mersin(2)), ApproveBy(OfficerMersin1))]);
+        Assert.Equal(ErrorCodes.SameOfficerTwice, ApplicationDecider.DecisionRefusal(afterFirst, Mersin(2), OfficerMersin1, approve: true)?.Code);
+        Assert.Null(ApplicationDecider.DecisionRefusal(afterFirst, Mersin(2), OfficerMersin1, approve: false));
+        Assert.Null(ApplicationDecider.DecisionRefusal(afterFirst, Mersin(2), OfficerMersin2, approve: true));
+
+        // Decided: off the queue for everyone.
+        var approved = Spec.State([.. Spec.Run(Submit(Doctor, ESignedBy(Doctor), Mersin(1)), ApproveBy(OfficerMersin1))]);
+        Assert.Equal(ErrorCodes.NotOnQueue, ApplicationDecider.DecisionRefusal(approved, Mersin(1), OfficerMersin2, approve: false)?.Code);
+    }
+
+    [Fact]
+    public void The_rules_come_before_the_signature_a_refused_decision_is_refused_for_the_rule()
+    {
+        var given = Spec.Run(Submit(Doctor, ESignedBy(Doctor), Mersin(2)), ApproveBy(OfficerMersin1));
+        var unsigned = new Approve(Mersin(2), OfficerMersin1, SignatureOf(OfficerMersin2), Now.AddHours(1)); // someone else's card
+        Spec.Refused(given, unsigned, ErrorCodes.SameOfficerTwice);
+        Spec.Refused(given, new Approve(Mersin(2), OfficerMersin2, SignatureOf(OfficerMersin1), Now.AddHours(1)), ErrorCodes.OfficerSignatureInvalid);
+    }
+
+    [Fact]
     public void An_officer_of_another_tenant_cannot_decide()
     {
         Spec.Refused(OnQueue(), ApproveBy(OfficerAdana, Adana), ErrorCodes.WrongTenant);

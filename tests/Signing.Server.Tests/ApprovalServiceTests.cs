@@ -149,9 +149,10 @@ public sealed class ApprovalServiceTests(SigningServer server) : IClassFixture<S
         var wet = await server.SubmitWetAsync(Scenario.SyntheticForm(Scenario.SyntheticTckn(), Mersin));
         Assert.Equal(new[] { "PAPER" }, wet.Lacks);
 
-        // Not decidable while the paper is missing.
-        var early = await _approvals.GetDecisionDocumentAsync(new GetDecisionDocumentRequest { ApplicationId = wet.Id, Decision = Decision.Approve }, officer);
-        await Rpc.Refused(StatusCode.FailedPrecondition, () => _approvals.DecideAsync(Scenario.Signed("officer-mersin-1", wet.Id, early), officer), "decision.not_on_queue");
+        // Not decidable while the paper is missing: no decision document to sign (so no PIN is asked for nothing).
+        await Rpc.Refused(StatusCode.FailedPrecondition,
+            () => _approvals.GetDecisionDocumentAsync(new GetDecisionDocumentRequest { ApplicationId = wet.Id, Decision = Decision.Approve }, officer),
+            "decision.not_on_queue");
 
         await Rpc.Refused(StatusCode.InvalidArgument,
             () => _approvals.RegisterPaperFormAsync(new RegisterPaperFormRequest { ApplicationId = wet.Id, Copies = 1 }, officer), "paper.wrong_copy_count", "copies");
@@ -223,6 +224,12 @@ public sealed class ApprovalServiceTests(SigningServer server) : IClassFixture<S
         Assert.Equal(1, queued.Approvals);
 
         await Rpc.Refused(StatusCode.FailedPrecondition, () => server.DecideAsync("officer-mersin-1", first, app.Id, Decision.Approve), "decision.same_officer_twice");
+        // Refused already when the document is asked for, before any card is touched; a rejection stays open to her.
+        await Rpc.Refused(StatusCode.FailedPrecondition,
+            () => _approvals.GetDecisionDocumentAsync(new GetDecisionDocumentRequest { ApplicationId = app.Id, Decision = Decision.Approve }, first),
+            "decision.same_officer_twice");
+        Assert.NotEmpty((await _approvals.GetDecisionDocumentAsync(
+            new GetDecisionDocumentRequest { ApplicationId = app.Id, Decision = Decision.Reject, Reason = "adres eksik" }, first)).Document);
 
         var approved = await server.DecideAsync("officer-mersin-2", second, app.Id, Decision.Approve); // an EC card this time
         Assert.Equal("APPROVED", approved.Status);

@@ -95,8 +95,10 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             .Require(request.Reason.Length <= 1000, "reason", "at most 1000 characters", "en çok 1000 karakter")
             .ThrowIfInvalid();
         var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
-        if (!view.State.IsOnQueue())
-            throw StoreErrors.FromDomain(new DomainError(ErrorCodes.NotOnQueue, $"The application is {Proto.Upper(view.Status)}, not on the approval queue."), "application/" + id);
+        // The rules that do not depend on the signature are checked now: the officer is not asked for a PIN to sign a
+        // decision Decide would refuse (own application, second approval by the same officer, paper or receipt missing…).
+        if (ApplicationDecider.DecisionRefusal(view.State, tenant, Tckn.Parse(caller.Tckn), request.Decision == Decision.Approve) is { } refusal)
+            throw StoreErrors.FromDomain(refusal, "application/" + id);
         var document = new DecisionDocumentBody(DecisionDocumentBody.DocumentType, 1, view.Id, view.ApplicationCode, tenant.ProvinceCode, view.Version,
             request.Decision == Decision.Approve ? "APPROVE" : "REJECT", request.Reason.Trim(), caller.Tckn, caller.Name, applications.Now);
         return new DecisionDocument { Document = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(document, DecisionDocumentBody.Json)), Version = view.Version };
