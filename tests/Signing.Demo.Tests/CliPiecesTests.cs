@@ -61,6 +61,7 @@ public sealed class CliPiecesTests
     [InlineData("--method wet --form-out {0}/form.json --receipt-out {0}/r.json")] // --form-out submits nothing
     [InlineData("--method wet --receipt-out {0}/no-such-directory/r.json")]
     [InlineData("--method wet --receipt-out {0}/r.p7s")]                          // the signature would overwrite the document
+    [InlineData("--method wet --receipt-out {0}")]                                // a directory
     public void Apply_refuses_a_receipt_out_it_cannot_honour_before_anything_is_sent(string options)
     {
         var dir = Directory.CreateTempSubdirectory("esign-receipt-out-");
@@ -73,7 +74,7 @@ public sealed class CliPiecesTests
                        string.Format(System.Globalization.CultureInfo.InvariantCulture, options, dir.FullName))
                 .Invoke();
             Assert.Equal(DeskExit.BadInput, exit);
-            Assert.Empty(Directory.GetFiles(dir.FullName, "*", SearchOption.AllDirectories));
+            Assert.Empty(Directory.GetFileSystemEntries(dir.FullName, "*", SearchOption.AllDirectories));
         }
         finally
         {

@@ -130,6 +130,8 @@ internal static class ApplyCommand
             throw new UsageException("--receipt-out saves the receipt of a submission; --form-out submits nothing");
         if (receiptOut is { Directory.Exists: false })
             throw new UsageException($"--receipt-out: no such directory: {receiptOut.DirectoryName}");
+        if (receiptOut is not null && Directory.Exists(receiptOut.FullName))
+            throw new UsageException($"--receipt-out: {receiptOut.FullName} is a directory; name the file, e.g. receipt.json");
         if (receiptOut is not null && Path.ChangeExtension(receiptOut.FullName, ".p7s") == receiptOut.FullName)
             throw new UsageException("--receipt-out: name the document, e.g. receipt.json; its signature goes beside it as .p7s");
         var requestId = parse.GetValue(a.RequestId) ?? Guid.NewGuid().ToString("N");
@@ -262,8 +264,17 @@ internal static class ApplyCommand
             return null;
         }
         var signaturePath = Path.ChangeExtension(target.FullName, ".p7s");
-        File.WriteAllBytes(target.FullName, receipt.DocumentJson.ToByteArray());
-        File.WriteAllBytes(signaturePath, receipt.Signature.ToByteArray());
+        try
+        {
+            File.WriteAllBytes(target.FullName, receipt.DocumentJson.ToByteArray());
+            File.WriteAllBytes(signaturePath, receipt.Signature.ToByteArray());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // As above: the submission succeeded, so its answer is still printed rather than replaced by an error.
+            Console.Error.WriteLine($"esign: {ctx.T("apply.receiptNotSaved")}: {e.Message}");
+            return null;
+        }
         return (target.FullName, signaturePath);
     }
 

@@ -54,6 +54,7 @@ internal static class Texts
         ["apply.replayed"] = ("(aynı istek daha önce alınmıştı; aynı başvuru döndü)", "(this request was received before; the same application is returned)"),
         ["apply.receiptSaved"] = ("Alındı belgesi kaydedildi: {0}, imzası {1}. Doğrulamak için: esign cms verify-receipt {0} --trust-anchor KÖK.pem",
             "Receipt saved: {0}, its signature {1}. To check them: esign cms verify-receipt {0} --trust-anchor ROOT.pem"),
+        ["apply.receiptNotSaved"] = ("alındı belgesi kaydedilemedi (başvuru alındı)", "the receipt could not be saved (the application is in)"),
         ["apply.noReceipt"] = ("sunucu alındı belgesi göndermedi; kaydedilecek bir şey yok (başvuru alındı)", "the server sent no receipt; nothing was saved (the application is in)"),
         ["apply.pdf"] = ("Yazdırılacak form kaydedildi: {0} — 2 nüsha yazdırın, imzalayın ve masaya teslim edin.", "Printable form saved: {0} — print 2 copies, sign them and bring them to the desk."),
 
