@@ -125,15 +125,7 @@ internal static class ApplyCommand
             throw new DeskException(DeskExit.BadInput, "apply.eonayFile");
         if (eOnayFile is { Exists: false })
             throw new UsageException($"file not found: {eOnayFile.FullName}");
-        var receiptOut = parse.GetValue(a.ReceiptOut);
-        if (receiptOut is not null && formOut is not null)
-            throw new UsageException("--receipt-out saves the receipt of a submission; --form-out submits nothing");
-        if (receiptOut is { Directory.Exists: false })
-            throw new UsageException($"--receipt-out: no such directory: {receiptOut.DirectoryName}");
-        if (receiptOut is not null && Directory.Exists(receiptOut.FullName))
-            throw new UsageException($"--receipt-out: {receiptOut.FullName} is a directory; name the file, e.g. receipt.json");
-        if (receiptOut is not null && Path.ChangeExtension(receiptOut.FullName, ".p7s") == receiptOut.FullName)
-            throw new UsageException("--receipt-out: name the document, e.g. receipt.json; its signature goes beside it as .p7s");
+        var receiptFiles = ReceiptFiles(parse.GetValue(a.ReceiptOut), formOut);
         var requestId = parse.GetValue(a.RequestId) ?? Guid.NewGuid().ToString("N");
         if (requestId.Length is < 1 or > 64)
             throw new UsageException("--request-id: 1..64 characters");
@@ -220,7 +212,7 @@ internal static class ApplyCommand
                 }
             }
 
-            var receiptFiles = receiptOut is null ? null : SaveReceipt(ctx, receipt, receiptOut);
+            var savedReceipt = receiptFiles is { } files ? SaveReceipt(ctx, receipt, files) : null;
             if (ctx.Json)
             {
                 var node = new JsonObject
@@ -229,7 +221,7 @@ internal static class ApplyCommand
                     ["replayed"] = replayed,
                     ["receipt"] = ReceiptNode(receipt),
                 };
-                if (receiptFiles is var (documentPath, signaturePath))
+                if (savedReceipt is var (documentPath, signaturePath))
                     node["receiptFiles"] = new JsonObject { ["document"] = documentPath, ["signature"] = signaturePath };
                 if (pdfPath is not null)
                     node["printableForm"] = pdfPath;
@@ -239,7 +231,7 @@ internal static class ApplyCommand
             ctx.Line(ctx.T("apply.ok") + (replayed ? " " + ctx.T("apply.replayed") : ""));
             Views.Application(ctx, application, withHistory: false);
             Views.Receipt(ctx, receipt);
-            if (receiptFiles is var (savedDocument, savedSignature))
+            if (savedReceipt is var (savedDocument, savedSignature))
                 ctx.Line(ctx.T("apply.receiptSaved", savedDocument, savedSignature));
             if (pdfPath is not null)
                 ctx.Line(ctx.T("apply.pdf", pdfPath));
@@ -252,10 +244,30 @@ internal static class ApplyCommand
     }
 
     /// <summary>
-    /// The receipt's two parts as received: the document (byte for byte: its SHA-256 is what the signed batch lists) and the
+    /// Where --receipt-out puts the receipt's two parts, checked before anything is sent: the document as named and the
     /// CMS beside it with the extension .p7s, where `esign cms verify-receipt` looks for it.
     /// </summary>
-    private static (string Document, string Signature)? SaveReceipt(DeskContext ctx, SignedReceipt? receipt, FileInfo target)
+    private static (string Document, string Signature)? ReceiptFiles(FileInfo? target, FileInfo? formOut)
+    {
+        if (target is null)
+            return null;
+        if (formOut is not null)
+            throw new UsageException("--receipt-out saves the receipt of a submission; --form-out submits nothing");
+        if (target.Directory is { Exists: false })
+            throw new UsageException($"--receipt-out: no such directory: {target.DirectoryName}");
+        if (Directory.Exists(target.FullName))
+            throw new UsageException($"--receipt-out: {target.FullName} is a directory; name the file, e.g. receipt.json");
+        var signature = Path.ChangeExtension(target.FullName, ".p7s");
+        if (signature == target.FullName)
+            throw new UsageException("--receipt-out: name the document, e.g. receipt.json; its signature goes beside it as .p7s");
+        return (target.FullName, signature);
+    }
+
+    /// <summary>
+    /// The receipt's two parts as received, to the files <see cref="ReceiptFiles"/> named: the document byte for byte (its
+    /// SHA-256 is what the signed batch lists) and the CMS.
+    /// </summary>
+    private static (string Document, string Signature)? SaveReceipt(DeskContext ctx, SignedReceipt? receipt, (string Document, string Signature) files)
     {
         if (receipt is null || receipt.DocumentJson.IsEmpty || receipt.Signature.IsEmpty)
         {
@@ -263,11 +275,10 @@ internal static class ApplyCommand
             Console.Error.WriteLine("esign: " + ctx.T("apply.noReceipt"));
             return null;
         }
-        var signaturePath = Path.ChangeExtension(target.FullName, ".p7s");
         try
         {
-            File.WriteAllBytes(target.FullName, receipt.DocumentJson.ToByteArray());
-            File.WriteAllBytes(signaturePath, receipt.Signature.ToByteArray());
+            File.WriteAllBytes(files.Document, receipt.DocumentJson.ToByteArray());
+            File.WriteAllBytes(files.Signature, receipt.Signature.ToByteArray());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -275,7 +286,7 @@ internal static class ApplyCommand
             Console.Error.WriteLine($"esign: {ctx.T("apply.receiptNotSaved")}: {e.Message}");
             return null;
         }
-        return (target.FullName, signaturePath);
+        return files;
     }
 
     /// <summary>The receipt for scripts: its document as JSON (when it is JSON) and the signature's size.</summary>
