@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using JasperFx;
 using Marten;
-using Marten.Exceptions;
 using Marten.Linq.MatchesSql;
 using Signing.Domain;
 
@@ -166,22 +165,12 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
         return new TenantStats(tenant, result);
     }
 
-    internal static StoreResult<WriteResult> OpenRenewalExists(Guid? existing) => StoreResult<WriteResult>.Fail(FailureKind.Conflict,
-        ErrorCodes.OpenRenewalExists, "This person already has an open renewal application in this directorate; withdraw it or wait for it to finish.", existing);
-
     private static StoreResult<WriteResult> Conflict(long expected, long? actual) => StoreResult<WriteResult>.Fail(FailureKind.Concurrency,
         ErrorCodes.Concurrency, actual is null
             ? $"The application changed while this request was being handled (expected version {expected}); reload and try again."
             : $"The application is at version {actual}, not {expected}; reload and try again.");
 
     private static bool IsConcurrency(Exception ex) => ex is ConcurrencyException || ex.InnerException is ConcurrencyException;
-
-    /// <summary>A new stream or guard document collided with one committed meanwhile (either of the two stream-collision types may surface).</summary>
-    internal static bool IsCollision(Exception ex) => IsCollisionType(ex) || (ex.InnerException is { } inner && IsCollisionType(inner));
-
-    private static bool IsCollisionType(Exception ex) =>
-        ex is ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException
-            or DocumentAlreadyExistsException or ConcurrencyException;
 
     private static Page<T, TCursor> Paged<T, TCursor>(IReadOnlyList<T> rows, int pageSize, Func<T, TCursor> cursor) where TCursor : class =>
         rows.Count > pageSize ? new(rows.Take(pageSize).ToList(), cursor(rows[pageSize - 1])) : new(rows, null);

@@ -72,7 +72,7 @@ internal static class SubmissionPlanner
             {
                 if (holder == id)
                     unread.Add(id);
-                answers[i] = ApplicationStore.OpenRenewalExists(holder);
+                answers[i] = OpenRenewalExists(holder);
                 continue;
             }
             var decision = ApplicationDecider.Decide(command, ApplicationState.Initial);
@@ -96,9 +96,15 @@ internal static class SubmissionPlanner
     public static StoreResult<WriteResult> AfterLostRace(SubmissionSnapshot known, SubmitRenewal command) =>
         known.Stored.TryGetValue(command.ApplicationId, out var stored)
             ? Replay(command, stored)
-            : ApplicationStore.OpenRenewalExists(known.OpenRenewals.TryGetValue(command.Applicant.Tckn.Value, out var holder) ? holder : null);
+            : OpenRenewalExists(known.OpenRenewals.TryGetValue(command.Applicant.Tckn.Value, out var holder) ? holder : null);
 
-    /// <summary>The answer to a command whose id is already submitted: the stored application, marked as a retry.</summary>
+    /// <summary>
+    /// The answer to a command whose id is already submitted, in the store or earlier in the batch: the stored application,
+    /// marked as a retry. Every replay is answered here, the one place that compares a command with the submission it repeats.
+    /// </summary>
     public static StoreResult<WriteResult> Replay(SubmitRenewal command, StoredSubmission stored) =>
         StoreResult<WriteResult>.Success(new WriteResult(stored.ApplicationId, stored.Version, [stored.Submitted], WasRetry: true));
+
+    private static StoreResult<WriteResult> OpenRenewalExists(Guid? existing) => StoreResult<WriteResult>.Fail(FailureKind.Conflict,
+        ErrorCodes.OpenRenewalExists, "This person already has an open renewal application in this directorate; withdraw it or wait for it to finish.", existing);
 }

@@ -1,4 +1,6 @@
+using JasperFx;
 using Marten;
+using Marten.Exceptions;
 using Signing.Domain;
 
 namespace Signing.Store;
@@ -41,7 +43,7 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
             await session.SaveChangesAsync(ct).ConfigureAwait(false);
             return plan.Answers;
         }
-        catch (Exception ex) when (ApplicationStore.IsCollision(ex))
+        catch (Exception ex) when (IsCollision(ex))
         {
             return null;
         }
@@ -84,4 +86,11 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
         }
         return found;
     }
+
+    /// <summary>A new stream or guard document collided with one committed meanwhile (either of the two stream-collision types may surface).</summary>
+    private static bool IsCollision(Exception ex) => IsCollisionType(ex) || (ex.InnerException is { } inner && IsCollisionType(inner));
+
+    private static bool IsCollisionType(Exception ex) =>
+        ex is ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException
+            or DocumentAlreadyExistsException or ConcurrencyException;
 }
