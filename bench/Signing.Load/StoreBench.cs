@@ -12,7 +12,7 @@ namespace Signing.Load;
 public static class StoreBench
 {
     /// <summary>
-    /// An experiment, not the product: the same store WITHOUT the three inline projections (events, streams and the
+    /// An experiment, not the product: the same store WITHOUT the inline projections (events, streams and the
     /// open-renewal guard only), to measure what the projections cost per submission.
     /// </summary>
     private static Marten.DocumentStore EventsOnlyStore(string connectionString) => Marten.DocumentStore.For(o =>
@@ -39,7 +39,7 @@ public static class StoreBench
             using var store = shape == "events-only" ? EventsOnlyStore(setup.ConnectionStringFor(database)) : SigningStore.CreateDocumentStore(setup.ConnectionStringFor(database));
             await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
             var single = new ApplicationStore(store);
-            await using var grouped = new GroupCommitSubmitter(store, single, new GroupCommitOptions { MaxBatch = maxBatch, MaxInFlight = maxInFlight });
+            await using var grouped = new GroupCommitSubmitter(single, new GroupCommitOptions { MaxBatch = maxBatch, MaxInFlight = maxInFlight });
             IRenewalSubmitter submitter = mode == "naive" ? single : grouped;
             var settings = TenantSettings.Mersin([Tckn.Parse("16384729550")]);
             var next = -1L;

@@ -2,58 +2,26 @@ using System.Security.Cryptography;
 using System.Text;
 using JasperFx;
 using Marten;
-using Marten.Exceptions;
 using Marten.Linq.MatchesSql;
 using Signing.Domain;
 
 namespace Signing.Store;
 
-/// <summary>How a store call failed, for the gRPC layer's status mapping.</summary>
-public enum FailureKind
-{
-    /// <summary>The decider refused (FailedPrecondition / InvalidArgument).</summary>
-    Domain,
-    /// <summary>Someone else wrote first: reload and retry (Aborted).</summary>
-    Concurrency,
-    /// <summary>No such application in this tenant (NotFound).</summary>
-    NotFound,
-    /// <summary>An open renewal for this TCKN already exists in this tenant (AlreadyExists).</summary>
-    Conflict,
-}
-
-public sealed record StoreError(FailureKind Kind, DomainError Error, Guid? ExistingApplicationId = null);
-
-/// <summary>A value or a typed error; never an exception for a business outcome.</summary>
-public sealed record StoreResult<T>(T? Value, StoreError? Failure)
-{
-    public bool Ok => Failure is null;
-    public static StoreResult<T> Success(T value) => new(value, null);
-    public static StoreResult<T> Fail(FailureKind kind, string code, string message, Guid? existing = null) =>
-        new(default, new StoreError(kind, new DomainError(code, message), existing));
-}
-
-/// <summary>What a write returns: the application's id, its new version (the next expectedVersion) and the events appended.</summary>
-public sealed record WriteResult(Guid ApplicationId, long Version, IReadOnlyList<IApplicationEvent> Events, bool WasRetry = false);
-
 /// <summary>
-/// Where submissions go: one transaction each (<see cref="ApplicationStore"/>) or grouped into shared transactions.
-/// Either way the result is only returned once the submission is durable.
+/// The write and read paths the gRPC services call. Submissions go through <see cref="SubmissionPlanner"/> as a batch of
+/// one; other commands fetch the application for writing at the caller's version, decide and append, and PostgreSQL
+/// checks that version at commit. Inline projections are written in the same transaction.
 /// </summary>
-public interface IRenewalSubmitter
-{
-    Task<StoreResult<WriteResult>> SubmitAsync(string tenant, SubmitRenewal command, CancellationToken ct = default);
-}
-
-/// <summary>
-/// The write and read paths the gRPC services call. Every write: read the stream, decide, append with the expected
-/// version (optimistic concurrency checked by PostgreSQL at commit), inline projections in the same transaction.
-/// </summary>
-public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
+/// <param name="store">The Marten store (see <see cref="SigningStore"/>).</param>
+/// <param name="observer">Told before every commit; none by default.</param>
+public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver? observer = null) : IRenewalSubmitter
 {
     public const int MaxPageSize = 200;
 
-    /// <summary>Test seam: runs after the decision, just before the commit, so a test can interleave a rival write deterministically.</summary>
-    internal Func<Task>? BeforeCommit { get; set; }
+    internal IDocumentStore DocumentStore => store;
+
+    /// <summary>The submission path, shared with <see cref="GroupCommitSubmitter"/> (same store, same observer).</summary>
+    internal SubmissionWriter Submissions { get; } = new(store, observer);
 
     /// <summary>
     /// The stream id of a submission: derived from (tenant, client request id), so a retried request lands on the same
@@ -68,55 +36,13 @@ public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
     }
 
     /// <summary>
-    /// Submits a renewal. The command's ApplicationId is ignored: the id comes from (tenant, ClientRequestId).
-    /// A retry returns the same application (WasRetry = true).
+    /// Submits a renewal in a transaction of its own. The command's ApplicationId is ignored: the id comes from
+    /// (tenant, ClientRequestId). A retry returns the same application (WasRetry = true).
     /// </summary>
     public async Task<StoreResult<WriteResult>> SubmitAsync(string tenant, SubmitRenewal command, CancellationToken ct = default)
     {
-        if (command.Tenant.ProvinceCode != tenant)
-            return StoreResult<WriteResult>.Fail(FailureKind.Domain, ErrorCodes.WrongTenant, $"The tenant settings are for {command.Tenant.ProvinceCode}, the request for {tenant}.");
-        if (string.IsNullOrWhiteSpace(command.ClientRequestId))
-            return StoreResult<WriteResult>.Fail(FailureKind.Domain, ErrorCodes.MissingRequestId, "A client request id is required (it makes retries safe).");
-        var id = ApplicationIdFor(tenant, command.ClientRequestId);
-        command = command with { ApplicationId = id };
-
-        var existing = await ExistingSubmissionAsync(tenant, id, ct);
-        if (existing is not null)
-            return StoreResult<WriteResult>.Success(existing);
-
-        await using var session = store.LightweightSession(tenant);
-        var tckn = command.Applicant.Tckn.Value;
-        var open = await session.LoadAsync<OpenRenewal>(tckn, ct);
-        if (open is not null)
-        {
-            // The same request committed between our two reads: it is a retry, not a second renewal.
-            if (open.ApplicationId == id && await ExistingSubmissionAsync(tenant, id, ct) is { } committed)
-                return StoreResult<WriteResult>.Success(committed);
-            return OpenRenewalExists(open.ApplicationId);
-        }
-
-        var decision = ApplicationDecider.Decide(command, ApplicationState.Initial);
-        if (!decision.IsAccepted)
-            return StoreResult<WriteResult>.Fail(FailureKind.Domain, decision.Error!.Code, decision.Error.Message);
-
-        session.Events.StartStream(id, decision.Events.Cast<object>().ToArray());
-        // Insert, not Store: a second open renewal for the TCKN collides on (tenant_id, id) inside PostgreSQL.
-        session.Insert(new OpenRenewal { Id = tckn, ApplicationId = id });
-        try
-        {
-            await session.SaveChangesAsync(ct);
-            return StoreResult<WriteResult>.Success(new WriteResult(id, decision.Events.Count, decision.Events));
-        }
-        catch (Exception ex) when (IsCollision(ex))
-        {
-            // Lost a race: either the same request (then it is a retry) or another open renewal for this TCKN.
-            var retry = await ExistingSubmissionAsync(tenant, id, ct);
-            if (retry is not null)
-                return StoreResult<WriteResult>.Success(retry);
-            await using var query = store.QuerySession(tenant);
-            var winner = await query.LoadAsync<OpenRenewal>(tckn, ct);
-            return OpenRenewalExists(winner?.ApplicationId);
-        }
+        var (admitted, refused) = SubmissionPlanner.Admit(tenant, command);
+        return refused ?? await Submissions.SubmitAsync(tenant, admitted!, ct);
     }
 
     /// <summary>
@@ -128,30 +54,29 @@ public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
         if (command is SubmitRenewal)
             return StoreResult<WriteResult>.Fail(FailureKind.Domain, ErrorCodes.AlreadySubmitted, "Use SubmitAsync to submit.");
         await using var session = store.LightweightSession(tenant);
-        var stream = await session.Events.FetchStreamAsync(id, token: ct);
-        if (stream.Count == 0)
+        // Fetched without the expected version so that an unknown application and a stale version get their own
+        // answers; Marten still checks at commit that the stream is at the version fetched here.
+        var stream = await session.Events.FetchForWriting<ApplicationView>(id, ct);
+        if (stream.Aggregate is not { } view)
             return StoreResult<WriteResult>.Fail(FailureKind.NotFound, ErrorCodes.NotFound, "No such application in this directorate.");
-        var version = stream[^1].Version;
-        if (version != expectedVersion)
-            return Conflict(expectedVersion, version);
+        if (stream.StartingVersion != expectedVersion)
+            return Conflict(expectedVersion, stream.StartingVersion);
 
-        var state = ApplicationDecider.Fold(stream.Select(e => e.Data).OfType<IApplicationEvent>());
+        var state = view.State;
         var decision = ApplicationDecider.Decide(command, state);
         if (!decision.IsAccepted)
             return StoreResult<WriteResult>.Fail(FailureKind.Domain, decision.Error!.Code, decision.Error.Message);
 
-        var newVersion = expectedVersion + decision.Events.Count;
-        // Marten checks this at commit: the stream must still be at expectedVersion, or the whole transaction fails.
-        session.Events.Append(id, newVersion, decision.Events.Cast<object>().ToArray());
+        stream.AppendMany(decision.Events.Cast<object>().ToArray());
         var after = decision.Events.Aggregate(state, ApplicationDecider.Evolve);
         if (state.IsOpen() && !after.IsOpen())
             session.DeleteWhere<OpenRenewal>(o => o.Id == state.ApplicantTckn && o.ApplicationId == id);
         try
         {
-            if (BeforeCommit is { } hook)
-                await hook();
+            if (observer is not null)
+                await observer.BeforeCommitAsync(tenant);
             await session.SaveChangesAsync(ct);
-            return StoreResult<WriteResult>.Success(new WriteResult(id, newVersion, decision.Events));
+            return StoreResult<WriteResult>.Success(new WriteResult(id, expectedVersion + decision.Events.Count, decision.Events));
         }
         catch (Exception ex) when (IsConcurrency(ex))
         {
@@ -240,33 +165,12 @@ public sealed class ApplicationStore(IDocumentStore store) : IRenewalSubmitter
         return new TenantStats(tenant, result);
     }
 
-    /// <summary>A stored submission as a retry sees it: the stream's version and its first event; null if there is none.</summary>
-    internal async Task<WriteResult?> ExistingSubmissionAsync(string tenant, Guid id, CancellationToken ct)
-    {
-        await using var session = store.QuerySession(tenant);
-        var events = await session.Events.FetchStreamAsync(id, token: ct);
-        if (events.Count == 0)
-            return null;
-        var first = events.Select(e => e.Data).OfType<IApplicationEvent>().ToList();
-        return new WriteResult(id, events[^1].Version, first.Take(1).ToList(), WasRetry: true);
-    }
-
-    internal static StoreResult<WriteResult> OpenRenewalExists(Guid? existing) => StoreResult<WriteResult>.Fail(FailureKind.Conflict,
-        ErrorCodes.OpenRenewalExists, "This person already has an open renewal application in this directorate; withdraw it or wait for it to finish.", existing);
-
     private static StoreResult<WriteResult> Conflict(long expected, long? actual) => StoreResult<WriteResult>.Fail(FailureKind.Concurrency,
         ErrorCodes.Concurrency, actual is null
             ? $"The application changed while this request was being handled (expected version {expected}); reload and try again."
             : $"The application is at version {actual}, not {expected}; reload and try again.");
 
     private static bool IsConcurrency(Exception ex) => ex is ConcurrencyException || ex.InnerException is ConcurrencyException;
-
-    /// <summary>A new stream or guard document collided with one committed meanwhile (either of the two stream-collision types may surface).</summary>
-    internal static bool IsCollision(Exception ex) => IsCollisionType(ex) || (ex.InnerException is { } inner && IsCollisionType(inner));
-
-    private static bool IsCollisionType(Exception ex) =>
-        ex is ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException
-            or DocumentAlreadyExistsException or ConcurrencyException;
 
     private static Page<T, TCursor> Paged<T, TCursor>(IReadOnlyList<T> rows, int pageSize, Func<T, TCursor> cursor) where TCursor : class =>
         rows.Count > pageSize ? new(rows.Take(pageSize).ToList(), cursor(rows[pageSize - 1])) : new(rows, null);

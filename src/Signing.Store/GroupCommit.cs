@@ -20,12 +20,11 @@ public sealed record GroupCommitOptions
     public int MaxWaitMicroseconds { get; init; }
 
     /// <summary>
-    /// Batches committing at the same time. 2 (the default) lets the next batch be read and decided while the previous
-    /// one waits on PostgreSQL: end to end on 2 cores it gave 1,199 submissions/s against 895–989 with 1 and 1,100 with 3.
-    /// 1 = strictly one after another (biggest batches, least database CPU per submission). Batches in flight together
-    /// cannot see each other: a duplicate across them (same request id, or same TCKN) collides in PostgreSQL at the
-    /// later commit, and that batch is replayed one by one through the single path, so every caller still gets the
-    /// exact answer (the batch that commits first wins).
+    /// Batches committing at the same time. Above 1, the next batch is read and decided while the previous one waits on
+    /// PostgreSQL; 1 = strictly one after another (biggest batches, least database CPU per submission). Batches in flight
+    /// together cannot see each other: a duplicate across them (same request id, or same TCKN) collides in PostgreSQL at
+    /// the later commit, and that batch is submitted again one by one, so every caller still gets the exact answer (the
+    /// batch that commits first wins). bench/Signing.Load/README.md has the measured effect of each setting.
     /// </summary>
     public int MaxInFlight { get; init; } = 2;
 }
@@ -33,14 +32,13 @@ public sealed record GroupCommitOptions
 /// <summary>
 /// Group commit of submissions: callers arriving together share one PostgreSQL transaction per tenant (one
 /// SaveChangesAsync with many streams and their inline projections), and each caller is answered only after that
-/// commit, so an acknowledged submission is durable. The answers are exactly those of <see cref="ApplicationStore.SubmitAsync"/>
-/// run one after another in arrival order: a same-id duplicate in a batch is a retry of the first, a second request for
-/// a TCKN with an open renewal (in the store or earlier in the batch) is refused naming the winner.
+/// commit, so an acknowledged submission is durable. Each tenant's part of a batch goes through the same planner as
+/// <see cref="ApplicationStore.SubmitAsync"/>, so the answers are exactly those of single submissions run one after
+/// another in arrival order.
 /// </summary>
 public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
 {
-    private readonly IDocumentStore _store;
-    private readonly ApplicationStore _single;
+    private readonly SubmissionWriter _writer;
     private readonly ILogger? _logger;
     private readonly int _maxBatch;
     private readonly TimeSpan _maxWait;
@@ -49,9 +47,9 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
-    public GroupCommitSubmitter(IDocumentStore store, ApplicationStore single, GroupCommitOptions options, ILogger? logger = null)
+    /// <summary>Batches the submissions of <paramref name="single"/>'s store (and its commit observer, if any).</summary>
+    public GroupCommitSubmitter(ApplicationStore single, GroupCommitOptions options, ILogger? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(single);
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxBatch < 1)
@@ -60,8 +58,7 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxInFlight, "Signing:GroupCommit:MaxInFlight must be at least 1.");
         if (options.MaxWaitMicroseconds < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxWaitMicroseconds, "Signing:GroupCommit:MaxWaitMicroseconds must not be negative.");
-        _store = store;
-        _single = single;
+        _writer = single.Submissions;
         _logger = logger;
         _maxBatch = options.MaxBatch;
         _maxWait = TimeSpan.FromMicroseconds(options.MaxWaitMicroseconds);
@@ -70,11 +67,22 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         _loop = Task.Run(LoopAsync);
     }
 
-    /// <summary>Test seam: runs after a tenant's batch is decided, just before its commit (e.g. to let a rival writer in).</summary>
-    internal Func<string, Task>? BeforeCommit { get; set; }
+    /// <summary>As <see cref="GroupCommitSubmitter(ApplicationStore, GroupCommitOptions, ILogger?)"/>; <paramref name="store"/> must be <paramref name="single"/>'s.</summary>
+    public GroupCommitSubmitter(IDocumentStore store, ApplicationStore single, GroupCommitOptions options, ILogger? logger = null)
+        : this(SameStore(store, single), options, logger)
+    {
+    }
 
-    /// <summary>Submissions waiting for a batch (tests use it to know a batch will take them together).</summary>
-    internal int Queued => Volatile.Read(ref _queued);
+    private static ApplicationStore SameStore(IDocumentStore store, ApplicationStore single)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(single);
+        return ReferenceEquals(store, single.DocumentStore) ? single
+            : throw new ArgumentException("The group commit must write to the same document store as the single path.", nameof(store));
+    }
+
+    /// <summary>Submissions waiting for a batch.</summary>
+    public int Queued => Volatile.Read(ref _queued);
     private int _queued;
 
     /// <summary>Batches committed and submissions they carried, for tests and diagnostics.</summary>
@@ -85,17 +93,15 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     public Task<StoreResult<WriteResult>> SubmitAsync(string tenant, SubmitRenewal command, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        // The checks that need no database answer at once, exactly as ApplicationStore does.
-        if (command.Tenant.ProvinceCode != tenant)
-            return Task.FromResult(StoreResult<WriteResult>.Fail(FailureKind.Domain, ErrorCodes.WrongTenant, $"The tenant settings are for {command.Tenant.ProvinceCode}, the request for {tenant}."));
-        if (string.IsNullOrWhiteSpace(command.ClientRequestId))
-            return Task.FromResult(StoreResult<WriteResult>.Fail(FailureKind.Domain, ErrorCodes.MissingRequestId, "A client request id is required (it makes retries safe)."));
+        // The checks that need no database are answered at once.
+        var (admitted, refused) = SubmissionPlanner.Admit(tenant, command);
+        if (refused is not null)
+            return Task.FromResult(refused);
         if (ct.IsCancellationRequested)
             return Task.FromCanceled<StoreResult<WriteResult>>(ct);
 
-        var id = ApplicationStore.ApplicationIdFor(tenant, command.ClientRequestId);
         // RunContinuationsAsynchronously: callers' continuations must not run on (and stall) the commit loop.
-        var pending = new Pending(tenant, id, command with { ApplicationId = id }, ct,
+        var pending = new Pending(tenant, admitted!, ct,
             new TaskCompletionSource<StoreResult<WriteResult>>(TaskCreationOptions.RunContinuationsAsynchronously));
         Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(pending))
@@ -193,104 +199,14 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             await Task.WhenAll(groups.Select(g => CommitTenantAsync(g.Key, g.ToList()))).ConfigureAwait(false);
     }
 
-    /// <summary>One tenant's part of a batch: two reads, the decisions in arrival order, one commit, then the answers.</summary>
+    /// <summary>One tenant's part of a batch: one read, the plan, one commit, then the answers.</summary>
     private async Task CommitTenantAsync(string tenant, List<Pending> items)
     {
-        var answers = new StoreResult<WriteResult>[items.Count];
+        IReadOnlyList<StoreResult<WriteResult>>? answers;
         try
         {
-            await using var session = _store.LightweightSession(tenant);
-            // One connection for the whole batch (reads, the inline projections' loads, the writes and the commit):
-            // by default every operation rents its own pooled connection, and each return costs PostgreSQL the pool's
-            // seven-statement session reset — three rents per batch, about 14 µs of database CPU per submission.
-            // The reads then run inside the transaction (READ COMMITTED, as before: each read sees what was committed
-            // before it, and the decisions below already allow for a commit landing between the two reads).
-            await session.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
-            var ids = items.Select(p => p.Id).Distinct().ToArray();
-            var tckns = items.Select(p => p.Command.Applicant.Tckn.Value).Distinct().ToArray();
-
-            // Streams that already exist: those submissions are retries (answered from the stored stream).
-            // By primary key on the inline view (written in the same transaction as its stream, so it exists exactly
-            // when the stream does): an events query by stream id cannot use mt_events' (tenant_id, stream_id, version)
-            // index well and scanned more of it with every batch. Only the rare retries then read their stream.
-            // Both reads in one round trip: it is on every batch's critical path.
-            var reads = session.CreateBatchQuery();
-            var viewsRead = reads.LoadMany<ApplicationView>().ById(ids);
-            var openRead = reads.LoadMany<OpenRenewal>().ById(tckns);
-            await reads.Execute(CancellationToken.None).ConfigureAwait(false);
-            var views = await viewsRead.ConfigureAwait(false);
-            var existing = new Dictionary<Guid, WriteResult>();
-            foreach (var view in views)
-            {
-                if (await _single.ExistingSubmissionAsync(tenant, view.Id, CancellationToken.None).ConfigureAwait(false) is { } stored)
-                    existing[view.Id] = stored;
-            }
-            var open = (await openRead.ConfigureAwait(false)).ToDictionary(o => o.Id, o => o.ApplicationId, StringComparer.Ordinal);
-
-            // What earlier submissions of this batch did, so later ones see them as if they had been committed already.
-            var startedHere = new Dictionary<Guid, WriteResult>();
-            var accepted = 0;
-            for (var i = 0; i < items.Count; i++)
-            {
-                var p = items[i];
-                if (existing.TryGetValue(p.Id, out var retry))
-                {
-                    answers[i] = StoreResult<WriteResult>.Success(retry);
-                    continue;
-                }
-                if (startedHere.TryGetValue(p.Id, out var first))
-                {
-                    answers[i] = StoreResult<WriteResult>.Success(first with { Events = first.Events.Take(1).ToList(), WasRetry = true });
-                    continue;
-                }
-                var tckn = p.Command.Applicant.Tckn.Value;
-                if (open.TryGetValue(tckn, out var holder))
-                {
-                    // Our own open renewal whose stream we did not see: it committed between the two reads, so it is a retry.
-                    if (holder == p.Id && await _single.ExistingSubmissionAsync(tenant, p.Id, CancellationToken.None).ConfigureAwait(false) is { } committed)
-                    {
-                        existing[p.Id] = committed;
-                        answers[i] = StoreResult<WriteResult>.Success(committed);
-                    }
-                    else
-                    {
-                        answers[i] = ApplicationStore.OpenRenewalExists(holder);
-                    }
-                    continue;
-                }
-
-                var decision = ApplicationDecider.Decide(p.Command, ApplicationState.Initial);
-                if (!decision.IsAccepted)
-                {
-                    answers[i] = StoreResult<WriteResult>.Fail(FailureKind.Domain, decision.Error!.Code, decision.Error.Message);
-                    continue;
-                }
-                session.Events.StartStream(p.Id, decision.Events.Cast<object>().ToArray());
-                // Insert, not Store: an open renewal written meanwhile by someone outside the batch collides in PostgreSQL.
-                session.Insert(new OpenRenewal { Id = tckn, ApplicationId = p.Id });
-                var written = new WriteResult(p.Id, decision.Events.Count, decision.Events);
-                startedHere[p.Id] = written;
-                open[tckn] = p.Id;
-                answers[i] = StoreResult<WriteResult>.Success(written);
-                accepted++;
-            }
-
-            if (accepted > 0)
-            {
-                if (BeforeCommit is { } hook)
-                    await hook(tenant).ConfigureAwait(false);
-                // Not the callers' tokens: one caller giving up must not roll back the others.
-                await session.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ApplicationStore.IsCollision(ex))
-        {
-            // Someone outside this batcher wrote a stream or an open renewal we meant to write: nothing of ours was
-            // committed, so each submission goes the single way, in arrival order, and gets its exact answer.
-            _logger?.LogInformation("Group commit of {Count} submissions collided with another writer in tenant {Tenant}; resubmitting one by one",
-                items.Count, tenant);
-            await ResubmitOneByOneAsync(tenant, items).ConfigureAwait(false);
-            return;
+            // Not the callers' tokens: one caller giving up must not roll back the others.
+            answers = await _writer.TryCommitAsync(tenant, items.ConvertAll(p => p.Command), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -299,11 +215,20 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
                 p.Result.TrySetException(ex);
             return;
         }
+        if (answers is null)
+        {
+            // Another writer committed a stream or an open renewal this batch meant to write: nothing of the batch was
+            // committed, so each submission goes alone, in arrival order, and gets its exact answer.
+            _logger?.LogInformation("Group commit of {Count} submissions collided with another writer in tenant {Tenant}; resubmitting one by one",
+                items.Count, tenant);
+            await SubmitOneByOneAsync(tenant, items).ConfigureAwait(false);
+            return;
+        }
         for (var i = 0; i < items.Count; i++)
             items[i].Result.TrySetResult(answers[i]);
     }
 
-    private async Task ResubmitOneByOneAsync(string tenant, List<Pending> items)
+    private async Task SubmitOneByOneAsync(string tenant, List<Pending> items)
     {
         foreach (var p in items)
         {
@@ -314,7 +239,7 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             }
             try
             {
-                p.Result.TrySetResult(await _single.SubmitAsync(tenant, p.Command, CancellationToken.None).ConfigureAwait(false));
+                p.Result.TrySetResult(await _writer.SubmitAsync(tenant, p.Command, CancellationToken.None).ConfigureAwait(false));
             }
             catch (Exception ex)
             {
@@ -323,5 +248,5 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         }
     }
 
-    private sealed record Pending(string Tenant, Guid Id, SubmitRenewal Command, CancellationToken Ct, TaskCompletionSource<StoreResult<WriteResult>> Result);
+    private sealed record Pending(string Tenant, SubmitRenewal Command, CancellationToken Ct, TaskCompletionSource<StoreResult<WriteResult>> Result);
 }

@@ -48,7 +48,7 @@ public class ConcurrencyTests(StoreFixture fx)
         var t = Tenant(code);
         var id = Ok(await _app.SubmitAsync(code, Submit(t, Doctor, RequestId()))).ApplicationId;
         // Officer 1 has read version 1 and decided; before it commits, officer 2's rejection (also at version 1) lands.
-        var slow = new ApplicationStore(fx.Store) { BeforeCommit = async () => Ok(await _app.HandleAsync(code, id, 1, Reject(t, Officer2, "Eksik"))) };
+        var slow = new ApplicationStore(fx.Store, new CommitHook { Before = async _ => Ok(await _app.HandleAsync(code, id, 1, Reject(t, Officer2, "Eksik"))) });
         var late = await slow.HandleAsync(code, id, 1, Approve(t, Officer1));
         Assert.Equal(FailureKind.Concurrency, late.Failure!.Kind);
         Assert.Equal(ErrorCodes.Concurrency, late.Failure.Error.Code);

@@ -21,9 +21,10 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
         var applicants = Applicants(500, seed: 1);
-        var results = await Gated(gc, code, 500, () => applicants.Select(a => Task.Run(() => gc.SubmitAsync(code, Submit(t, a, RequestId())))).ToList());
+        var results = await Gated(gc, hook, code, 500, () => applicants.Select(a => Task.Run(() => gc.SubmitAsync(code, Submit(t, a, RequestId())))).ToList());
 
         Assert.All(results, r => Assert.True(r.Ok, r.Failure?.ToString()));
         Assert.All(results, r => Assert.False(r.Value!.WasRetry));
@@ -44,9 +45,10 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
         var request = RequestId();
-        var results = await Gated(gc, code, 8, () => Enumerable.Range(0, 8).Select(_ => gc.SubmitAsync(code, Submit(t, Manager, request))).ToList());
+        var results = await Gated(gc, hook, code, 8, () => Enumerable.Range(0, 8).Select(_ => gc.SubmitAsync(code, Submit(t, Manager, request))).ToList());
         Assert.Equal(2, gc.Batches);
 
         var first = Ok(results[0]);
@@ -67,8 +69,9 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
-        var results = await Gated(gc, code, 2, () => [gc.SubmitAsync(code, Submit(t, Doctor2, RequestId())), gc.SubmitAsync(code, Submit(t, Doctor2, RequestId()))]);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
+        var results = await Gated(gc, hook, code, 2, () => [gc.SubmitAsync(code, Submit(t, Doctor2, RequestId())), gc.SubmitAsync(code, Submit(t, Doctor2, RequestId()))]);
         Assert.Equal(2, gc.Batches);
 
         var winner = Ok(results[0]);
@@ -87,10 +90,11 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var a = NewTenant();
         var b = NewTenant();
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
         var people = Applicants(6, seed: 2);
         // The same people in both tenants: one open renewal per TCKN is per tenant, so all are accepted.
-        var results = await Gated(gc, a, 12, () => people.SelectMany(p => new[]
+        var results = await Gated(gc, hook, a, 12, () => people.SelectMany(p => new[]
         {
             gc.SubmitAsync(a, Submit(Tenant(a), p, RequestId())),
             gc.SubmitAsync(b, Submit(Tenant(b), p, RequestId())),
@@ -117,14 +121,15 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
         var people = Applicants(5, seed: 3);
         // The middle form was signed by somebody else: the decider refuses it.
         SubmitRenewal Form(int i) => i == 2
             ? Submit(t, people[i], RequestId(), new Confirmation.ESigned(Signed(people[0].Tckn, Now.AddDays(45))))
             : Submit(t, people[i], RequestId());
         var forms = Enumerable.Range(0, 5).Select(Form).ToList();
-        var results = await Gated(gc, code, 5, () => forms.Select(f => gc.SubmitAsync(code, f)).ToList());
+        var results = await Gated(gc, hook, code, 5, () => forms.Select(f => gc.SubmitAsync(code, f)).ToList());
         Assert.Equal(2, gc.Batches);
 
         var refused = results[2];
@@ -141,12 +146,13 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
         var people = Applicants(4, seed: 4);
         using var quitter = new CancellationTokenSource();
         var requests = people.Select(_ => RequestId()).ToList();
         var tasks = new List<Task<StoreResult<WriteResult>>>();
-        var results = await Gated(gc, code, 4, () =>
+        var results = await Gated(gc, hook, code, 4, () =>
         {
             for (var i = 0; i < people.Count; i++)
                 tasks.Add(gc.SubmitAsync(code, Submit(t, people[i], requests[i]), i == 1 ? quitter.Token : default));
@@ -169,11 +175,12 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
         var people = Applicants(3, seed: 5);
         using var quitter = new CancellationTokenSource();
         // The commit waits until the quitter has given up.
-        gc.BeforeCommit = _ =>
+        hook.Before = _ =>
         {
             quitter.Cancel();
             return Task.CompletedTask;
@@ -195,12 +202,13 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
         var people = Applicants(4, seed: 6);
         Guid? rival = null;
         // All four in one batch; after it decided, but before it commits, another server instance commits an
         // application for people[2]: the batch's insert of that open renewal collides in PostgreSQL.
-        var results = await Gated(gc, code, 4, () => people.Select(p => gc.SubmitAsync(code, Submit(t, p, RequestId()))).ToList(),
+        var results = await Gated(gc, hook, code, 4, () => people.Select(p => gc.SubmitAsync(code, Submit(t, p, RequestId()))).ToList(),
             then: async _ => rival ??= Ok(await _app.SubmitAsync(code, Submit(t, people[2], RequestId()))).ApplicationId);
         Assert.Equal(2, gc.Batches);
 
@@ -218,7 +226,8 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
         var request = RequestId();
         var stored = Ok(await _app.SubmitAsync(code, Submit(t, FpExpiring, request)));
         // Move it on, so the retry's version is not simply 1.
@@ -236,7 +245,8 @@ public class GroupCommitTests(StoreFixture fx)
     public async Task Requests_refused_before_the_database_get_the_single_paths_answers()
     {
         var code = NewTenant();
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, OneInFlight);
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
         var wrongTenant = Submit(Tenant("other"), Doctor, RequestId());
         AssertSame(await _app.SubmitAsync(code, wrongTenant), await gc.SubmitAsync(code, wrongTenant));
         var noRequestId = Submit(Tenant(code), Doctor, " ");
@@ -251,8 +261,9 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxInFlight = 2 });
-        var (first, second) = await OverlappingBatches(gc,
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, new GroupCommitOptions { MaxInFlight = 2 });
+        var (first, second) = await OverlappingBatches(gc, hook,
             () => gc.SubmitAsync(code, Submit(t, Doctor2, RequestId())),
             () => gc.SubmitAsync(code, Submit(t, Doctor2, RequestId())));
 
@@ -270,9 +281,10 @@ public class GroupCommitTests(StoreFixture fx)
     {
         var code = NewTenant();
         var t = Tenant(code);
-        await using var gc = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxInFlight = 2 });
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, new GroupCommitOptions { MaxInFlight = 2 });
         var request = RequestId();
-        var (first, second) = await OverlappingBatches(gc,
+        var (first, second) = await OverlappingBatches(gc, hook,
             () => gc.SubmitAsync(code, Submit(t, Manager, request)),
             () => gc.SubmitAsync(code, Submit(t, Manager, request)));
 
@@ -287,12 +299,12 @@ public class GroupCommitTests(StoreFixture fx)
     /// The first submission's batch is held just before its commit; the second forms its own batch (the second slot),
     /// decides without seeing the first and commits; then the first commit goes on.
     /// </summary>
-    private static async Task<(StoreResult<WriteResult> First, StoreResult<WriteResult> Second)> OverlappingBatches(GroupCommitSubmitter gc,
+    private static async Task<(StoreResult<WriteResult> First, StoreResult<WriteResult> Second)> OverlappingBatches(GroupCommitSubmitter gc, CommitHook hook,
         Func<Task<StoreResult<WriteResult>>> submitFirst, Func<Task<StoreResult<WriteResult>>> submitSecond)
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        gc.BeforeCommit = async _ =>
+        hook.Before = async _ =>
         {
             if (held.TrySetResult())
                 await gate.Task;
@@ -318,6 +330,9 @@ public class GroupCommitTests(StoreFixture fx)
         Assert.Contains("MaxBatch", e.Message);
         e = Assert.Throws<ArgumentOutOfRangeException>(() => new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxInFlight = 0 }));
         Assert.Contains("MaxInFlight", e.Message);
+        using var elsewhere = DocumentStore.For("Host=localhost;Database=elsewhere");
+        var mismatch = Assert.Throws<ArgumentException>(() => new GroupCommitSubmitter(elsewhere, _app, new GroupCommitOptions()));
+        Assert.Equal("store", mismatch.ParamName);
         await using var waits = new GroupCommitSubmitter(fx.Store, _app, new GroupCommitOptions { MaxBatch = 4, MaxWaitMicroseconds = 2000 });
         var code = NewTenant();
         // With a wait and a small batch bound, 10 submissions still all commit.
@@ -331,12 +346,12 @@ public class GroupCommitTests(StoreFixture fx)
     /// <paramref name="queued"/> submissions made by <paramref name="submit"/> are in the queue, then lets the blocker go:
     /// the queued ones form the next batch together. Later commits run <paramref name="then"/> before committing.
     /// </summary>
-    private static async Task<List<StoreResult<WriteResult>>> Gated(GroupCommitSubmitter gc, string blockerTenant, int queued,
+    private static async Task<List<StoreResult<WriteResult>>> Gated(GroupCommitSubmitter gc, CommitHook hook, string blockerTenant, int queued,
         Func<List<Task<StoreResult<WriteResult>>>> submit, Func<string, Task>? then = null)
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        gc.BeforeCommit = async tenant =>
+        hook.Before = async tenant =>
         {
             if (held.TrySetResult())
                 await gate.Task;
@@ -362,6 +377,12 @@ public class GroupCommitTests(StoreFixture fx)
         Assert.True((await blocker).Ok);
         return [.. await Task.WhenAll(tasks)];
     }
+
+    /// <summary>
+    /// A group commit whose commits <paramref name="hook"/> steers; rival writers use the fixture's
+    /// store, which has none.
+    /// </summary>
+    private GroupCommitSubmitter Batcher(CommitHook hook, GroupCommitOptions options) => new(new ApplicationStore(fx.Store, hook), options);
 
     /// <summary>One batch at a time, so a held batch makes the others queue up and form the next batch together.</summary>
     private static readonly GroupCommitOptions OneInFlight = new() { MaxInFlight = 1 };

@@ -99,3 +99,11 @@ public static class Data
         return result.Value!;
     }
 }
+
+/// <summary>A commit observer whose action a test sets (or changes) while the store is in use.</summary>
+public sealed class CommitHook : IStoreCommitObserver
+{
+    public Func<string, Task>? Before { get; set; }
+
+    public Task BeforeCommitAsync(string tenant) => Before?.Invoke(tenant) ?? Task.CompletedTask;
+}

@@ -1,0 +1,161 @@
+using Signing.Domain;
+using Signing.Store;
+using static Signing.Store.Tests.Data;
+
+namespace Signing.Store.Tests;
+
+/// <summary>
+/// The submission rules without a database: given what the store held, when a batch of commands is planned, then each
+/// command gets the answer it would get alone in arrival order, and only accepted new applications are written.
+/// </summary>
+public class SubmissionPlannerTests
+{
+    private const string Code = "33";
+    private static readonly TenantSettings T = Tenant(Code);
+
+    [Fact]
+    public void Given_an_empty_store_when_distinct_applicants_submit_then_each_is_written_once_with_its_guard()
+    {
+        var commands = new[] { Admitted(Doctor), Admitted(Manager) };
+
+        var plan = SubmissionPlanner.Plan(SubmissionSnapshot.Empty, commands);
+
+        Assert.Equal(commands.Select(c => c.ApplicationId), plan.Writes.Select(w => w.ApplicationId));
+        Assert.Equal([Doctor.Tckn.Value, Manager.Tckn.Value], plan.Writes.Select(w => w.ApplicantTckn));
+        Assert.All(plan.Writes, w => Assert.IsType<RenewalSubmitted>(w.Events[0]));
+        Assert.All(plan.Answers, a => Assert.False(Ok(a).WasRetry));
+        Assert.Equal(plan.Writes.Select(w => (long)w.Events.Count), plan.Answers.Select(a => a.Value!.Version));
+        Assert.Empty(plan.Unread);
+    }
+
+    [Fact]
+    public void Given_a_stored_submission_when_its_request_comes_again_then_it_is_a_replay_and_nothing_is_written()
+    {
+        var command = Admitted(FpExpiring);
+        var stored = Stored(command, version: 4);
+
+        var plan = SubmissionPlanner.Plan(Snapshot([stored], [(FpExpiring, command.ApplicationId)]), [command]);
+
+        Assert.Empty(plan.Writes);
+        var replay = Ok(Assert.Single(plan.Answers));
+        Assert.True(replay.WasRetry);
+        Assert.Equal(4, replay.Version);
+        Assert.Same(stored.Submitted, Assert.Single(replay.Events));
+    }
+
+    [Fact]
+    public void Given_one_request_twice_in_a_batch_when_planned_then_the_second_replays_the_first()
+    {
+        var request = RequestId();
+        var commands = new[] { Admitted(Manager, request), Admitted(Manager, request) };
+
+        var plan = SubmissionPlanner.Plan(SubmissionSnapshot.Empty, commands);
+
+        var write = Assert.Single(plan.Writes);
+        var first = Ok(plan.Answers[0]);
+        var second = Ok(plan.Answers[1]);
+        Assert.False(first.WasRetry);
+        Assert.True(second.WasRetry);
+        Assert.Equal(first.ApplicationId, second.ApplicationId);
+        Assert.Equal(first.Version, second.Version);
+        Assert.Equal(write.Events[0], Assert.Single(second.Events));
+    }
+
+    [Fact]
+    public void Given_an_open_renewal_of_another_request_when_the_applicant_submits_again_then_it_conflicts_naming_the_holder()
+    {
+        var holder = Guid.NewGuid();
+
+        var plan = SubmissionPlanner.Plan(Snapshot([], [(Doctor, holder)]), [Admitted(Doctor)]);
+
+        Assert.Empty(plan.Writes);
+        AssertConflict(Assert.Single(plan.Answers), holder);
+        Assert.Empty(plan.Unread);
+    }
+
+    [Fact]
+    public void Given_two_requests_for_one_applicant_in_a_batch_when_planned_then_the_first_wins_and_the_second_is_told_which()
+    {
+        var commands = new[] { Admitted(Doctor2), Admitted(Doctor2) };
+
+        var plan = SubmissionPlanner.Plan(SubmissionSnapshot.Empty, commands);
+
+        Assert.Equal(commands[0].ApplicationId, Assert.Single(plan.Writes).ApplicationId);
+        Ok(plan.Answers[0]);
+        AssertConflict(plan.Answers[1], commands[0].ApplicationId);
+    }
+
+    [Fact]
+    public void Given_a_refused_command_between_two_good_ones_when_planned_then_only_it_is_refused_and_not_written()
+    {
+        var bad = Admitted(Doctor2) with { Confirmation = new Confirmation.ESigned(Signed(Doctor.Tckn, Now.AddDays(45))) };
+        var commands = new[] { Admitted(Manager), bad, Admitted(Individual) };
+
+        var plan = SubmissionPlanner.Plan(SubmissionSnapshot.Empty, commands);
+
+        Assert.Equal([commands[0].ApplicationId, commands[2].ApplicationId], plan.Writes.Select(w => w.ApplicationId));
+        Assert.Equal(FailureKind.Domain, plan.Answers[1].Failure!.Kind);
+        Assert.Equal(ErrorCodes.SignerNotApplicant, plan.Answers[1].Failure!.Error.Code);
+        Assert.True(plan.Answers[0].Ok && plan.Answers[2].Ok);
+    }
+
+    [Fact]
+    public void Given_its_own_open_renewal_without_its_stream_when_planned_then_it_asks_for_the_stream_and_replays_once_given()
+    {
+        // The submission committed between the read of the views and the read of the open renewals.
+        var command = Admitted(Doctor);
+        var torn = Snapshot([], [(Doctor, command.ApplicationId)]);
+
+        var plan = SubmissionPlanner.Plan(torn, [command]);
+
+        Assert.Equal([command.ApplicationId], plan.Unread);
+        Assert.Empty(plan.Writes);
+        AssertConflict(Assert.Single(plan.Answers), command.ApplicationId);
+
+        var replanned = SubmissionPlanner.Plan(torn.With([Stored(command, version: 1)]), [command]);
+
+        Assert.True(Ok(Assert.Single(replanned.Answers)).WasRetry);
+        Assert.Empty(replanned.Unread);
+    }
+
+    [Fact]
+    public void Given_a_lost_race_when_answered_from_a_fresh_read_then_it_is_a_replay_or_a_conflict_never_a_write()
+    {
+        var command = Admitted(Manager);
+        var winner = Guid.NewGuid();
+
+        Assert.True(Ok(SubmissionPlanner.AfterLostRace(Snapshot([Stored(command, version: 1)], []), command)).WasRetry);
+        AssertConflict(SubmissionPlanner.AfterLostRace(Snapshot([], [(Manager, winner)]), command), winner);
+        AssertConflict(SubmissionPlanner.AfterLostRace(SubmissionSnapshot.Empty, command), null);
+    }
+
+    [Fact]
+    public void Given_a_request_for_another_tenant_or_without_an_id_when_admitted_then_it_is_refused_before_any_read()
+    {
+        var (_, wrongTenant) = SubmissionPlanner.Admit("01", Submit(T, Doctor, RequestId()));
+        var (_, noId) = SubmissionPlanner.Admit(Code, Submit(T, Doctor, "  "));
+        var (admitted, refused) = SubmissionPlanner.Admit(Code, Submit(T, Doctor, "req-1"));
+
+        Assert.Equal(ErrorCodes.WrongTenant, wrongTenant!.Failure!.Error.Code);
+        Assert.Equal(ErrorCodes.MissingRequestId, noId!.Failure!.Error.Code);
+        Assert.Null(refused);
+        Assert.Equal(ApplicationStore.ApplicationIdFor(Code, "req-1"), admitted!.ApplicationId);
+    }
+
+    private static SubmitRenewal Admitted(Applicant a, string? requestId = null) =>
+        SubmissionPlanner.Admit(Code, Submit(T, a, requestId ?? RequestId())).Admitted!;
+
+    private static StoredSubmission Stored(SubmitRenewal command, long version) =>
+        new(command.ApplicationId, version, (RenewalSubmitted)ApplicationDecider.Decide(command, ApplicationState.Initial).Events[0]);
+
+    private static SubmissionSnapshot Snapshot(StoredSubmission[] stored, (Applicant Who, Guid Holder)[] open) =>
+        new(stored.ToDictionary(s => s.ApplicationId), open.ToDictionary(o => o.Who.Tckn.Value, o => o.Holder));
+
+    private static void AssertConflict(StoreResult<WriteResult> answer, Guid? holder)
+    {
+        Assert.False(answer.Ok);
+        Assert.Equal(FailureKind.Conflict, answer.Failure!.Kind);
+        Assert.Equal(ErrorCodes.OpenRenewalExists, answer.Failure.Error.Code);
+        Assert.Equal(holder, answer.Failure.ExistingApplicationId);
+    }
+}
