@@ -47,14 +47,7 @@ public class ErrorMappingTests
     [Fact]
     public void A_verdict_without_a_signer_gives_facts_the_rules_never_take_for_a_valid_certificate()
     {
-        var verdict = new Vf.Verdict
-        {
-            Indication = Vf.Indication.Indeterminate,
-            SubIndication = Vf.SubIndication.NoSigningCertificateFound,
-            Checks = [],
-            Policy = new Vf.PolicyReference("test", ""),
-            ValidationTime = DateTimeOffset.UnixEpoch,
-        };
+        var verdict = Verdict(Vf.Indication.Indeterminate, Vf.SubIndication.NoSigningCertificateFound, signer: null);
         var facts = VerdictFacts.Signature(verdict);
         Assert.Equal(Indication.Indeterminate, facts.Indication);
         Assert.Null(facts.SignerTckn);
@@ -68,18 +61,21 @@ public class ErrorMappingTests
     public void A_passed_verdict_gives_the_signer_and_certificate_facts()
     {
         var notAfter = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var verdict = new Vf.Verdict
-        {
-            Indication = Vf.Indication.TotalPassed,
-            SubIndication = Vf.SubIndication.None,
-            Checks = [],
-            Policy = new Vf.PolicyReference("test", ""),
-            ValidationTime = DateTimeOffset.UnixEpoch,
-            Signer = new Vf.SignerIdentity("CN=A", "A", "12345678950", "CN=CA", "01", "ab12", notAfter.AddYears(-3), notAfter),
-        };
+        var verdict = Verdict(Vf.Indication.TotalPassed, Vf.SubIndication.None,
+            new Vf.SignerIdentity("CN=A", "A", "12345678950", "CN=CA", "01", "ab12", notAfter.AddYears(-3), notAfter));
         Assert.Equal(new SignatureFacts(Indication.Passed, "12345678950", notAfter, "ab12"), VerdictFacts.Signature(verdict));
         Assert.Equal(new CertificateFacts(notAfter, "ab12"), VerdictFacts.Certificate(verdict));
     }
+
+    private static Vf.Verdict Verdict(Vf.Indication indication, Vf.SubIndication sub, Vf.SignerIdentity? signer) => new()
+    {
+        Indication = indication,
+        SubIndication = sub,
+        Checks = [],
+        Policy = new Vf.PolicyReference("test", ""),
+        ValidationTime = DateTimeOffset.UnixEpoch,
+        Signer = signer,
+    };
 
     [Fact]
     public void A_domain_refusal_carries_its_code_and_the_catalogue_Turkish_text()
