@@ -1,28 +1,10 @@
 namespace Signing.Domain;
 
-/// <summary>The outcome of <see cref="ApplicationDecider.Decide"/>: the events to append, or why not.</summary>
-public sealed class Decision
-{
-    public IReadOnlyList<IApplicationEvent> Events { get; }
-    public DomainError? Error { get; }
-    public bool IsAccepted => Error is null;
-
-    private Decision(IReadOnlyList<IApplicationEvent> events, DomainError? error)
-    {
-        Events = events;
-        Error = error;
-    }
-
-    public static Decision Accept(params IApplicationEvent[] events) => new(events, null);
-    public static Decision Refuse(string code, string message) => new([], new DomainError(code, message));
-    public override string ToString() => IsAccepted ? string.Join(", ", Events.Select(e => e.GetType().Name)) : Error!.ToString();
-}
-
 /// <summary>
 /// The renewal application as a decider: <c>Decide(command, state) → events | error</c> and
 /// <c>Evolve(state, event) → state</c>. Pure: no clock, no I/O; verification verdicts arrive as facts.
 /// </summary>
-public static class ApplicationDecider
+public static partial class ApplicationDecider
 {
     public static Decision Decide(ApplicationCommand command, ApplicationState state)
     {
@@ -155,7 +137,7 @@ public static class ApplicationDecider
     /// rejection's reason. Asked before a decision document is issued, so no officer is asked for a PIN to sign a
     /// decision the rules refuse anyway; Decide applies the same rules again on the state it decides on.
     /// </summary>
-    public static DomainError? DecisionRefusal(ApplicationState state, TenantSettings tenant, Tckn officer, bool approve)
+    public static DomainError? DecisionRefusal(ApplicationState state, TenantSettings tenant, Tckn officer, OfficerDecision decision)
     {
         if (!state.IsSubmitted())
             return new DomainError(ErrorCodes.NotSubmitted, "There is no such application.");
@@ -165,7 +147,7 @@ public static class ApplicationDecider
             return problem.Error;
         if (officer.Value == state.ApplicantTckn)
             return new DomainError(ErrorCodes.SelfDecision, "An officer never decides on their own application.");
-        if (!approve)
+        if (decision == OfficerDecision.Reject)
             return null;
         if (!state.IsApprovable())
             return new DomainError(ErrorCodes.NotApprovable, "Not approvable yet: the family physician's matching receipt (dekont) has not been attached.");
@@ -176,7 +158,7 @@ public static class ApplicationDecider
 
     private static Decision Approve(Approve c, ApplicationState state)
     {
-        if ((DecisionRefusal(state, c.Tenant, c.Officer, approve: true) is { } refusal ? Refused(refusal) : SignatureProblem(c.Officer, c.Signature)) is { } problem)
+        if ((DecisionRefusal(state, c.Tenant, c.Officer, OfficerDecision.Approve) is { } refusal ? Refused(refusal) : SignatureProblem(c.Officer, c.Signature)) is { } problem)
             return problem;
         var given = new ApprovalGiven(c.Officer.Value, c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At);
         var approvals = state.Approvals.Append(c.Officer.Value).ToList();
@@ -187,7 +169,7 @@ public static class ApplicationDecider
 
     private static Decision Reject(Reject c, ApplicationState state)
     {
-        if ((DecisionRefusal(state, c.Tenant, c.Officer, approve: false) is { } refusal ? Refused(refusal) : SignatureProblem(c.Officer, c.Signature)) is { } problem)
+        if ((DecisionRefusal(state, c.Tenant, c.Officer, OfficerDecision.Reject) is { } refusal ? Refused(refusal) : SignatureProblem(c.Officer, c.Signature)) is { } problem)
             return problem;
         if (string.IsNullOrWhiteSpace(c.Reason))
             return Decision.Refuse(ErrorCodes.RejectionReasonRequired, "A rejection says why.");
@@ -245,57 +227,4 @@ public static class ApplicationDecider
 
     private static Decision Invalid(ApplicationState state, string what) =>
         Decision.Refuse(ErrorCodes.InvalidTransition, $"Cannot {what} while the application is {state.Status}.");
-
-    public static ApplicationState Evolve(ApplicationState state, IApplicationEvent @event)
-    {
-        var s = state with { UpdatedAt = @event.At };
-        return @event switch
-        {
-            RenewalSubmitted e => s with
-            {
-                Id = e.ApplicationId,
-                Tenant = e.Tenant,
-                ClientRequestId = e.ClientRequestId,
-                ApplicationCode = e.ApplicationCode,
-                ApplicantTckn = e.ApplicantTckn,
-                GivenName = e.GivenName,
-                Surname = e.Surname,
-                Category = e.Category,
-                Method = e.Method,
-                Route = e.Route,
-                DeliveryAddress = e.DeliveryAddress,
-                SubmittedAt = e.At,
-                CurrentCertificateNotAfter = e.CurrentCertificateNotAfter,
-                FeeDue = e.FeeDue,
-                FeeIban = e.FeeIban,
-                ApprovalsRequired = e.ApprovalsRequired,
-                Status = e.Route switch
-                {
-                    ApplicationRoute.DirectorateQueue => ApplicationStatus.AwaitingApproval,
-                    ApplicationRoute.DirectoratePaper => ApplicationStatus.AwaitingPaper,
-                    ApplicationRoute.KamuSmPostal => ApplicationStatus.AwaitingPostalForm,
-                    _ => ApplicationStatus.AwaitingPrice,
-                },
-            },
-            PaperRegistered => s with { PaperRegistered = true, Status = ApplicationStatus.AwaitingApproval },
-            ReceiptAttached e => s with { ReceiptFileSha256 = e.FileSha256 },
-            ApprovalGiven e => s with { Approvals = [.. s.Approvals, e.OfficerTckn] },
-            ApplicationApproved => s with { Status = ApplicationStatus.Approved },
-            ApplicationRejected e => s with { Status = ApplicationStatus.Rejected, DecisionReason = e.Reason },
-            ApplicationWithdrawn e => s with { Status = ApplicationStatus.Withdrawn, DecisionReason = e.Reason },
-            SentToKamuSm => s with { Status = ApplicationStatus.InProduction },
-            CertificateProduced => s with { Status = ApplicationStatus.Produced },
-            CourierDispatched e => s with { Status = ApplicationStatus.Dispatched, DispatchAttempts = e.Attempt },
-            TokenDelivered => s with { Status = ApplicationStatus.Delivered },
-            ReturnedToSender e => s with { Status = ApplicationStatus.ReturnedToSender, LastReturnReason = e.Reason },
-            AddressConfirmed => s with { Status = ApplicationStatus.AddressConfirmed },
-            PostalFormReceived => s with { Status = ApplicationStatus.AwaitingPrice },
-            PriceShown e => s with { Status = ApplicationStatus.AwaitingPayment, Price = e.Price },
-            PaymentMade e => s with { Status = ApplicationStatus.PaymentPending, PaidAt = e.At },
-            PaymentReflected => s with { Status = ApplicationStatus.InProduction },
-            _ => state,
-        };
-    }
-
-    public static ApplicationState Fold(IEnumerable<IApplicationEvent> events) => events.Aggregate(ApplicationState.Initial, Evolve);
 }

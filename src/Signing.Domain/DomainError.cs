@@ -6,7 +6,10 @@ public sealed record DomainError(string Code, string Message)
     public override string ToString() => $"{Code}: {Message}";
 }
 
-/// <summary>The stable codes. Never renumber or rename: clients and the gRPC error details carry them.</summary>
+/// <summary>
+/// The stable reasons a refusal carries (google.rpc.ErrorInfo.reason on the wire). Never rename one: clients switch
+/// on them. Every reason has its Turkish and English text in <see cref="ErrorCatalogue"/>.
+/// </summary>
 public static class ErrorCodes
 {
     public const string AlreadySubmitted = "application.already_submitted";
@@ -36,7 +39,8 @@ public static class ErrorCodes
     public const string ReceiptFileHash = "receipt.file_hash_invalid";
     public const string NotApprovable = "decision.not_approvable";
     public const string NotOnQueue = "decision.not_on_queue";
-    public const string WrongTenant = "decision.wrong_tenant";
+    /// <summary>An officer acting for another directorate; one reason whether the server or the decider notices it.</summary>
+    public const string WrongTenant = "WRONG_TENANT";
     public const string NotAnOfficer = "decision.not_an_officer";
     public const string SelfDecision = "decision.own_application";
     public const string SameOfficerTwice = "decision.same_officer_twice";
@@ -50,8 +54,35 @@ public static class ErrorCodes
     public const string PriceNotShown = "kamusm.price_not_shown";
     public const string PaymentAmount = "kamusm.payment_amount_mismatch";
 
-    // Raised by the store, not the decider; listed here so every code lives in one place.
+    // Raised by the store, not the decider.
     public const string Concurrency = "concurrency.version_conflict";
     public const string NotFound = "application.not_found";
     public const string OpenRenewalExists = "application.open_renewal_exists";
+
+    // Raised by the server before or around the domain: requests, sign-in, transport, the server's own resources.
+    public const string InvalidArgument = "INVALID_ARGUMENT";
+    public const string CmsUnreadable = "CMS_UNREADABLE";
+    public const string FormNotYours = "FORM_NOT_YOURS";
+    public const string CurrentCertificateRefused = "CURRENT_CERTIFICATE_REFUSED";
+    public const string ChallengeUnknown = "CHALLENGE_UNKNOWN";
+    public const string TooManyChallenges = "TOO_MANY_CHALLENGES";
+    public const string SignInRefused = "SIGN_IN_REFUSED";
+    public const string AuthorizationMalformed = "AUTHORIZATION_MALFORMED";
+    public const string TokenExpired = "TOKEN_EXPIRED";
+    public const string TokenInvalid = "TOKEN_INVALID";
+    public const string ClientCertificateUnknown = "CLIENT_CERTIFICATE_UNKNOWN";
+    public const string ApiKeyInvalid = "API_KEY_INVALID";
+    public const string NotSignedIn = "NOT_SIGNED_IN";
+    public const string RoleRequired = "ROLE_REQUIRED";
+    public const string WatchFellBehind = "WATCH_FELL_BEHIND";
+    public const string MessageTooLarge = "MESSAGE_TOO_LARGE";
+    public const string ServerKeyUnavailable = "SERVER_KEY_UNAVAILABLE";
+    public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
+    public const string DeadlineExceeded = "DEADLINE_EXCEEDED";
+    public const string Cancelled = "CANCELLED";
+    public const string Internal = "INTERNAL";
+
+    // Said by the desk tool itself, never by the server.
+    public const string BadInput = "BAD_INPUT";
+    public const string UnknownCommand = "UNKNOWN_COMMAND";
 }

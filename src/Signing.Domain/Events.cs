@@ -62,15 +62,3 @@ public sealed record PaymentReflected(DateTimeOffset At) : IApplicationEvent;
 /// holders whose NES is expiring.
 /// </summary>
 public sealed record CertificateSeen(string Tckn, string Name, ApplicantCategory? Category, DateTimeOffset NotAfter, string CertificateSha256, DateTimeOffset At);
-
-public static class ApplicationEvents
-{
-    /// <summary>Every event type of an application stream, for registration with the store.</summary>
-    public static readonly IReadOnlyList<Type> All =
-    [
-        typeof(RenewalSubmitted), typeof(PaperRegistered), typeof(ReceiptAttached), typeof(ApprovalGiven),
-        typeof(ApplicationApproved), typeof(ApplicationRejected), typeof(ApplicationWithdrawn), typeof(SentToKamuSm),
-        typeof(CertificateProduced), typeof(CourierDispatched), typeof(TokenDelivered), typeof(ReturnedToSender),
-        typeof(AddressConfirmed), typeof(PostalFormReceived), typeof(PriceShown), typeof(PaymentMade), typeof(PaymentReflected),
-    ];
-}

@@ -87,3 +87,10 @@ public enum Lack
     Receipt,
     SecondApproval,
 }
+
+/// <summary>What an officer decides on an application on the queue. No zero: a missing decision is none of these.</summary>
+public enum OfficerDecision
+{
+    Approve = 1,
+    Reject = 2,
+}

@@ -40,20 +40,54 @@ public sealed class CliPiecesTests
     public void Apply_refuses_bad_options(string line) => Assert.NotEmpty(Parse(ApplyCommand.Create(), line).Errors);
 
     [Fact]
-    public void Apply_defaults_to_esign_and_tenant_33()
+    public void Apply_defaults_to_esign_and_takes_the_tenant_from_the_environment_not_a_built_in_code()
     {
         var previous = Environment.GetEnvironmentVariable("ESIGN_TENANT");
-        Environment.SetEnvironmentVariable("ESIGN_TENANT", null);
         try
         {
+            Environment.SetEnvironmentVariable("ESIGN_TENANT", null);
             var parse = Parse(ApplyCommand.Create(), "apply --category doctor");
             Assert.Empty(parse.Errors);
             Assert.Equal("esign", parse.GetValue<string>("--method"));
-            Assert.Equal("33", parse.GetValue<string>("--tenant"));
+            Assert.Null(parse.GetValue<string?>("--tenant"));
+            Environment.SetEnvironmentVariable("ESIGN_TENANT", "01");
+            Assert.Equal("01", Parse(ApplyCommand.Create(), "apply --category doctor").GetValue<string?>("--tenant"));
         }
         finally
         {
             Environment.SetEnvironmentVariable("ESIGN_TENANT", previous);
+        }
+    }
+
+    [Fact]
+    public void Apply_without_a_tenant_anywhere_asks_for_it_and_without_an_answer_names_the_option()
+    {
+        var dir = Directory.CreateTempSubdirectory("esign-tenant-");
+        var previous = (Environment.GetEnvironmentVariable("ESIGN_TENANT"), Environment.GetEnvironmentVariable("ESIGN_PROFILE_DIR"));
+        var (error, input) = (Console.Error, Console.In);
+        var captured = new StringWriter();
+        try
+        {
+            Environment.SetEnvironmentVariable("ESIGN_TENANT", null);
+            Environment.SetEnvironmentVariable("ESIGN_PROFILE_DIR", dir.FullName);
+            Console.SetError(captured);
+            Console.SetIn(new StringReader("")); // on a terminal the question gets no answer; off one it is not asked
+            var form = Path.Combine(dir.FullName, "form.json");
+            var exit = new RootCommand { ApplyCommand.Create() }
+                .Parse($"apply --category doctor --method wet --form-out {form} --tckn 12345678950 --given-names Ayşe --surname Yılmaz " +
+                       "--email a@b.example --phone 1 --address Mersin --institution H --lang en")
+                .Invoke();
+            Assert.Equal(DeskExit.BadInput, exit);
+            Assert.Contains("--tenant", captured.ToString());
+            Assert.False(File.Exists(form));
+        }
+        finally
+        {
+            Console.SetError(error);
+            Console.SetIn(input);
+            Environment.SetEnvironmentVariable("ESIGN_TENANT", previous.Item1);
+            Environment.SetEnvironmentVariable("ESIGN_PROFILE_DIR", previous.Item2);
+            dir.Delete(true);
         }
     }
 
@@ -86,12 +120,12 @@ public sealed class CliPiecesTests
     [Fact]
     public void Delivery_record_knows_the_lifecycle_events_and_refuses_others()
     {
-        var ok = Parse(OfficerCommands.Delivery(), "delivery record 5f0c6f2e-0000-4000-8000-000000000001 --event returned --detail \"kimse yok\" --api-key-env K");
+        var ok = Parse(DeliveryCommands.Delivery(), "delivery record 5f0c6f2e-0000-4000-8000-000000000001 --event returned --detail \"kimse yok\" --api-key-env K");
         Assert.Empty(ok.Errors);
         Assert.Equal("returned", ok.GetValue<string>("--event"));
-        Assert.Equal(Signing.Contracts.V1.DeliveryEvent.Returned, OfficerCommands.DeliveryEvents["returned"]);
-        Assert.NotEmpty(Parse(OfficerCommands.Delivery(), "delivery record X --event lost").Errors);
-        Assert.NotEmpty(Parse(OfficerCommands.Delivery(), "delivery record X").Errors);
+        Assert.Equal(Signing.Contracts.V1.DeliveryEvent.Returned, DeliveryCommands.DeliveryEvents["returned"]);
+        Assert.NotEmpty(Parse(DeliveryCommands.Delivery(), "delivery record X --event lost").Errors);
+        Assert.NotEmpty(Parse(DeliveryCommands.Delivery(), "delivery record X").Errors);
     }
 
     [Fact]

@@ -71,23 +71,23 @@ public class DecisionTests
     public void The_refusal_asked_before_signing_names_each_rule_Decide_applies_and_nothing_about_the_signature()
     {
         var state = Spec.State([.. OnQueue(approvals: 2)]);
-        Assert.Null(ApplicationDecider.DecisionRefusal(state, Mersin(2), OfficerMersin1, approve: true));
-        Assert.Null(ApplicationDecider.DecisionRefusal(state, Mersin(2), OfficerMersin1, approve: false));
-        Assert.Equal(ErrorCodes.NotAnOfficer, ApplicationDecider.DecisionRefusal(state, Mersin(2), Manager.Tckn, approve: true)?.Code);
-        Assert.Equal(ErrorCodes.WrongTenant, ApplicationDecider.DecisionRefusal(state, Adana, OfficerAdana, approve: false)?.Code);
+        Assert.Null(ApplicationDecider.DecisionRefusal(state, Mersin(2), OfficerMersin1, OfficerDecision.Approve));
+        Assert.Null(ApplicationDecider.DecisionRefusal(state, Mersin(2), OfficerMersin1, OfficerDecision.Reject));
+        Assert.Equal(ErrorCodes.NotAnOfficer, ApplicationDecider.DecisionRefusal(state, Mersin(2), Manager.Tckn, OfficerDecision.Approve)?.Code);
+        Assert.Equal(ErrorCodes.WrongTenant, ApplicationDecider.DecisionRefusal(state, Adana, OfficerAdana, OfficerDecision.Reject)?.Code);
         Assert.Equal(ErrorCodes.SelfDecision,
-            ApplicationDecider.DecisionRefusal(Spec.State([.. OnQueue(a: OfficerAsApplicant)]), Mersin(), OfficerMersin1, approve: false)?.Code);
-        Assert.Equal(ErrorCodes.NotSubmitted, ApplicationDecider.DecisionRefusal(ApplicationState.Initial, Mersin(), OfficerMersin1, approve: true)?.Code);
+            ApplicationDecider.DecisionRefusal(Spec.State([.. OnQueue(a: OfficerAsApplicant)]), Mersin(), OfficerMersin1, OfficerDecision.Reject)?.Code);
+        Assert.Equal(ErrorCodes.NotSubmitted, ApplicationDecider.DecisionRefusal(ApplicationState.Initial, Mersin(), OfficerMersin1, OfficerDecision.Approve)?.Code);
 
         // After a first approval: the same officer may not approve again, but may still reject.
         var afterFirst = Spec.State([.. Spec.Run(Submit(Doctor, ESignedBy(Doctor), Mersin(2)), ApproveBy(OfficerMersin1))]);
-        Assert.Equal(ErrorCodes.SameOfficerTwice, ApplicationDecider.DecisionRefusal(afterFirst, Mersin(2), OfficerMersin1, approve: true)?.Code);
-        Assert.Null(ApplicationDecider.DecisionRefusal(afterFirst, Mersin(2), OfficerMersin1, approve: false));
-        Assert.Null(ApplicationDecider.DecisionRefusal(afterFirst, Mersin(2), OfficerMersin2, approve: true));
+        Assert.Equal(ErrorCodes.SameOfficerTwice, ApplicationDecider.DecisionRefusal(afterFirst, Mersin(2), OfficerMersin1, OfficerDecision.Approve)?.Code);
+        Assert.Null(ApplicationDecider.DecisionRefusal(afterFirst, Mersin(2), OfficerMersin1, OfficerDecision.Reject));
+        Assert.Null(ApplicationDecider.DecisionRefusal(afterFirst, Mersin(2), OfficerMersin2, OfficerDecision.Approve));
 
         // Decided: off the queue for everyone.
         var approved = Spec.State([.. Spec.Run(Submit(Doctor, ESignedBy(Doctor), Mersin(1)), ApproveBy(OfficerMersin1))]);
-        Assert.Equal(ErrorCodes.NotOnQueue, ApplicationDecider.DecisionRefusal(approved, Mersin(1), OfficerMersin2, approve: false)?.Code);
+        Assert.Equal(ErrorCodes.NotOnQueue, ApplicationDecider.DecisionRefusal(approved, Mersin(1), OfficerMersin2, OfficerDecision.Reject)?.Code);
     }
 
     [Fact]

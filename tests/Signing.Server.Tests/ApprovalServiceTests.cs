@@ -369,7 +369,7 @@ public sealed class ApprovalServiceTests(SigningServer server) : IClassFixture<S
         var officer = await server.SignInAsync("officer-mersin-1");
         var app = await server.SubmitApprovableAsync(Mersin, officer);
         var body = new Signing.Server.Services.DecisionDocumentBody(Signing.Server.Services.DecisionDocumentBody.DocumentType, 1, Guid.Parse(app.Id), app.Code,
-            Mersin, app.Version, "APPROVE", "", Cards.Tckn("officer-mersin-1"), "Fatma Arslan", DateTimeOffset.UtcNow.AddMinutes(-31));
+            Mersin, app.Version, Signing.Domain.OfficerDecision.Approve, "", Cards.Tckn("officer-mersin-1"), "Fatma Arslan", DateTimeOffset.UtcNow.AddMinutes(-31));
         var old = new DecisionDocument
         {
             Document = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(body, Signing.Server.Services.DecisionDocumentBody.Json)),

@@ -262,7 +262,7 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
     {
         var persona = caller is "officer-adana" ? "officer-adana" : "officer-mersin-1";
         var body = new DecisionDocumentBody(DecisionDocumentBody.DocumentType, 1, Guid.Parse(world.Mersin.Id), world.Mersin.Code,
-            persona == "officer-adana" ? "01" : "33", persona == "officer-adana" ? world.Mersin.Version : 999, "REJECT", "matris",
+            persona == "officer-adana" ? "01" : "33", persona == "officer-adana" ? world.Mersin.Version : 999, Signing.Domain.OfficerDecision.Reject, "matris",
             Cards.Tckn(persona), persona, DateTimeOffset.UtcNow);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(body, DecisionDocumentBody.Json);
         return new DecideRequest

@@ -2,14 +2,16 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Signing.Domain;
 using Status = Google.Rpc.Status;
 
 namespace Signing.Server.Errors;
 
 /// <summary>
 /// The one place where failures become gRPC statuses with google.rpc details (ErrorInfo, BadRequest,
-/// PreconditionFailure, LocalizedMessage tr-TR). Expected refusals are logged as one line without a
-/// stack trace; anything else is a bug and is logged in full, answered INTERNAL without internals.
+/// PreconditionFailure, LocalizedMessage tr-TR, or English when the caller's accept-language asks for it).
+/// Expected refusals are logged as one line without a stack trace; anything else is a bug and is logged in
+/// full, answered INTERNAL without internals.
 /// </summary>
 public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerable<IErrorTranslator> translators, RequestLimits limits) : Interceptor
 {
@@ -49,26 +51,28 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerab
         var error = e as ServiceError ?? translators.Select(t => t.Translate(e)).FirstOrDefault(x => x is not null);
         if (error is null && e is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
         {
-            var deadline = context.Deadline < DateTime.UtcNow;
-            error = new ServiceError(deadline ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
-                deadline ? "DEADLINE_EXCEEDED" : "CANCELLED",
-                deadline ? "the deadline passed before the call finished" : "the call was cancelled",
-                deadline ? "işlem süresi doldu" : "işlem iptal edildi");
+            error = context.Deadline < DateTime.UtcNow
+                ? ServiceError.FromCatalogue(StatusCode.DeadlineExceeded, ErrorCodes.DeadlineExceeded)
+                : ServiceError.FromCatalogue(StatusCode.Cancelled, ErrorCodes.Cancelled);
         }
         if (error is null)
         {
             logger.LogError(e, "{Method} failed unexpectedly", context.Method);
-            error = new ServiceError(StatusCode.Internal, "INTERNAL", "an internal error occurred; it has been logged",
-                "beklenmeyen bir hata oluştu; kaydedildi");
+            error = ServiceError.FromCatalogue(StatusCode.Internal, ErrorCodes.Internal);
         }
         else
         {
             logger.LogInformation("{Method} refused: {Code} {Reason}: {Message}", context.Method, error.Code, error.Reason, error.Message);
         }
-        return ToRpcException(error);
+        return ToRpcException(error, WantsEnglish(context));
     }
 
-    public static RpcException ToRpcException(ServiceError error)
+    /// <summary>LocalizedMessage is Turkish unless the caller's accept-language puts English first.</summary>
+    private static bool WantsEnglish(ServerCallContext context) =>
+        context.RequestHeaders.GetValue("accept-language") is { } language
+        && language.TrimStart().StartsWith("en", StringComparison.OrdinalIgnoreCase);
+
+    public static RpcException ToRpcException(ServiceError error, bool english = false)
     {
         var info = new ErrorInfo { Reason = error.Reason, Domain = Domain };
         foreach (var (k, v) in error.Metadata)
@@ -77,7 +81,9 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerab
         {
             Code = (int)error.Code,
             Message = error.Message,
-            Details = { Any.Pack(info), Any.Pack(new LocalizedMessage { Locale = "tr-TR", Message = error.MessageTr }) },
+            Details = { Any.Pack(info), Any.Pack(english
+                ? new LocalizedMessage { Locale = "en-US", Message = error.Message }
+                : new LocalizedMessage { Locale = "tr-TR", Message = error.MessageTr }) },
         };
         if (error.Fields.Count > 0)
         {
@@ -118,7 +124,7 @@ public sealed class RequestLimits(int maxMessageBytes)
         var size = message.CalculateSize();
         if (size <= MaxMessageBytes)
             return;
-        throw new ServiceError(StatusCode.ResourceExhausted, "MESSAGE_TOO_LARGE",
+        throw new ServiceError(StatusCode.ResourceExhausted, ErrorCodes.MessageTooLarge,
             $"the request is {size} bytes; this server accepts at most {MaxMessageBytes} (forms are tens of KB, a scanned receipt a few hundred)",
             $"istek {size} bayt; bu sunucu en çok {MaxMessageBytes} bayt kabul eder",
             metadata: new Dictionary<string, string> { ["size"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),

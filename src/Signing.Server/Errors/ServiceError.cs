@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Signing.Domain;
 
 namespace Signing.Server.Errors;
 
@@ -10,7 +11,7 @@ public sealed record PreconditionViolation(string Type, string Subject, string D
 
 /// <summary>
 /// A refusal the service means to give: the interceptor turns it into a status with rich details.
-/// Reason is a stable, machine-readable code (google.rpc.ErrorInfo.reason), e.g. TCKN_MISMATCH.
+/// Reason is one of <see cref="ErrorCodes"/> (google.rpc.ErrorInfo.reason), e.g. FORM_NOT_YOURS.
 /// </summary>
 public sealed class ServiceError : Exception
 {
@@ -34,17 +35,21 @@ public sealed class ServiceError : Exception
     public IReadOnlyList<PreconditionViolation> Preconditions { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>A refusal that says no more than its reason's texts in <see cref="ErrorCatalogue"/>.</summary>
+    public static ServiceError FromCatalogue(StatusCode code, string reason, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var text = ErrorCatalogue.Of(reason);
+        return new(code, reason, text.English, text.Turkish, metadata: metadata);
+    }
+
     public static ServiceError InvalidArgument(string field, string description, string descriptionTr) =>
-        new(StatusCode.InvalidArgument, "INVALID_ARGUMENT", $"{field}: {description}", $"{field}: {descriptionTr}",
+        new(StatusCode.InvalidArgument, ErrorCodes.InvalidArgument, $"{field}: {description}", $"{field}: {descriptionTr}",
             [new FieldViolation(field, description, descriptionTr)]);
 
     public static ServiceError InvalidArguments(IReadOnlyList<FieldViolation> fields) =>
-        new(StatusCode.InvalidArgument, "INVALID_ARGUMENT",
+        new(StatusCode.InvalidArgument, ErrorCodes.InvalidArgument,
             string.Join("; ", fields.Select(f => $"{f.Field}: {f.Description}")),
             string.Join("; ", fields.Select(f => $"{f.Field}: {f.DescriptionTr}")), fields);
-
-    public static ServiceError NotFound(string what, string id) =>
-        new(StatusCode.NotFound, "NOT_FOUND", $"{what} {id} was not found", $"{what} {id} bulunamadı");
 
     public static ServiceError PermissionDenied(string reason, string message, string messageTr) =>
         new(StatusCode.PermissionDenied, reason, message, messageTr);

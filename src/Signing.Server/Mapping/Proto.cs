@@ -45,6 +45,14 @@ public static partial class Proto
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<System.Enum, string> UpperNames = new();
 
+    /// <summary>The wire's decision; UNSPECIFIED is refused by the request check before this is asked.</summary>
+    public static OfficerDecision Decision(V1.Decision d) => d switch
+    {
+        V1.Decision.Approve => OfficerDecision.Approve,
+        V1.Decision.Reject => OfficerDecision.Reject,
+        _ => throw new ArgumentOutOfRangeException(nameof(d), d, "no decision"),
+    };
+
     public static Lack? ParseLack(string text) => text.Trim().ToUpperInvariant() switch
     {
         "PAPER" => Lack.Paper,

@@ -25,8 +25,6 @@ public sealed class ApplicationServiceImpl(
     ReceiptSigner receipts,
     ILogger<ApplicationServiceImpl> logger) : ApplicationService.ApplicationServiceBase
 {
-    private static readonly DateTimeOffset UnknownCertificate = DateTimeOffset.UnixEpoch;
-
     public override async Task<SubmitResponse> SubmitESigned(SubmitESignedRequest request, ServerCallContext context)
     {
         var caller = await auth.RequireAsync(context, Roles.Applicant, Roles.System);
@@ -40,7 +38,7 @@ public sealed class ApplicationServiceImpl(
         var detached = request.FormJson.IsEmpty ? null : request.FormJson.ToByteArray();
         var verdict = trust.Cms.Verify(request.Cms.ToByteArray(), detached, new VerificationOptions { At = now }, out var signed);
         if (signed is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
-            throw new ServiceError(StatusCode.InvalidArgument, "CMS_UNREADABLE",
+            throw new ServiceError(StatusCode.InvalidArgument, ErrorCodes.CmsUnreadable,
                 $"cms: not a CMS SignedData with the form inside or beside it ({Proto.SubIndication(verdict)}: {verdict.Reason})",
                 "cms: okunabilir bir CMS imzası değil (form imzanın içinde ya da form_json alanında olmalı)",
                 [new FieldViolation("cms", verdict.Reason ?? "unreadable", "okunamıyor")],
@@ -53,13 +51,8 @@ public sealed class ApplicationServiceImpl(
         var facts = Requests.CheckForm(form, applications.Tenants, new RequestCheck());
         RequireOwnForm(caller, facts.Tckn);
 
-        var signer = verdict.Signer;
-        var signature = new SignatureFacts(Proto.Indication(verdict.Indication), signer?.Tckn,
-            signer?.NotAfter ?? UnknownCertificate, signer?.CertificateSha256 ?? "", Proto.SubIndication(verdict) is { Length: > 0 } s ? s : null,
-            verdict.SigningTime);
-        var command = Requests.Submit(facts, form, request.ClientRequestId,
-            new CertificateFacts(signer?.NotAfter ?? UnknownCertificate, signer?.CertificateSha256),
-            new Confirmation.ESigned(signature), now);
+        var command = Requests.Submit(facts, form, request.ClientRequestId, VerdictFacts.Certificate(verdict),
+            new Confirmation.ESigned(VerdictFacts.Signature(verdict)), now);
         var result = await SubmitAsync(facts, command, SHA256.HashData(signed), Proto.Verdict(verdict), context.CancellationToken);
         return result;
     }
@@ -104,30 +97,10 @@ public sealed class ApplicationServiceImpl(
         var current = CurrentCertificate(request.CurrentCertificate, facts, now);
         var command = Requests.Submit(facts, request.Form!, request.ClientRequestId, current, new Confirmation.Wet(), now);
         var submitted = await SubmitAsync(facts, command, SHA256.HashData(Requests.FormJson(request.Form!)), null, context.CancellationToken);
-        var pdf = PrintableFormRenderer.Render(new PrintableForm
-        {
-            ApplicationId = Guid.Parse(submitted.Application.Id),
-            ApplicationCode = submitted.Application.Code,
-            // An individual's paper goes by post to Kamu SM, not to the directorate's desk.
-            DirectorateName = facts.Category == Domain.ApplicantCategory.Individual ? "TÜBİTAK BİLGEM Kamu Sertifikasyon Merkezi" : facts.Tenant.Name,
-            DeskAddress = facts.Category == Domain.ApplicantCategory.Individual ? KamuSm.PostalAddress + " (posta ile)" : facts.Tenant.DeskAddress,
-            Tckn = facts.Tckn.Value,
-            GivenNames = facts.Name.GivenName,
-            Surname = facts.Name.Surname,
-            Category = CategoryTr(facts.Category),
-            Reason = "YENİLEME",
-            CertificateKind = "NES",
-            TermYears = KamuSm.NesTermYears,
-            Email = request.Form!.Email,
-            Phone = request.Form.Phone,
-            DeliveryAddress = request.Form.DeliveryAddress,
-            Institution = request.Form.Institution,
-            SubmittedAt = submitted.Application.SubmittedAt.ToDateTimeOffset(),
-            Fee = facts.Category == Domain.ApplicantCategory.FamilyPhysician
-                ? new FeeInstructions(facts.Tenant.Fee.ToString(), facts.Tenant.FeeIban.Formatted, facts.Tenant.FeeBank, facts.Tenant.FeeRecipient,
-                    ReceiptMatcher.DescriptionFor(facts.Name, facts.Tckn))
-                : null,
-        });
+        var form = request.Form!;
+        var pdf = PrintableFormRenderer.Render(WetSubmissionForm.For(Guid.Parse(submitted.Application.Id), submitted.Application.Code,
+            submitted.Application.SubmittedAt.ToDateTimeOffset(), facts.Tenant, new Applicant(facts.Tckn, facts.Name, facts.Category),
+            new Contact(form.Email, form.Phone), form.DeliveryAddress, form.Institution));
         return new SubmitWetSignedResponse
         {
             Application = submitted.Application,
@@ -234,7 +207,7 @@ public sealed class ApplicationServiceImpl(
     {
         if (caller.Is(Roles.System) || caller.Tckn == formTckn.Value)
             return;
-        throw ServiceError.PermissionDenied("FORM_NOT_YOURS", $"the form is for {formTckn.Mask()}, but you signed in as {Tckn.Mask(caller.Tckn)}",
+        throw ServiceError.PermissionDenied(ErrorCodes.FormNotYours, $"the form is for {formTckn.Mask()}, but you signed in as {Tckn.Mask(caller.Tckn)}",
             $"form {formTckn.Mask()} adına, ancak siz {Tckn.Mask(caller.Tckn)} olarak giriş yaptınız");
     }
 
@@ -250,24 +223,16 @@ public sealed class ApplicationServiceImpl(
                 throw ServiceError.InvalidArgument("current_certificate",
                     "required for a family physician: it shows whether the NES is still valid (then the form must be e-signed)",
                     "aile hekimi için zorunlu: NES'in geçerli olup olmadığını gösterir (geçerliyse form e-imzalanmalıdır)");
-            return new CertificateFacts(UnknownCertificate, null);
+            return VerdictFacts.NoCertificate;
         }
         var verdict = trust.Certificates.Validate(der.ToByteArray(), new VerificationOptions { At = now, ExpectedTckn = facts.Tckn.Value });
         var status = verdict.Holder?.Status;
         if (verdict.Signer is null || status is not (Vf.HolderStatus.Valid or Vf.HolderStatus.Expiring or Vf.HolderStatus.Expired))
-            throw new ServiceError(StatusCode.InvalidArgument, "CURRENT_CERTIFICATE_REFUSED",
+            throw new ServiceError(StatusCode.InvalidArgument, ErrorCodes.CurrentCertificateRefused,
                 $"current_certificate: {status?.ToString() ?? "unreadable"} ({verdict.Reason})",
                 "current_certificate: sertifika kabul edilmedi (başkasına ait, güvenilmeyen ya da iptal edilmiş)",
                 [new FieldViolation("current_certificate", $"{status?.ToString() ?? "unreadable"}: {verdict.Reason}", "kabul edilmedi")],
                 metadata: new Dictionary<string, string> { ["holder_status"] = status?.ToString() ?? "" });
-        return new CertificateFacts(verdict.Signer.NotAfter, verdict.Signer.CertificateSha256);
+        return VerdictFacts.Certificate(verdict);
     }
-
-    private static string CategoryTr(Domain.ApplicantCategory c) => c switch
-    {
-        Domain.ApplicantCategory.Manager => "Yönetici",
-        Domain.ApplicantCategory.Doctor => "Doktor",
-        Domain.ApplicantCategory.FamilyPhysician => "Aile Hekimi",
-        _ => "Bireysel",
-    };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Google.Protobuf;
 using Grpc.Core;
 using Signing.Contracts.V1;
@@ -67,7 +68,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
         catch (Exception e) when (e is OverflowException || e.InnerException is OverflowException)
         {
             // The feed completed this watcher's channel with an OverflowException (surfaced wrapped in ChannelClosedException).
-            throw new ServiceError(StatusCode.Aborted, "WATCH_FELL_BEHIND", "the watcher fell too far behind the queue; watch again for a fresh snapshot",
+            throw new ServiceError(StatusCode.Aborted, ErrorCodes.WatchFellBehind, "the watcher fell too far behind the queue; watch again for a fresh snapshot",
                 "izleme kuyruğun gerisinde kaldı; güncel liste için yeniden izlemeye başlayın");
         }
     }
@@ -97,10 +98,11 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
         var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
         // The rules that do not depend on the signature are checked now: the officer is not asked for a PIN to sign a
         // decision Decide would refuse (own application, second approval by the same officer, paper or receipt missing…).
-        if (ApplicationDecider.DecisionRefusal(view.State, tenant, Tckn.Parse(caller.Tckn), request.Decision == Decision.Approve) is { } refusal)
+        var decision = Proto.Decision(request.Decision);
+        if (ApplicationDecider.DecisionRefusal(view.State, tenant, Tckn.Parse(caller.Tckn), decision) is { } refusal)
             throw StoreErrors.FromDomain(refusal, "application/" + id);
         var document = new DecisionDocumentBody(DecisionDocumentBody.DocumentType, 1, view.Id, view.ApplicationCode, tenant.ProvinceCode, view.Version,
-            request.Decision == Decision.Approve ? "APPROVE" : "REJECT", request.Reason.Trim(), caller.Tckn, caller.Name, applications.Now);
+            decision, request.Reason.Trim(), caller.Tckn, caller.Name, applications.Now);
         return new DecisionDocument { Document = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(document, DecisionDocumentBody.Json)), Version = view.Version };
     }
 
@@ -130,10 +132,9 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
         if (verdict.Signer is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw ServiceError.InvalidArgument("signature", "not a readable CMS signature: " + verdict.Reason, "okunabilir bir CMS imzası değil");
         var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
-        var signature = new OfficerSignature(request.Signature.ToByteArray(), new SignatureFacts(Proto.Indication(verdict.Indication),
-            verdict.Signer.Tckn, verdict.Signer.NotAfter, verdict.Signer.CertificateSha256, Proto.SubIndication(verdict) is { Length: > 0 } s ? s : null, verdict.SigningTime));
+        var signature = new OfficerSignature(request.Signature.ToByteArray(), VerdictFacts.Signature(verdict));
         var officer = Tckn.Parse(caller.Tckn);
-        ApplicationCommand command = document!.Decision == "APPROVE"
+        ApplicationCommand command = document!.Decision == OfficerDecision.Approve
             ? new Approve(tenant, officer, signature, now)
             : new Reject(tenant, officer, document.Reason, signature, now);
         var result = await applications.HandleAsync(tenant, view, document.ApplicationVersion, command, context.CancellationToken);
@@ -144,7 +145,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
     private async Task<(Caller Caller, TenantSettings Tenant)> OfficerAsync(ServerCallContext context)
     {
         var caller = await auth.RequireAsync(context, Roles.Officer);
-        var tenant = applications.Tenants.Find(caller.Tenant) ?? throw ServiceError.PermissionDenied("WRONG_TENANT",
+        var tenant = applications.Tenants.Find(caller.Tenant) ?? throw ServiceError.PermissionDenied(ErrorCodes.WrongTenant,
             "your sign-in names no directorate this server serves", "oturumunuz bu sunucunun hizmet verdiği bir müdürlüğe ait değil");
         return (caller, tenant);
     }
@@ -167,7 +168,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
 /// <summary>What an officer signs to decide. Its bytes are signed as they are; the fields are checked against the call.</summary>
 public sealed record DecisionDocumentBody(
     string Type, int Version, Guid ApplicationId, string ApplicationCode, string Tenant, long ApplicationVersion,
-    string Decision, string Reason, string OfficerTckn, string OfficerName, DateTimeOffset IssuedAt)
+    OfficerDecision Decision, string Reason, string OfficerTckn, string OfficerName, DateTimeOffset IssuedAt)
 {
     public const string DocumentType = "esign.decision";
 
@@ -175,6 +176,7 @@ public sealed record DecisionDocumentBody(
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new DecisionName() },
     };
 
     public static DecisionDocumentBody? TryParse(ReadOnlySpan<byte> utf8)
@@ -182,11 +184,28 @@ public sealed record DecisionDocumentBody(
         try
         {
             var body = JsonSerializer.Deserialize<DecisionDocumentBody>(utf8, Json);
-            return body is { Type: DocumentType, Version: 1, Decision: "APPROVE" or "REJECT" } && body.OfficerTckn is not null ? body : null;
+            return body is { Type: DocumentType, Version: 1 } && Enum.IsDefined(body.Decision) && body.OfficerTckn is not null ? body : null;
         }
         catch (JsonException)
         {
             return null;
         }
+    }
+
+    /// <summary>The signed bytes name the decision exactly "APPROVE" or "REJECT"; any other spelling is not a decision document.</summary>
+    private sealed class DecisionName : JsonConverter<OfficerDecision>
+    {
+        public override OfficerDecision Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.String && reader.GetString() is { } name
+                ? name switch
+                {
+                    "APPROVE" => OfficerDecision.Approve,
+                    "REJECT" => OfficerDecision.Reject,
+                    _ => throw new JsonException("not a decision: " + name),
+                }
+                : throw new JsonException("the decision is a name");
+
+        public override void Write(Utf8JsonWriter writer, OfficerDecision value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value == OfficerDecision.Approve ? "APPROVE" : "REJECT");
     }
 }

@@ -101,9 +101,9 @@ public sealed class CertificateServiceImpl(Applications applications, ChallengeS
         return Task.FromResult(response);
     }
 
-    public static ServiceError ChallengeUnknown() => new(StatusCode.FailedPrecondition, "CHALLENGE_UNKNOWN",
+    public static ServiceError ChallengeUnknown() => new(StatusCode.FailedPrecondition, ErrorCodes.ChallengeUnknown,
         "the challenge is unknown, already used or expired; ask for a new one (CreateChallenge) and sign it",
         "doğrulama isteği bilinmiyor, kullanılmış ya da süresi dolmuş; yeni bir istek alıp imzalayın",
         [new FieldViolation("challenge_id", "unknown, used or expired", "bilinmiyor, kullanılmış ya da süresi dolmuş")],
-        [new PreconditionViolation("CHALLENGE_UNKNOWN", "challenge", "a challenge is single-use and lives 5 minutes")]);
+        [new PreconditionViolation(ErrorCodes.ChallengeUnknown, "challenge", "a challenge is single-use and lives 5 minutes")]);
 }

@@ -32,7 +32,7 @@ public sealed class SessionServiceImpl(Applications applications, ChallengeStore
         if (!verdict.Passed && !expiredOnly || verdict.Signer?.Tckn is null || !Tckn.TryParse(verdict.Signer.Tckn, out var tckn))
         {
             logger.LogInformation("sign-in refused: {Indication}/{SubIndication}", verdict.Indication, verdict.SubIndication);
-            throw new ServiceError(StatusCode.Unauthenticated, "SIGN_IN_REFUSED",
+            throw new ServiceError(StatusCode.Unauthenticated, ErrorCodes.SignInRefused,
                 $"the card's signature did not prove a usable NES ({Proto.SubIndication(verdict)}): {verdict.Reason}",
                 "kartın imzası geçerli bir NES kanıtlamadı",
                 metadata: new Dictionary<string, string> { ["sub_indication"] = Proto.SubIndication(verdict), ["holder_status"] = verdict.Holder?.Status.ToString() ?? "" });

@@ -3,33 +3,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
-using Org.BouncyCastle.Asn1.X509;
 using Signing.Contracts.V1;
 using Signing.Tokens;
 using X509Certificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace Signing.Cli.Commands.Desk;
-
-/// <summary>What the form takes from the certificate: the holder's TCKN (subject serialNumber) and name.</summary>
-internal static class FormFacts
-{
-    public static string? Tckn(X509Certificate certificate) =>
-        certificate.SubjectDN.GetValueList(X509Name.SerialNumber).Select(Signing.Verification.Tckn.FromSubjectSerialNumber)
-            .FirstOrDefault(t => t is not null);
-
-    /// <summary>GIVENNAME/SURNAME when the CA wrote them; else the CN split at its last word (Turkish names: the surname is last).</summary>
-    public static (string GivenNames, string Surname) Names(X509Certificate certificate)
-    {
-        var subject = certificate.SubjectDN;
-        var given = string.Join(" ", subject.GetValueList(X509Name.GivenName));
-        var surname = string.Join(" ", subject.GetValueList(X509Name.Surname));
-        if (given.Length > 0 && surname.Length > 0)
-            return (given, surname);
-        var cn = subject.GetValueList(X509Name.CN).FirstOrDefault()?.Trim() ?? "";
-        var cut = cn.LastIndexOf(' ');
-        return cut > 0 ? (cn[..cut].Trim(), cn[(cut + 1)..]) : ("", cn);
-    }
-}
 
 /// <summary>`esign apply`: builds the renewal form, confirms it (e-signature on the card, e-Onay, or wet) and submits it.</summary>
 internal static class ApplyCommand
@@ -62,10 +40,11 @@ internal static class ApplyCommand
             DefaultValueFactory = _ => "esign",
             HelpName = "esign|eonay|wet",
         }.AcceptOnlyFromAmong("esign", "eonay", "wet");
-        public Option<string> Tenant { get; } = new("--tenant")
+        public Option<string?> Tenant { get; } = new("--tenant")
         {
-            Description = "Province code of the directorate (33 = Mersin, 01 = Adana). Default: $ESIGN_TENANT, else 33.",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ESIGN_TENANT") is { Length: > 0 } t ? t : "33",
+            Description = "Province code of the directorate (33 = Mersin, 01 = Adana). Default: $ESIGN_TENANT, else the signed-in " +
+                          "session's directorate; asked on a terminal otherwise.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ESIGN_TENANT") is { Length: > 0 } t ? t : null,
             HelpName = "CODE",
         };
         public Option<string?> Email { get; } = new("--email") { Description = "E-mail address." };
@@ -125,7 +104,7 @@ internal static class ApplyCommand
             throw new DeskException(DeskExit.BadInput, "apply.eonayFile");
         if (eOnayFile is { Exists: false })
             throw new UsageException($"file not found: {eOnayFile.FullName}");
-        var receiptFiles = ReceiptFiles(parse.GetValue(a.ReceiptOut), formOut);
+        var receiptFiles = ApplyReceipt.Files(parse.GetValue(a.ReceiptOut), formOut);
         var requestId = parse.GetValue(a.RequestId) ?? Guid.NewGuid().ToString("N");
         if (requestId.Length is < 1 or > 64)
             throw new UsageException("--request-id: 1..64 characters");
@@ -212,14 +191,14 @@ internal static class ApplyCommand
                 }
             }
 
-            var savedReceipt = receiptFiles is { } files ? SaveReceipt(ctx, receipt, files) : null;
+            var savedReceipt = receiptFiles is { } files ? ApplyReceipt.Save(ctx, receipt, files) : null;
             if (ctx.Json)
             {
                 var node = new JsonObject
                 {
                     ["application"] = DeskContext.ToNode(application),
                     ["replayed"] = replayed,
-                    ["receipt"] = ReceiptNode(receipt),
+                    ["receipt"] = ApplyReceipt.Node(receipt),
                 };
                 if (savedReceipt is var (documentPath, signaturePath))
                     node["receiptFiles"] = new JsonObject { ["document"] = documentPath, ["signature"] = signaturePath };
@@ -241,70 +220,6 @@ internal static class ApplyCommand
         {
             token?.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Where --receipt-out puts the receipt's two parts, checked before anything is sent: the document as named and the
-    /// CMS beside it with the extension .p7s, where `esign cms verify-receipt` looks for it.
-    /// </summary>
-    private static (string Document, string Signature)? ReceiptFiles(FileInfo? target, FileInfo? formOut)
-    {
-        if (target is null)
-            return null;
-        if (formOut is not null)
-            throw new UsageException("--receipt-out saves the receipt of a submission; --form-out submits nothing");
-        if (target.Directory is { Exists: false })
-            throw new UsageException($"--receipt-out: no such directory: {target.DirectoryName}");
-        if (Directory.Exists(target.FullName))
-            throw new UsageException($"--receipt-out: {target.FullName} is a directory; name the file, e.g. receipt.json");
-        var signature = Path.ChangeExtension(target.FullName, ".p7s");
-        if (signature == target.FullName)
-            throw new UsageException("--receipt-out: name the document, e.g. receipt.json; its signature goes beside it as .p7s");
-        return (target.FullName, signature);
-    }
-
-    /// <summary>
-    /// The receipt's two parts as received, to the files <see cref="ReceiptFiles"/> named: the document byte for byte (its
-    /// SHA-256 is what the signed batch lists) and the CMS.
-    /// </summary>
-    private static (string Document, string Signature)? SaveReceipt(DeskContext ctx, SignedReceipt? receipt, (string Document, string Signature) files)
-    {
-        if (receipt is null || receipt.DocumentJson.IsEmpty || receipt.Signature.IsEmpty)
-        {
-            // The application is in: say so on stderr rather than fail the command.
-            Console.Error.WriteLine("esign: " + ctx.T("apply.noReceipt"));
-            return null;
-        }
-        try
-        {
-            File.WriteAllBytes(files.Document, receipt.DocumentJson.ToByteArray());
-            File.WriteAllBytes(files.Signature, receipt.Signature.ToByteArray());
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // As above: the submission succeeded, so its answer is still printed rather than replaced by an error.
-            Console.Error.WriteLine($"esign: {ctx.T("apply.receiptNotSaved")}: {e.Message}");
-            return null;
-        }
-        return files;
-    }
-
-    /// <summary>The receipt for scripts: its document as JSON (when it is JSON) and the signature's size.</summary>
-    internal static JsonNode ReceiptNode(SignedReceipt? receipt)
-    {
-        var node = new JsonObject();
-        if (receipt is null)
-            return node;
-        try
-        {
-            node["document"] = receipt.DocumentJson.IsEmpty ? null : JsonNode.Parse(receipt.DocumentJson.ToStringUtf8());
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            node["document"] = receipt.DocumentJson.ToBase64();
-        }
-        node["signatureBytes"] = receipt.Signature.Length;
-        return node;
     }
 
     private static X509Certificate? TryReadCertificate(DeskContext ctx, ParseResult parse, CardOptions card)
@@ -350,14 +265,14 @@ internal static class ApplyCommand
             throw new UsageException($"--tckn: not a valid TCKN ({Signing.Domain.Tckn.Mask(tckn)})");
         return new ApplicationForm
         {
-            Tenant = parse.GetValue(a.Tenant) ?? "33",
+            Tenant = parse.GetValue(a.Tenant) ?? ctx.TryLoadSession()?.Tenant ?? Ask(ctx, "--tenant"),
             Tckn = tckn,
             GivenNames = given,
             Surname = surname,
             Category = category,
             Reason = "YENİLEME",
             CertificateKind = "NES",
-            TermYears = 3,
+            TermYears = Signing.Domain.KamuSm.NesTermYears,
             Email = contact.Email,
             Phone = contact.Phone,
             DeliveryAddress = contact.Address,

@@ -230,7 +230,7 @@ internal sealed class DeskContext : IDisposable
         }
         catch (Exception e) when (e is UsageException or IOException or UnauthorizedAccessException)
         {
-            return Report(new ErrorReport(DeskExit.BadInput, "USAGE", "BAD_INPUT", e.Message, [], T("next.badInput")));
+            return Report(new ErrorReport(DeskExit.BadInput, "USAGE", Signing.Domain.ErrorCodes.BadInput, e.Message, [], T("next.badInput")));
         }
         catch (Exception e)
         {

@@ -76,13 +76,20 @@ internal sealed record ErrorReport(int ExitCode, string Code, string Reason, str
         return Build(e.StatusCode, e.StatusCode.ToString().ToUpperInvariant(), message, [], lang);
     }
 
-    /// <summary>From a google.rpc.Status: ErrorInfo.reason, LocalizedMessage (tr-TR) or the English message, field violations, preconditions.</summary>
+    /// <summary>
+    /// From a google.rpc.Status: ErrorInfo.reason; in Turkish the LocalizedMessage, else the catalogue's text of the reason,
+    /// in English the status message; field violations, preconditions.
+    /// </summary>
     public static ErrorReport FromStatus(Google.Rpc.Status status, Lang lang)
     {
         var code = (StatusCode)status.Code;
         var info = status.GetDetail<ErrorInfo>();
         var localized = status.GetDetail<LocalizedMessage>();
-        var message = lang == Lang.Tr && localized is { Message.Length: > 0 } ? localized.Message : status.Message;
+        var reason = info?.Reason is { Length: > 0 } r ? r : code.ToString().ToUpperInvariant();
+        var message = lang != Lang.Tr ? status.Message
+            : localized is { Message.Length: > 0 } && localized.Locale.StartsWith("tr", StringComparison.OrdinalIgnoreCase) ? localized.Message
+            : Signing.Domain.ErrorCatalogue.IsKnown(reason) ? Signing.Domain.ErrorCatalogue.Of(reason).Turkish
+            : status.Message;
         var details = new List<string>();
         if (status.GetDetail<BadRequest>() is { } badRequest)
             details.AddRange(badRequest.FieldViolations.Select(v => $"{v.Field}: {v.Description}"));
@@ -90,7 +97,6 @@ internal sealed record ErrorReport(int ExitCode, string Code, string Reason, str
             details.AddRange(failure.Violations
                 .Where(v => !string.IsNullOrEmpty(v.Description) && v.Description != status.Message)
                 .Select(v => string.IsNullOrEmpty(v.Subject) ? v.Description : $"{v.Subject}: {v.Description}"));
-        var reason = info?.Reason is { Length: > 0 } r ? r : code.ToString().ToUpperInvariant();
         return Build(code, reason, message, details, lang);
     }
 
@@ -116,7 +122,7 @@ internal sealed record ErrorReport(int ExitCode, string Code, string Reason, str
             case Signing.Domain.ErrorCodes.OpenRenewalExists: return "next.openRenewal";
             case Signing.Domain.ErrorCodes.NotApprovable: return "next.notApprovable";
             case Signing.Domain.ErrorCodes.Concurrency: return "next.conflict";
-            case "SIGN_IN_REFUSED": return "next.signInRefused";
+            case Signing.Domain.ErrorCodes.SignInRefused: return "next.signInRefused";
         }
         if (reason.StartsWith("receipt.", StringComparison.Ordinal))
             return "next.receipt";

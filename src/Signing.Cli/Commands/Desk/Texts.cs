@@ -94,6 +94,9 @@ internal static class Texts
         // errors
         ["error.prefix"] = ("esign: ", "esign: "),
         ["error.next"] = ("Ne yapmalı: {0}", "What to do next: {0}"),
+        ["usage.unknownCommand"] = ("bilinmeyen komut '{0}'", "unknown command '{0}'"),
+        ["usage.unknownOption"] = ("bilinmeyen seçenek '{0}'", "unknown option '{0}'"),
+        ["next.help"] = ("komutlar ve seçenekleri için: esign --help", "for the commands and their options: esign --help"),
         ["error.unreachable"] = ("sunucuya ulaşılamadı: {0}", "the server cannot be reached: {0}"),
         ["next.login"] = ("esign login çalıştırın", "run: esign login"),
         ["next.unreachable"] = ("sunucunun çalıştığını ve adresin doğru olduğunu denetleyin (--server veya $ESIGN_SERVER)", "check the server runs and the address is right (--server or $ESIGN_SERVER)"),
