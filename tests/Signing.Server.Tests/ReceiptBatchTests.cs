@@ -18,7 +18,7 @@ public sealed class ReceiptBatchTests
 
     public ReceiptBatchTests()
     {
-        Pkcs11Native.EnsureSoftHsmConf(Cards.Manifest.SoftHsm2Conf);
+        Signing.HsmSim.SoftHsmEnvironment.EnsureConf(Cards.Manifest.SoftHsm2Conf);
         Environment.SetEnvironmentVariable(PinVariable, Cards.Manifest.Persona("server-mersin").UserPin);
     }
 

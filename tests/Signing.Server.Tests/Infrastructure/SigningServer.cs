@@ -54,7 +54,7 @@ public class SigningServer : IAsyncLifetime
     {
         await _database.InitializeAsync();
         // SoftHSM reads its configuration once, when the module loads: point it at the hsm-sim world first.
-        Signing.Tokens.Pkcs11Native.EnsureSoftHsmConf(World.Manifest.SoftHsm2Conf);
+        Signing.HsmSim.SoftHsmEnvironment.EnsureConf(World.Manifest.SoftHsm2Conf);
         // The receipt key's PIN comes from the environment, as in production (the same value for every fixture).
         Environment.SetEnvironmentVariable("SIGNING_SERVER_PIN", World.Manifest.Persona("server-mersin").UserPin);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test", ContentRootPath = AppContext.BaseDirectory });
