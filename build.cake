@@ -83,6 +83,9 @@ Dictionary<string, string> WorldEnv()
     env["SOFTHSM2_CONF"] = hsmDir.CombineWithFilePath("softhsm2.conf").FullPath;
     env["SIGNING_HSM_MANIFEST"] = hsmDir.CombineWithFilePath("manifest.json").FullPath;
     env["SIGNING_REPO"] = repo.FullPath;
+    // The server's configuration for this world (trust file, officers, server token), written by hsm-sim.
+    var serverConfig = hsmDir.CombineWithFilePath("server.json").FullPath;
+    if (System.IO.File.Exists(serverConfig)) env["SIGNING_CONFIG"] = serverConfig;
     // The directorate's receipt key lives on the server token of the throwaway hsm-sim world; its test PIN is in
     // the world's manifest. A real deployment sets SIGNING_SERVER_PIN from its secret store instead.
     var manifest = hsmDir.CombineWithFilePath("manifest.json").FullPath;

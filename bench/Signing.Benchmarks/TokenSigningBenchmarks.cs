@@ -174,7 +174,7 @@ public class TokenSigningBenchmarks
         using var doc = JsonDocument.Parse(File.ReadAllText(manifestPath));
         var root = doc.RootElement;
         var persona = root.GetProperty("personas").EnumerateArray().Single(p => p.GetProperty("id").GetString() == id);
-        Pkcs11Native.EnsureSoftHsmConf(root.GetProperty("softHsm2Conf").GetString()!);
+        Signing.HsmSim.SoftHsmEnvironment.EnsureConf(root.GetProperty("softHsm2Conf").GetString()!);
         return (root.GetProperty("pkcs11Module").GetString()!, persona.GetProperty("tokenLabel").GetString()!,
             persona.GetProperty("userPin").GetString()!, persona.GetProperty("objectIdHex").GetString()!,
             persona.GetProperty("keyAlgorithm").GetString()!);

@@ -217,7 +217,7 @@ public static class IdentityPool
 
     /// <summary>Checks one pool item with the same verifier the server uses; returns the verdict for the caller to judge.</summary>
     public static Signing.Verification.Verdict VerifySample(string manifestPath, PoolItem item) =>
-        new CmsVerifier(TrustConfiguration.FromHsmSimManifest(manifestPath)).Verify(item.Cms);
+        new CmsVerifier(TrustConfiguration.Load(Path.Combine(Path.GetDirectoryName(manifestPath)!, "trust.json"))).Verify(item.Cms);
 
     /// <summary>Attached CAdES-BES: BouncyCastle builds the CMS, .NET's RSA signs the signed attributes.</summary>
     private static byte[] SignCades(byte[] content, byte[] certificateDer, RSA key, DateTimeOffset signingTime)

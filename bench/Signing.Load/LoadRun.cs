@@ -166,6 +166,9 @@ public static class LoadRun
         start.Environment["SIGNING_LOAD_SERVER_LOG"] = log;
         start.Environment["SIGNING_DB"] = setup.ConnectionStringFor(database);
         start.Environment["SOFTHSM2_CONF"] = setup.SoftHsmConf;
+        start.Environment["SIGNING_CONFIG"] = File.Exists(setup.ServerConfigPath) ? setup.ServerConfigPath
+            : throw new FileNotFoundException($"the server configuration is not at {setup.ServerConfigPath} (run ./build.sh --target=HsmSim)", setup.ServerConfigPath);
+        // A server build that takes its world from the manifest instead (a baseline measured with --server-dll) reads this.
         start.Environment["SIGNING_HSM_MANIFEST"] = setup.ManifestPath;
         start.Environment["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)");
         start.Environment["Signing__Auth__SystemKeys__load"] = systemKey;

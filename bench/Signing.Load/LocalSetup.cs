@@ -4,11 +4,16 @@ using Npgsql;
 
 namespace Signing.Load;
 
-/// <summary>Where the local world is: repository, hsm-sim manifest, PostgreSQL (environment first, then .local/env).</summary>
+/// <summary>
+/// Where the local world is: repository, hsm-sim manifest, the server's configuration file for that world, PostgreSQL
+/// (environment first, then .local/env).
+/// </summary>
 public sealed class LocalSetup
 {
     public required string Repo { get; init; }
     public required string ManifestPath { get; init; }
+    /// <summary>The server configuration hsm-sim writes beside the manifest (what SIGNING_CONFIG names).</summary>
+    public required string ServerConfigPath { get; init; }
     public required string ServerConnectionString { get; init; }
     public required string SoftHsmConf { get; init; }
 
@@ -18,10 +23,12 @@ public sealed class LocalSetup
         var env = ReadEnvFile(Path.Combine(repo, ".local", "env"));
         string? Setting(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : env.GetValueOrDefault(name);
         var db = Setting("SIGNING_DB") ?? throw new InvalidOperationException("no SIGNING_DB (environment or .local/env): run ./build.sh --target=Db first");
+        var manifest = Setting("SIGNING_HSM_MANIFEST") ?? Path.Combine(repo, ".local", "hsm", "manifest.json");
         return new LocalSetup
         {
             Repo = repo,
-            ManifestPath = Setting("SIGNING_HSM_MANIFEST") ?? Path.Combine(repo, ".local", "hsm", "manifest.json"),
+            ManifestPath = manifest,
+            ServerConfigPath = Setting("SIGNING_CONFIG") ?? Path.Combine(Path.GetDirectoryName(manifest)!, "server.json"),
             ServerConnectionString = db,
             SoftHsmConf = Setting("SOFTHSM2_CONF") ?? Path.Combine(repo, ".local", "hsm", "softhsm2.conf"),
         };

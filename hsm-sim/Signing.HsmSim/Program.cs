@@ -3,7 +3,7 @@ using Signing.HsmSim;
 
 var outOption = new Option<DirectoryInfo>("--out")
 {
-    Description = "Where the world is built (softhsm2.conf, tokens/, pki/, certs/, manifest.json).",
+    Description = "Where the world is built (softhsm2.conf, tokens/, pki/, certs/, manifest.json, and trust.json and server.json for the server).",
     DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(".local", "hsm")),
 };
 var personasOption = new Option<FileInfo>("--personas")

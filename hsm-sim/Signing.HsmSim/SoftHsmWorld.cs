@@ -30,7 +30,7 @@ public sealed class SoftHsmWorld : IDisposable
             throw new WorldException($"PKCS#11 module {modulePath} not found: install softhsm2 (./build.sh --target=Bootstrap)");
         _confPath = confPath;
         Pkcs11Native.EnsureLibdlResolver();
-        Pkcs11Native.EnsureSoftHsmConf(confPath);
+        SoftHsmEnvironment.EnsureConf(confPath);
         if (Environment.GetEnvironmentVariable("SOFTHSM2_CONF") != confPath)
             throw new WorldException($"SOFTHSM2_CONF is set to another world ({Environment.GetEnvironmentVariable("SOFTHSM2_CONF")}); unset it to build {confPath}");
         _modulePath = modulePath;

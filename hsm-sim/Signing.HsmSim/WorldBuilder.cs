@@ -30,6 +30,7 @@ public sealed class WorldBuilder(WorldOptions options, TextWriter log)
         if (!options.Fresh && ReusableWorld(manifestPath, personasSha) is { } existing)
         {
             log.WriteLine($"hsm-sim: reusing the world at {options.OutDirectory} (built {existing.CreatedAt:u}, clock {existing.Clock:u}); --fresh rebuilds it");
+            ServerFiles.Write(existing, options.OutDirectory);
             return 0;
         }
 
@@ -114,6 +115,7 @@ public sealed class WorldBuilder(WorldOptions options, TextWriter log)
             Tenants = personas.Tenants,
             Personas = built,
         };
+        ServerFiles.Write(manifest, options.OutDirectory);
         // Written last: its presence means the world is complete.
         File.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, WorldManifest.JsonOptions));
         log.WriteLine($"hsm-sim: {built.Count} tokens ready in {(DateTimeOffset.UtcNow - started).TotalSeconds:F1} s; export SOFTHSM2_CONF={confPath}");
@@ -194,7 +196,8 @@ public sealed class WorldBuilder(WorldOptions options, TextWriter log)
                 if (Directory.Exists(path))
                     Directory.Delete(path, recursive: true);
             }
-            File.Delete(Path.Combine(options.OutDirectory, "manifest.json"));
+            foreach (var file in new[] { "manifest.json", WorldTrust.FileName, ServerFiles.ServerFileName })
+                File.Delete(Path.Combine(options.OutDirectory, file));
         }
         Directory.CreateDirectory(options.OutDirectory);
     }

@@ -1,11 +1,35 @@
 using Signing.Server;
+using Signing.Server.Configuration;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.ConfigureSigningServer();
-
-var app = builder.Build();
-app.MapSigningServer();
-app.Run();
+var debug = builder.Configuration["Logging:LogLevel:Default"] is "Debug" or "Trace";
+var started = false;
+// A failed start is reported below as one line; the host's own report of it carries the stack trace, so only at Debug.
+builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => debug || (started && level >= LogLevel.Warning));
+WebApplication? app = null;
+try
+{
+    builder.ConfigureSigningServer();
+    app = builder.Build();
+    app.MapSigningServer();
+    await app.StartAsync();
+    started = true;
+}
+catch (Exception e)
+{
+    // One line a person or a service manager can act on, and an exit code per class (StartupFailure); the stack trace
+    // only when the log level asks for it.
+    var (failure, line) = StartupFailures.Describe(e, app?.Services);
+    Console.Error.WriteLine("signing-server: " + line);
+    if (debug)
+        Console.Error.WriteLine(e);
+    if (app is not null)
+        await app.DisposeAsync();
+    return (int)failure;
+}
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
+return 0;
 
 /// <summary>Entry point marker for in-process tests (WebApplicationFactory).</summary>
 public partial class Program;

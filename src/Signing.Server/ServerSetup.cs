@@ -1,4 +1,8 @@
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Signing.Server.Auth;
@@ -21,73 +25,76 @@ public static class ServerSetup
     /// <summary>Forms are tens of KB; a scanned receipt may be a few hundred. Anything above is refused with RESOURCE_EXHAUSTED.</summary>
     public const int DefaultMaxMessageBytes = 1024 * 1024;
 
+    /// <summary>The environment variable naming one more JSON configuration file (read after appsettings.json).</summary>
+    public const string ConfigFileVariable = "SIGNING_CONFIG";
+
     public static WebApplicationBuilder ConfigureSigningServer(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var grpcPort = configuration.GetValue("Signing:GrpcPort", DefaultGrpcPort);
-        var restPort = configuration.GetValue("Signing:RestPort", DefaultRestPort);
-        var maxMessage = configuration.GetValue("Signing:MaxMessageBytes", DefaultMaxMessageBytes);
+        AddConfigFile(configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            var address = System.Net.IPAddress.Parse(configuration["Signing:ListenAddress"] ?? "127.0.0.1");
+            var server = kestrel.ApplicationServices.GetRequiredService<IOptions<ServerOptions>>().Value;
+            var tls = kestrel.ApplicationServices.GetRequiredService<IOptions<TlsOptions>>().Value;
+            var pinned = kestrel.ApplicationServices.GetRequiredService<IOptions<AuthOptions>>().Value.PinnedCertificates().Count > 0;
+            var address = System.Net.IPAddress.Parse(server.ListenAddress);
             // Without TLS, Http1AndHttp2 serves only HTTP/1.1: the gRPC port must be HTTP/2 only (h2c).
-            kestrel.Listen(address, grpcPort, o =>
+            kestrel.Listen(address, server.GrpcPort, o =>
             {
                 o.Protocols = HttpProtocols.Http2;
-                if (configuration["Signing:Tls:CertificateFile"] is { Length: > 0 } pfx)
-                    o.UseHttps(pfx, configuration["Signing:Tls:CertificatePassword"], https =>
+                if (tls.CertificateFile is { Length: > 0 } pfx)
+                    o.UseHttps(pfx, tls.CertificatePassword, https =>
                     {
                         // mTLS for system clients: a certificate is asked for when some are pinned (Signing:Auth:SystemCertificates);
                         // the pin is the trust decision, so no chain to a public CA is required of them.
-                        var pinned = Authenticator.SystemCertificates(configuration).Count > 0;
-                        https.ClientCertificateMode = configuration.GetValue("Signing:Tls:RequireClientCertificate", false)
-                            ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate
-                            : pinned ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate
-                            : Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate;
+                        https.ClientCertificateMode = tls.RequireClientCertificate ? ClientCertificateMode.RequireCertificate
+                            : pinned ? ClientCertificateMode.AllowCertificate
+                            : ClientCertificateMode.NoCertificate;
                         if (pinned)
                             https.ClientCertificateValidation = (_, _, _) => true;
                     });
             });
-            if (restPort > 0)
-                kestrel.Listen(address, restPort, o => o.Protocols = HttpProtocols.Http1);
+            if (server.RestPort > 0)
+                kestrel.Listen(address, server.RestPort, o => o.Protocols = HttpProtocols.Http1);
         });
 
-        var connectionString = configuration["SIGNING_DB"] ?? configuration.GetConnectionString("Signing")
-            ?? throw new InvalidOperationException("no database configured: set SIGNING_DB (an Npgsql connection string)");
+        var database = DatabaseSetting.From(configuration);
         var services = builder.Services;
-        services.AddSigningStore(connectionString);
+        services.AddSigningOptions(configuration);
+        services.AddSingleton(database);
+        services.AddSingleton<StartupChecks>();
+        services.AddHostedService(sp => sp.GetRequiredService<StartupChecks>());
+        services.AddSigningStore(database.ConnectionString);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(TenantCatalog.Load(configuration));
+        services.AddSingleton(sp => TenantCatalog.From(sp.GetRequiredService<IOptions<TenantsOptions>>().Value));
         services.AddSingleton<Trust>();
-        services.AddSingleton<SessionTokens>();
+        services.AddSingleton(sp => new SessionTokens(sp.GetRequiredService<IOptions<AuthOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ChallengeStore>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<ReceiptSigner>();
         services.AddSingleton<QueueFeed>();
         services.AddSingleton<Applications>();
         // Group commit (default): submissions arriving together share a transaction; each caller is answered after the
-        // commit. Off = one transaction per submission (the naive baseline the load test compares against).
-        if (configuration.GetValue("Signing:GroupCommit:Enabled", true))
-            services.AddSingleton<IRenewalSubmitter>(sp => new GroupCommitSubmitter(sp.GetRequiredService<Marten.IDocumentStore>(),
-                sp.GetRequiredService<ApplicationStore>(),
-                configuration.GetSection(GroupCommitOptions.Section).Get<GroupCommitOptions>() ?? new GroupCommitOptions(),
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitSubmitter>()));
-        else
-            services.AddSingleton<IRenewalSubmitter>(sp => sp.GetRequiredService<ApplicationStore>());
+        // commit. Off = one transaction per submission.
+        services.AddSingleton<IRenewalSubmitter>(sp => sp.GetRequiredService<IOptions<GroupCommitSwitch>>().Value.Enabled
+            ? new GroupCommitSubmitter(sp.GetRequiredService<Marten.IDocumentStore>(), sp.GetRequiredService<ApplicationStore>(),
+                sp.GetRequiredService<IOptions<GroupCommitOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitSubmitter>())
+            : sp.GetRequiredService<ApplicationStore>());
         services.AddSingleton<IErrorTranslator, TokenErrorTranslator>();
         services.AddSingleton<IErrorTranslator, DatabaseErrorTranslator>();
-        services.AddSingleton(new RequestLimits(maxMessage));
+        services.AddSingleton(sp => new RequestLimits(sp.GetRequiredService<IOptions<ServerOptions>>().Value.MaxMessageBytes));
 
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
-            // The transport refuses the absurd; the interceptor refuses the merely too large, with details.
-            o.MaxReceiveMessageSize = maxMessage * 4;
             o.EnableDetailedErrors = false;
         }).AddJsonTranscoding(o =>
             // REST errors carry the same google.rpc details as gRPC ones; the JSON writer must know their types.
             o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.ErrorInfo.Descriptor,
                 Google.Rpc.LocalizedMessage.Descriptor, Google.Rpc.BadRequest.Descriptor, Google.Rpc.PreconditionFailure.Descriptor));
+        // The transport refuses the absurd; the interceptor refuses the merely too large, with details.
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<ServerOptions>>((o, server) =>
+            o.MaxReceiveMessageSize = server.Value.MaxMessageBytes * 4);
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(o =>
             {
@@ -95,9 +102,37 @@ public static class ServerSetup
                 o.Services.Map("postgresql", r => r.Name == "postgresql");
                 o.Services.Map("server-hsm-token", r => r.Name == "server-hsm-token");
             })
-            .AddCheck("postgresql", () => CheckDatabase(connectionString))
+            .AddCheck("postgresql", () => CheckDatabase(database.ConnectionString))
             .AddCheck<ServerKeyHealthCheck>("server-hsm-token");
         return builder;
+    }
+
+    /// <summary>
+    /// The file named by SIGNING_CONFIG joins the configuration right after appsettings.json, so environment variables
+    /// and the command line still override it.
+    /// </summary>
+    private static void AddConfigFile(ConfigurationManager configuration)
+    {
+        if (configuration[ConfigFileVariable] is not { Length: > 0 } path)
+            return;
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+            throw new StartupException(StartupFailure.FileUnreadable,
+                $"{ConfigFileVariable}: file {full} does not exist; correct {ConfigFileVariable} or create the file");
+        var sources = configuration.Sources;
+        var afterAppSettings = sources.Select((s, i) => (s, i))
+            .LastOrDefault(x => x.s is JsonConfigurationSource { Path: { } p } && p.StartsWith("appsettings", StringComparison.OrdinalIgnoreCase)).i;
+        var source = new JsonConfigurationSource { Path = full, Optional = false, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        try
+        {
+            sources.Insert(afterAppSettings + 1, source);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException(StartupFailure.FileUnreadable,
+                $"{ConfigFileVariable}: file {full} is not a readable JSON configuration file ({e.Message.ReplaceLineEndings(" ")}); correct it");
+        }
     }
 
     public static WebApplication MapSigningServer(this WebApplication app)

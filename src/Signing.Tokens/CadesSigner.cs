@@ -62,7 +62,7 @@ public sealed class CadesSigner
     private readonly AlgorithmIdentifier _signatureAlgorithm;
     private readonly SignerIdentifier _signerId;
     // The DER of everything in the ContentInfo that no signature changes, encoded once: re-encoding the certificate set
-    // (hundreds of ASN.1 nodes) on every receipt was most of the CMS cost.
+    // (hundreds of ASN.1 nodes) for every signature would be most of the CMS cost.
     private readonly byte[] _signedDataOid;
     private readonly byte[] _dataOid;
     private readonly byte[] _version;

@@ -33,21 +33,4 @@ public static class Pkcs11Native
         }
         return IntPtr.Zero;
     }
-
-    /// <summary>
-    /// SoftHSM reads SOFTHSM2_CONF with getenv() when it is loaded; .NET's
-    /// Environment.SetEnvironmentVariable does not reach the C environment, so libc setenv is used.
-    /// Does nothing when the variable is already set in the process environment.
-    /// </summary>
-    public static void EnsureSoftHsmConf(string confPath)
-    {
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SOFTHSM2_CONF")))
-            return;
-        Environment.SetEnvironmentVariable("SOFTHSM2_CONF", confPath);
-        if (!OperatingSystem.IsWindows())
-            _ = setenv("SOFTHSM2_CONF", confPath, 1);
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setenv(string name, string value, int overwrite);
 }

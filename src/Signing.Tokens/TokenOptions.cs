@@ -20,8 +20,8 @@ public sealed record TokenOptions
     /// Sign with a session-object copy of the private key instead of the token object itself. The copy is made once
     /// per session (C_CopyObject with only CKA_TOKEN=false in the template, so it stays private, sensitive and
     /// non-extractable like its source) inside the token: the key never leaves it. Why: SoftHSM re-reads a token
-    /// object's file on every use while session objects live in memory (56 → 40 µs per raw EC signature measured
-    /// here), which matters for a key that signs every receipt. The copy vanishes with its session; after a re-open
+    /// object's file on every use while session objects live in memory, which matters for a key that signs every
+    /// receipt (bench/Signing.Benchmarks measures both). The copy vanishes with its session; after a re-open
     /// (token pulled and put back) the key is copied again. Needs the key's CKA_COPYABLE to be true (the default):
     /// if the token refuses the copy for any reason (CKR_ACTION_PROHIBITED, CKR_FUNCTION_NOT_SUPPORTED,
     /// CKR_TEMPLATE_INCONSISTENT…), signing silently uses the token object — asked once per session, not per signature.

@@ -70,46 +70,8 @@ public sealed class TokenSession : IDisposable
     /// with neither, the one certificate with keyUsage nonRepudiation and a private key (a qualified signing certificate).
     /// Automatic choice refuses a token whose only certificates lack nonRepudiation: name one explicitly to use it anyway.
     /// </summary>
-    public SigningKey GetSigningKey(string? certificateLabel = null, string? idHex = null)
-    {
-        IEnumerable<TokenCertificate> candidates = Certificates;
-        var explicitChoice = certificateLabel is not null || idHex is not null;
-        if (certificateLabel is not null)
-            candidates = candidates.Where(c => c.Label == certificateLabel);
-        if (idHex is not null)
-            candidates = candidates.Where(c => string.Equals(c.IdHex, idHex, StringComparison.OrdinalIgnoreCase));
-        var list = candidates.ToList();
-        if (list.Count == 0)
-            throw new NoCertificateException(explicitChoice
-                ? $"token '{Label}' has no certificate with{(certificateLabel is null ? "" : $" label '{certificateLabel}'")}{(idHex is null ? "" : $" id {idHex}")}"
-                : $"token '{Label}' holds no certificate");
-
-        if (!explicitChoice)
-        {
-            var withKey = list.Where(c => c.HasPrivateKey == true).ToList();
-            if (withKey.Count == 0)
-                throw new NoPrivateKeyException(Label, list[0].IdHex);
-            var signing = withKey.Where(c => c.NonRepudiation).ToList();
-            if (signing.Count == 0)
-                throw new NoCertificateException(
-                    $"token '{Label}' has no signing certificate (none has keyUsage nonRepudiation); choose one explicitly to sign anyway");
-            // Several qualified certificates (an old one kept after renewal): the one valid now that lasts longest.
-            var now = DateTime.UtcNow;
-            list = signing
-                .OrderByDescending(c => c.Certificate.NotBefore <= now && now <= c.Certificate.NotAfter)
-                .ThenByDescending(c => c.Certificate.NotAfter)
-                .Take(1).ToList();
-        }
-        else if (list.Count > 1)
-        {
-            throw new NoCertificateException($"{list.Count} certificates on token '{Label}' match; give both label and id");
-        }
-
-        var chosen = list[0];
-        if (chosen.HasPrivateKey != true)
-            throw new NoPrivateKeyException(Label, chosen.IdHex);
-        return new SigningKey(this, chosen);
-    }
+    public SigningKey GetSigningKey(string? certificateLabel = null, string? idHex = null) =>
+        new(this, SigningKeyChoice.Choose(Label, Certificates, certificateLabel, idHex, DateTime.UtcNow));
 
     /// <summary>How many times a session copy of a key was asked for (C_CopyObject calls, refused ones included): for tests.</summary>
     internal int SessionCopyAttempts { get; set; }

@@ -110,29 +110,6 @@ public sealed class TrustConfiguration
         };
     }
 
-    /// <summary>
-    /// The configuration file model for the hsm-sim world, read from its manifest (.local/hsm/manifest.json):
-    /// the test root as anchor, the NES sub-CA as intermediate, both CRLs, the world's NES policy, the e-Onay issuer.
-    /// </summary>
-    public static FileModel ModelFromHsmSimManifest(string manifestPath)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(manifestPath));
-        var pki = doc.RootElement.GetProperty("pki");
-        string S(string name) => pki.GetProperty(name).GetString()!;
-        return new FileModel
-        {
-            Name = "hsm-sim",
-            TrustAnchors = [S("rootCertificate")],
-            Intermediates = [S("nesSubCaCertificate")],
-            Crls = [S("rootCrl"), S("nesSubCaCrl")],
-            QualifiedPolicyOids = [S("nesPolicyOid")],
-            EOnayIssuers = [S("eOnayIssuerCertificate")],
-        };
-    }
-
-    public static TrustConfiguration FromHsmSimManifest(string manifestPath) =>
-        FromModel(ModelFromHsmSimManifest(manifestPath), Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
-
-    /// <summary>Writes a configuration file model (e.g. the hsm-sim one, for the server's appsettings).</summary>
+    /// <summary>Writes a configuration file model (the file <see cref="Load"/> reads).</summary>
     public static string Serialize(FileModel model) => JsonSerializer.Serialize(model, FileJson);
 }

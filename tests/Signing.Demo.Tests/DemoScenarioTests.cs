@@ -28,7 +28,7 @@ public sealed class DemoDayFixture : IAsyncLifetime
         await _database.InitializeAsync();
         var repo = LocalWorld.RepositoryRoot;
         var manifestPath = LocalWorld.ManifestPath;
-        LocalWorld.EnsureBuilt("HsmSim", () => File.Exists(manifestPath));
+        LocalWorld.EnsureBuilt("HsmSim", () => File.Exists(manifestPath) && File.Exists(LocalWorld.ServerConfigPath));
         // The same configuration as this test assembly (bin/Debug or bin/Release).
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var serverDll = Path.Combine(repo, "src", "Signing.Server", "bin", configuration, "net10.0", "Signing.Server.dll");
@@ -45,7 +45,8 @@ public sealed class DemoDayFixture : IAsyncLifetime
             {
                 ["SIGNING_DB"] = _database.ConnectionString,
                 ["SOFTHSM2_CONF"] = conf,
-                ["SIGNING_HSM_MANIFEST"] = manifestPath,
+                // The server starts from its configuration files alone: the world's server.json, not the manifest.
+                ["SIGNING_CONFIG"] = LocalWorld.ServerConfigPath,
                 ["SIGNING_REPO"] = repo,
                 ["SIGNING_SERVER_PIN"] = Environment.GetEnvironmentVariable("SIGNING_SERVER_PIN") is { Length: > 0 } pin ? pin : serverPin ?? "",
             }, TimeSpan.FromSeconds(90)); // generous: the whole test run shares 2 cores

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Signing.Contracts.V1;
+using Signing.Server.Configuration;
 using Signing.Server.Receipts;
 using Signing.Server.Tests.Infrastructure;
 using Signing.Tokens;
@@ -18,21 +19,20 @@ public sealed class ReceiptBatchTests
 
     public ReceiptBatchTests()
     {
-        Pkcs11Native.EnsureSoftHsmConf(Cards.Manifest.SoftHsm2Conf);
+        Signing.HsmSim.SoftHsmEnvironment.EnsureConf(Cards.Manifest.SoftHsm2Conf);
         Environment.SetEnvironmentVariable(PinVariable, Cards.Manifest.Persona("server-mersin").UserPin);
     }
 
     private static ReceiptSigner Signer(int? maxBatch = null, string token = "server-mersin")
     {
-        var settings = new Dictionary<string, string?>
+        var serverKey = new ServerKeyOptions
         {
-            ["Signing:ServerKey:Token"] = token,
-            ["Signing:ServerKey:PinEnvironmentVariable"] = PinVariable,
-            ["SIGNING_HSM_MANIFEST"] = Signing.TestKit.LocalWorld.ManifestPath,
+            Token = token,
+            PinEnvironmentVariable = PinVariable,
+            ChainFile = Cards.Manifest.Pki.NesSubCaCertificate,
         };
-        if (maxBatch is not null)
-            settings[ReceiptSigner.MaxBatchKey] = maxBatch.Value.ToString();
-        return new ReceiptSigner(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), TimeProvider.System);
+        var receipts = maxBatch is null ? new ReceiptOptions() : new ReceiptOptions { MaxBatch = maxBatch.Value };
+        return new ReceiptSigner(Options.Create(serverKey), Options.Create(receipts), TimeProvider.System);
     }
 
     private static byte[] Document(int i) => Encoding.UTF8.GetBytes($"{{\"type\":\"test\",\"n\":{i},\"id\":\"{Guid.NewGuid()}\"}}");

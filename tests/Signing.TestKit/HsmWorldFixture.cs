@@ -16,7 +16,7 @@ public sealed class HsmWorldFixture
     {
         Manifest = LocalWorld.LoadManifest();
         Pkcs11Native.EnsureLibdlResolver();
-        Pkcs11Native.EnsureSoftHsmConf(Manifest.SoftHsm2Conf);
+        SoftHsmEnvironment.EnsureConf(Manifest.SoftHsm2Conf);
     }
 
     public WorldPersona Persona(string id) => Manifest.Persona(id);

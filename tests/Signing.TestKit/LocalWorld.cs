@@ -4,7 +4,8 @@ using Signing.HsmSim;
 namespace Signing.TestKit;
 
 /// <summary>
-/// Where the local world is: the repository, .local/env (written by the build's Db target), the hsm-sim manifest.
+/// Where the local world is: the repository, .local/env (written by the build's Db target), the hsm-sim manifest and
+/// the server configuration hsm-sim writes beside it.
 /// Environment variables (set by ./build.sh --target=Test) win over the files.
 /// </summary>
 public static class LocalWorld
@@ -37,6 +38,13 @@ public static class LocalWorld
     public static string ManifestPath =>
         Setting("SIGNING_HSM_MANIFEST") ?? Path.Combine(RepositoryRoot, ".local", "hsm", "manifest.json");
 
+    /// <summary>The server's configuration file for this world (what SIGNING_CONFIG names when the build starts the server).</summary>
+    public static string ServerConfigPath =>
+        Setting("SIGNING_CONFIG") ?? Path.Combine(Path.GetDirectoryName(ManifestPath)!, ServerFiles.ServerFileName);
+
+    /// <summary>The world's trust configuration file (trust.json, written by hsm-sim beside the manifest).</summary>
+    public static string TrustConfigurationPath => Path.Combine(Path.GetDirectoryName(ManifestPath)!, WorldTrust.FileName);
+
     /// <summary>
     /// Runs a build target (Db, HsmSim) when a test is started outside ./build.sh and the world is missing.
     /// Serialised: two fixtures must not start two databases.
@@ -65,7 +73,8 @@ public static class LocalWorld
 
     public static WorldManifest LoadManifest()
     {
-        EnsureBuilt("HsmSim", () => File.Exists(ManifestPath));
+        // A world built before hsm-sim wrote the server's files is brought up to date by running it again.
+        EnsureBuilt("HsmSim", () => File.Exists(ManifestPath) && File.Exists(ServerConfigPath) && File.Exists(TrustConfigurationPath));
         return WorldManifest.Load(ManifestPath);
     }
 

@@ -199,7 +199,7 @@ public sealed class CadesTemplateTests(TokenWorld world)
         Assert.Contains("Verification successful", output);
 
         // The product's verifier (the receipt key is no qualified NES: RFC 5280 profile only for it).
-        var verifier = new CmsVerifier(TrustConfiguration.FromHsmSimManifest(LocalWorld.ManifestPath));
+        var verifier = new CmsVerifier(Signing.HsmSim.WorldTrust.Load(LocalWorld.ManifestPath));
         var options = new VerificationOptions { Profile = personaId == "doctor" ? ValidationProfile.KamuSmNes : ValidationProfile.None };
         var verdict = verifier.Verify(p7s, detached ? Receipt : null, options);
         Assert.True(verdict.Passed, verdict.ToJson());

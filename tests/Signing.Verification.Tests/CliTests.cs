@@ -82,7 +82,7 @@ public class CliTests(VerificationWorld world)
             var content = Path.Combine(dir.FullName, "form.json");
             File.WriteAllBytes(sig, builder.Build());
             File.WriteAllBytes(content, builder.Content);
-            var model = TrustConfiguration.ModelFromHsmSimManifest(LocalWorld.ManifestPath);
+            var model = Signing.HsmSim.WorldTrust.Model(LocalWorld.ManifestPath);
             var trustFile = Path.Combine(dir.FullName, "trust.json");
             File.WriteAllText(trustFile, TrustConfiguration.Serialize(model));
 

@@ -52,7 +52,7 @@ public class HolderStatusTests(VerificationWorld world)
 
     private TrustConfiguration TrustConfigurationWith(int days)
     {
-        var model = TrustConfiguration.ModelFromHsmSimManifest(LocalWorld.ManifestPath) with { ExpiringWithinDays = days };
+        var model = Signing.HsmSim.WorldTrust.Model(LocalWorld.ManifestPath) with { ExpiringWithinDays = days };
         return TrustConfiguration.FromModel(model, "/");
     }
 
@@ -105,7 +105,7 @@ public class HolderStatusTests(VerificationWorld world)
     [Fact]
     public void TrustConfigurationRoundTripsThroughAFile()
     {
-        var model = TrustConfiguration.ModelFromHsmSimManifest(LocalWorld.ManifestPath);
+        var model = Signing.HsmSim.WorldTrust.Model(LocalWorld.ManifestPath);
         var file = Path.Combine(Path.GetTempPath(), $"trust-{Guid.NewGuid():N}.json");
         File.WriteAllText(file, TrustConfiguration.Serialize(model));
         try

@@ -99,7 +99,7 @@ public class ReceiptVerifierTests(VerificationWorld world)
             File.WriteAllBytes(document, Mine);
             File.WriteAllBytes(Path.ChangeExtension(document, ".p7s"), SignBatch(ReceiptBatch.ToJson([Other, Mine], world.Now)));
             var trust = Path.Combine(dir.FullName, "trust.json");
-            File.WriteAllText(trust, TrustConfiguration.Serialize(TrustConfiguration.ModelFromHsmSimManifest(LocalWorld.ManifestPath)));
+            File.WriteAllText(trust, TrustConfiguration.Serialize(Signing.HsmSim.WorldTrust.Model(LocalWorld.ManifestPath)));
             string[] common = ["--trust-config", trust, "--at", world.Now.ToString("O")];
 
             var (ok, okOut) = Esign(["cms", "verify-receipt", document, .. common]);

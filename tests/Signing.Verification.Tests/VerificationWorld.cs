@@ -41,7 +41,7 @@ public sealed class VerificationWorld
     public VerificationWorld()
     {
         Manifest = LocalWorld.LoadManifest();
-        Trust = TrustConfiguration.FromHsmSimManifest(LocalWorld.ManifestPath);
+        Trust = Signing.HsmSim.WorldTrust.Load(LocalWorld.ManifestPath);
         Now = Manifest.Clock.AddMinutes(1);
         SubCaKey = ReadKey(Manifest.Pki.NesSubCaKey);
         SubCa = HsmWorldFixture.ReadCertificate(Manifest.Pki.NesSubCaCertificate);

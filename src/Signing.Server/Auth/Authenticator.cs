@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Signing.Server.Configuration;
 using Signing.Server.Errors;
 
 namespace Signing.Server.Auth;
@@ -14,30 +16,22 @@ namespace Signing.Server.Auth;
 public sealed class Authenticator
 {
     public const string ApiKeyHeader = "x-api-key";
-    private const int MinimumKeyLength = 16;
-
     private readonly SessionTokens _tokens;
     private readonly JsonWebTokenHandler _handler = new();
     private readonly IReadOnlyList<(string Name, byte[] Key)> _systemKeys;
     private readonly IReadOnlyDictionary<string, string> _systemCertificates;
 
-    public Authenticator(SessionTokens tokens, IConfiguration configuration)
+    /// <param name="options">Keys shorter than <see cref="AuthOptions.MinimumSystemKeyLength"/> were refused at start.</param>
+    public Authenticator(SessionTokens tokens, IOptions<AuthOptions> options)
     {
         _tokens = tokens;
-        _systemKeys = configuration.GetSection("Signing:Auth:SystemKeys").GetChildren()
+        _systemKeys = options.Value.SystemKeys
             .Where(c => !string.IsNullOrEmpty(c.Value))
-            .Select(c => c.Value!.Length >= MinimumKeyLength
-                ? (c.Key, Encoding.UTF8.GetBytes(c.Value))
-                : throw new InvalidOperationException($"Signing:Auth:SystemKeys:{c.Key} must be at least {MinimumKeyLength} characters"))
+            .Select(c => (c.Key, Encoding.UTF8.GetBytes(c.Value!)))
             .ToList();
-        _systemCertificates = SystemCertificates(configuration);
+        // Pinned client certificates of system clients (mTLS): Signing:Auth:SystemCertificates:<name> = SHA-256 of the DER, hex.
+        _systemCertificates = options.Value.PinnedCertificates();
     }
-
-    /// <summary>Pinned client certificates of system clients (mTLS): Signing:Auth:SystemCertificates:&lt;name&gt; = SHA-256 of the DER, hex.</summary>
-    public static IReadOnlyDictionary<string, string> SystemCertificates(IConfiguration configuration) =>
-        configuration.GetSection("Signing:Auth:SystemCertificates").GetChildren()
-            .Where(c => !string.IsNullOrWhiteSpace(c.Value))
-            .ToDictionary(c => c.Value!.Replace(":", "").Trim().ToLowerInvariant(), c => c.Key);
 
     /// <summary>The caller, or null when the call carries no credentials. Bad credentials are refused (UNAUTHENTICATED).</summary>
     public async Task<Caller?> AuthenticateAsync(ServerCallContext context)

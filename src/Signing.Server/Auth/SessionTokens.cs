@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Signing.Server.Configuration;
 
 namespace Signing.Server.Auth;
 
@@ -15,15 +16,21 @@ public sealed class SessionTokens
     public const string Issuer = "signing";
     public const string Audience = "esign.v1";
 
-    public SessionTokens(IConfiguration configuration, TimeProvider time)
+    public SessionTokens(AuthOptions options, TimeProvider time)
     {
-        var configured = configuration["Signing:Auth:TokenKey"];
-        var key = string.IsNullOrEmpty(configured) ? RandomNumberGenerator.GetBytes(32) : Convert.FromBase64String(configured);
-        if (key.Length < 32)
-            throw new InvalidOperationException("Signing:Auth:TokenKey must be at least 32 bytes (base64)");
+        var key = string.IsNullOrEmpty(options.TokenKey) ? RandomNumberGenerator.GetBytes(AuthOptions.MinimumTokenKeyBytes)
+            : Convert.FromBase64String(options.TokenKey);
+        if (key.Length < AuthOptions.MinimumTokenKeyBytes)
+            throw new InvalidOperationException($"Signing:Auth:TokenKey must be at least {AuthOptions.MinimumTokenKeyBytes} bytes (base64)");
         Key = new SymmetricSecurityKey(key);
-        Lifetime = TimeSpan.FromMinutes(configuration.GetValue("Signing:Auth:TokenMinutes", 30));
+        Lifetime = TimeSpan.FromMinutes(options.TokenMinutes);
         _time = time;
+    }
+
+    /// <summary>From the Signing:Auth section of <paramref name="configuration"/> (tests mint tokens as the server would).</summary>
+    public SessionTokens(IConfiguration configuration, TimeProvider time)
+        : this(configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions(), time)
+    {
     }
 
     private readonly TimeProvider _time;

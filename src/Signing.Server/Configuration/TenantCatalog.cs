@@ -1,11 +1,10 @@
-using System.Text.Json;
 using Signing.Domain;
 
 namespace Signing.Server.Configuration;
 
 /// <summary>
-/// The directorates this server serves (Signing:Tenants), with their officers. Officers come from configuration
-/// (Signing:Tenants:N:Officers, TCKNs) and, in the hsm-sim test world, from the world's manifest (personas with role officer).
+/// The directorates this server serves (Signing:Tenants), with their officers: each tenant's own Officers plus those
+/// listed for its code under Signing:Officers.
 /// </summary>
 public sealed class TenantCatalog
 {
@@ -15,7 +14,7 @@ public sealed class TenantCatalog
     {
         _tenants = tenants.ToDictionary(t => t.ProvinceCode);
         if (_tenants.Count == 0)
-            throw new InvalidOperationException("no tenants configured (Signing:Tenants)");
+            throw new InvalidOperationException("Signing:Tenants: no tenants configured; add at least one directorate");
         Default = tenants.First();
     }
 
@@ -27,42 +26,37 @@ public sealed class TenantCatalog
     /// <summary>The tenant whose officer this TCKN is, if any.</summary>
     public TenantSettings? OfficerTenant(Tckn tckn) => _tenants.Values.FirstOrDefault(t => t.IsOfficer(tckn));
 
-    public static TenantCatalog Load(IConfiguration configuration)
+    public static TenantCatalog Load(IConfiguration configuration) => From(SigningOptionsSetup.BindTenants(configuration));
+
+    /// <summary>The catalogue; an invalid entry throws InvalidOperationException whose message names the setting.</summary>
+    public static TenantCatalog From(TenantsOptions options)
     {
-        var fromManifest = OfficersFromManifest(configuration);
         var tenants = new List<TenantSettings>();
-        foreach (var section in configuration.GetSection("Signing:Tenants").GetChildren())
+        foreach (var tenant in options.Tenants)
         {
-            var code = Required(section, "Code");
-            var officers = section.GetSection("Officers").Get<string[]>() ?? [];
-            var all = officers.Select(o => Tckn.TryParse(o, out var t) ? t
+            var code = tenant.Code is { Length: > 0 } c ? c : throw new InvalidOperationException($"Signing:Tenants ({tenants.Count + 1}. entry): Code is required");
+            string Required(string? value, string key) =>
+                value is { Length: > 0 } ? value : throw new InvalidOperationException($"Signing:Tenants ({code}): {key} is required");
+            var listed = options.Officers.GetValueOrDefault(code) ?? [];
+            var officers = tenant.Officers.Concat(listed)
+                .Select(o => Tckn.TryParse(o, out var t) ? t
                     : throw new InvalidOperationException($"Signing:Tenants ({code}): officer '{Tckn.Mask(o)}' is not a valid TCKN"))
-                .Concat(fromManifest.Where(m => m.Tenant == code).Select(m => m.Tckn))
                 .Distinct().ToList();
-            if (!Money.TryParse(Required(section, "Fee"), out var fee))
+            if (!Money.TryParse(Required(tenant.Fee, "Fee"), out var fee))
                 throw new InvalidOperationException($"Signing:Tenants ({code}): Fee is not an amount");
-            if (!Iban.TryParse(Required(section, "FeeIban"), out var iban))
+            if (!Iban.TryParse(Required(tenant.FeeIban, "FeeIban"), out var iban))
                 throw new InvalidOperationException($"Signing:Tenants ({code}): FeeIban is not a valid IBAN");
-            tenants.Add(new TenantSettings(code, Required(section, "Name"), fee, iban, Required(section, "FeeBank"),
-                Required(section, "FeeRecipient"), Required(section, "DeskAddress"), section["OfficerEmail"] ?? "", all,
-                section.GetValue("ApprovalsRequired", 1)));
+            if (tenant.ApprovalsRequired < 1)
+                throw new InvalidOperationException($"Signing:Tenants ({code}): ApprovalsRequired must be at least 1 (was {tenant.ApprovalsRequired})");
+            tenants.Add(new TenantSettings(code, Required(tenant.Name, "Name"), fee, iban, Required(tenant.FeeBank, "FeeBank"),
+                Required(tenant.FeeRecipient, "FeeRecipient"), Required(tenant.DeskAddress, "DeskAddress"), tenant.OfficerEmail ?? "",
+                officers, tenant.ApprovalsRequired));
         }
-        return new TenantCatalog(tenants);
-    }
-
-    private static string Required(IConfigurationSection section, string key) =>
-        section[key] is { Length: > 0 } v ? v : throw new InvalidOperationException($"{section.Path}:{key} is required");
-
-    /// <summary>The hsm-sim world's officers (test world only: its manifest is named by SIGNING_HSM_MANIFEST).</summary>
-    private static List<(string Tenant, Tckn Tckn)> OfficersFromManifest(IConfiguration configuration)
-    {
-        var path = configuration["SIGNING_HSM_MANIFEST"];
-        if (string.IsNullOrEmpty(path) || !File.Exists(path))
-            return [];
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        return doc.RootElement.GetProperty("personas").EnumerateArray()
-            .Where(p => p.GetProperty("role").GetString() == "officer" && p.TryGetProperty("tckn", out _))
-            .Select(p => (p.GetProperty("tenant").GetString()!, Tckn.Parse(p.GetProperty("tckn").GetString()!)))
-            .ToList();
+        if (tenants.GroupBy(t => t.ProvinceCode).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidOperationException($"Signing:Tenants: code {twice.Key} is configured twice");
+        var catalog = new TenantCatalog(tenants);
+        if (options.Officers.Keys.FirstOrDefault(code => catalog.Find(code) is null) is { } stranger)
+            throw new InvalidOperationException($"Signing:Officers:{stranger}: no tenant with code {stranger} in Signing:Tenants");
+        return catalog;
     }
 }

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Threading.Channels;
 using Google.Protobuf;
+using Microsoft.Extensions.Options;
 using Org.BouncyCastle.X509;
 using Signing.Contracts.V1;
+using Signing.Server.Configuration;
 using Signing.Tokens;
 using Signing.Verification;
 
@@ -16,12 +17,12 @@ namespace Signing.Server.Receipts;
 /// document's SHA-256 in the list). The token is the serial resource of the submission path (one signature at a time,
 /// tens of microseconds each on SoftHSM, far fewer per second on a network HSM), so, like the group commit in front of
 /// PostgreSQL, whatever arrives while one batch is being signed goes into the next.
-/// The token is logged in on first use with the PIN from the environment (Signing:ServerKey:PinEnvironmentVariable,
+/// The token is logged in (at start, by StartupChecks) with the PIN from the environment (Signing:ServerKey:PinEnvironmentVariable,
 /// default SIGNING_SERVER_PIN); the PIN itself never passes through configuration or logs.
 /// </summary>
 public sealed class ReceiptSigner : IAsyncDisposable
 {
-    public const string MaxBatchKey = "Signing:Receipts:MaxBatch";
+    public const string MaxBatchKey = ReceiptOptions.MaxBatchKey;
 
     // One logged-in session per token per process (the token layer enforces it), shared by every host in the process.
     private static readonly ConcurrentDictionary<string, Lazy<(TokenSession Session, CadesSigner Signer)>> Sessions = new();
@@ -40,17 +41,15 @@ public sealed class ReceiptSigner : IAsyncDisposable
     private long _signatures;
     private long _receipts;
 
-    public ReceiptSigner(IConfiguration configuration, TimeProvider clock)
+    public ReceiptSigner(IOptions<ServerKeyOptions> serverKey, IOptions<ReceiptOptions> receipts, TimeProvider clock)
     {
-        _label = configuration["Signing:ServerKey:Token"] ?? "server-mersin";
-        _pinVariable = configuration["Signing:ServerKey:PinEnvironmentVariable"] ?? "SIGNING_SERVER_PIN";
-        // Each reply carries its whole batch's list (67 bytes a receipt): 64 bounds that at ~4 KB and still makes one
-        // signature do for 64 receipts.
-        _maxBatch = configuration.GetValue(MaxBatchKey, 64);
+        _label = serverKey.Value.Token;
+        _pinVariable = serverKey.Value.PinEnvironmentVariable;
+        _maxBatch = receipts.Value.MaxBatch;
         if (_maxBatch < 1)
-            throw new ArgumentOutOfRangeException(nameof(configuration), _maxBatch, $"{MaxBatchKey} must be at least 1 (1 = one signature per receipt).");
+            throw new ArgumentOutOfRangeException(nameof(receipts), _maxBatch, $"{MaxBatchKey} must be at least 1 (1 = one signature per receipt).");
         _clock = clock;
-        _chain = LoadChain(configuration);
+        _chain = LoadChain(serverKey.Value.ChainFile);
         _loop = Task.Run(RunAsync);
     }
 
@@ -180,17 +179,18 @@ public sealed class ReceiptSigner : IAsyncDisposable
     }
 
     /// <summary>The issuing CA certificates to embed (so the receipt verifies against the root alone).</summary>
-    private static IReadOnlyList<X509Certificate> LoadChain(IConfiguration configuration)
+    private static IReadOnlyList<X509Certificate> LoadChain(string? path)
     {
-        var path = configuration["Signing:ServerKey:ChainFile"];
-        if (string.IsNullOrEmpty(path) && configuration["SIGNING_HSM_MANIFEST"] is { Length: > 0 } manifest && File.Exists(manifest))
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(manifest));
-            path = doc.RootElement.GetProperty("pki").GetProperty("nesSubCaCertificate").GetString();
-        }
         if (string.IsNullOrEmpty(path))
             return [];
-        using var stream = File.OpenRead(path);
-        return new X509CertificateParser().ReadCertificates(stream).ToList();
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return new X509CertificateParser().ReadCertificates(stream).ToList();
+        }
+        catch (Exception e) when (StartupException.IsFileProblem(e))
+        {
+            throw StartupException.ForFile("Signing:ServerKey:ChainFile", path, e);
+        }
     }
 }

@@ -1,20 +1,26 @@
+using Microsoft.Extensions.Options;
+using Signing.Server.Configuration;
 using Signing.Verification;
 
 namespace Signing.Server.Services;
 
 /// <summary>
-/// The verification engine, built once from the trust configuration (Signing:TrustConfiguration = trust.json, or the
-/// hsm-sim world's manifest named by SIGNING_HSM_MANIFEST) and shared by every call: its caches are what make verifying fast.
+/// The verification engine, built once from the trust configuration file (Signing:TrustConfiguration) and shared by
+/// every call: its caches are what make verifying fast.
 /// </summary>
 public sealed class Trust
 {
-    public Trust(IConfiguration configuration)
+    public Trust(IOptions<ServerOptions> options)
     {
-        var file = configuration["Signing:TrustConfiguration"];
-        var manifest = configuration["SIGNING_HSM_MANIFEST"];
-        Configuration = !string.IsNullOrEmpty(file) ? TrustConfiguration.Load(file)
-            : !string.IsNullOrEmpty(manifest) ? TrustConfiguration.FromHsmSimManifest(manifest)
-            : throw new InvalidOperationException("no trust configuration: set Signing:TrustConfiguration (trust.json) or SIGNING_HSM_MANIFEST");
+        var file = options.Value.TrustConfiguration!;
+        try
+        {
+            Configuration = TrustConfiguration.Load(file);
+        }
+        catch (Exception e) when (StartupException.IsFileProblem(e))
+        {
+            throw StartupException.ForFile(ServerOptions.TrustConfigurationKey, file, e);
+        }
         Certificates = new CertificateValidator(Configuration);
         Cms = new CmsVerifier(Certificates);
         EOnay = new EOnayVerifier(Configuration);

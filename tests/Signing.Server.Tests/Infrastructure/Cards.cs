@@ -21,7 +21,7 @@ public static class Cards
 
     public static SigningKey Key(string persona) => Keys.GetOrAdd(persona, id => new Lazy<SigningKey>(() =>
     {
-        Pkcs11Native.EnsureSoftHsmConf(Manifest.SoftHsm2Conf);
+        Signing.HsmSim.SoftHsmEnvironment.EnsureConf(Manifest.SoftHsm2Conf);
         var p = Manifest.Persona(id);
         return Pkcs11Module.Load().Login(p.TokenLabel, PinSources.FromSecret(p.UserPin)).GetSigningKey();
     })).Value;

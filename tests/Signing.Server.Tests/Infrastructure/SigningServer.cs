@@ -14,8 +14,8 @@ using Signing.TestKit;
 namespace Signing.Server.Tests.Infrastructure;
 
 /// <summary>
-/// The real server composition (ServerSetup) on a fresh PostgreSQL database of its own, with the hsm-sim world's trust,
-/// officers and server token. In-process (TestServer handler) by default; <see cref="LiveSigningServer"/> runs it on
+/// The real server composition (ServerSetup) on a fresh PostgreSQL database of its own, configured as the build starts it:
+/// appsettings.json plus the hsm-sim world's server.json (trust, officers, server token). In-process (TestServer handler) by default; <see cref="LiveSigningServer"/> runs it on
 /// real Kestrel sockets. Logs are captured so tests can assert what the server wrote (no stack traces, no full TCKN).
 /// </summary>
 public class SigningServer : IAsyncLifetime
@@ -54,7 +54,7 @@ public class SigningServer : IAsyncLifetime
     {
         await _database.InitializeAsync();
         // SoftHSM reads its configuration once, when the module loads: point it at the hsm-sim world first.
-        Signing.Tokens.Pkcs11Native.EnsureSoftHsmConf(World.Manifest.SoftHsm2Conf);
+        Signing.HsmSim.SoftHsmEnvironment.EnsureConf(World.Manifest.SoftHsm2Conf);
         // The receipt key's PIN comes from the environment, as in production (the same value for every fixture).
         Environment.SetEnvironmentVariable("SIGNING_SERVER_PIN", World.Manifest.Persona("server-mersin").UserPin);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test", ContentRootPath = AppContext.BaseDirectory });
@@ -86,7 +86,8 @@ public class SigningServer : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["SIGNING_DB"] = _database.ConnectionString,
-            ["SIGNING_HSM_MANIFEST"] = LocalWorld.ManifestPath,
+            // The world's server configuration (trust file, officers, server token), as the build passes it to the server.
+            [ServerSetup.ConfigFileVariable] = LocalWorld.ServerConfigPath,
             ["Signing:GrpcPort"] = GrpcPort.ToString(),
             ["Signing:RestPort"] = RestPort.ToString(),
             ["Signing:Auth:SystemKeys:tests"] = SystemKey,

@@ -5,7 +5,7 @@ namespace Signing.HsmSim;
 
 /// <summary>
 /// What hsm-sim writes to .local/hsm/manifest.json. Tests and demos read this, never hard-coded values.
-/// Shared as source with the test kit, so writer and readers cannot drift apart.
+/// One type in one library for the writer and every reader, so they cannot drift apart.
 /// </summary>
 public sealed record WorldManifest
 {

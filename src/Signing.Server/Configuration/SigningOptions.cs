@@ -1,0 +1,112 @@
+namespace Signing.Server.Configuration;
+
+// The server's settings, one class per configuration section. They are bound and validated once, when the host starts
+// (SigningOptionsValidation), so a bad value stops the server with a line naming its key instead of failing a later call.
+
+/// <summary>Section <c>Signing</c>: where the server listens and what it trusts.</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Signing";
+    public const string TrustConfigurationKey = "Signing:TrustConfiguration";
+
+    /// <summary>h2c (or TLS) gRPC port.</summary>
+    public int GrpcPort { get; set; } = ServerSetup.DefaultGrpcPort;
+    /// <summary>HTTP/1.1 port of the JSON transcoding; 0 = none.</summary>
+    public int RestPort { get; set; } = ServerSetup.DefaultRestPort;
+    public string ListenAddress { get; set; } = "127.0.0.1";
+    public int MaxMessageBytes { get; set; } = ServerSetup.DefaultMaxMessageBytes;
+    /// <summary>The trust configuration file (JSON; see Signing.Verification.TrustConfiguration.FileModel).</summary>
+    public string? TrustConfiguration { get; set; }
+}
+
+/// <summary>Section <c>Signing:Tls</c>: TLS on the gRPC port (absent = h2c).</summary>
+public sealed class TlsOptions
+{
+    public const string Section = "Signing:Tls";
+
+    /// <summary>PKCS#12 file with the server certificate and key.</summary>
+    public string? CertificateFile { get; set; }
+    public string? CertificatePassword { get; set; }
+    public bool RequireClientCertificate { get; set; }
+}
+
+/// <summary>Section <c>Signing:Auth</c>: session tokens and system clients.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Signing:Auth";
+    public const int MinimumTokenKeyBytes = 32;
+    public const int MinimumSystemKeyLength = 16;
+
+    /// <summary>Base64 HMAC key of the session tokens; empty = a random key per start (a restart signs everybody out).</summary>
+    public string? TokenKey { get; set; }
+    public int TokenMinutes { get; set; } = 30;
+    /// <summary>System client name → API key (x-api-key).</summary>
+    public Dictionary<string, string?> SystemKeys { get; set; } = [];
+    /// <summary>System client name → SHA-256 (hex) of its TLS client certificate.</summary>
+    public Dictionary<string, string?> SystemCertificates { get; set; } = [];
+
+    /// <summary>A configured certificate hash in the form compared against (lower-case hex, no colons).</summary>
+    public static string Fingerprint(string configured) => configured.Replace(":", "").Trim().ToLowerInvariant();
+
+    /// <summary>Pinned client certificates: fingerprint → system client name.</summary>
+    public IReadOnlyDictionary<string, string> PinnedCertificates() =>
+        SystemCertificates.Where(c => !string.IsNullOrWhiteSpace(c.Value)).ToDictionary(c => Fingerprint(c.Value!), c => c.Key);
+}
+
+/// <summary>Section <c>Signing:ServerKey</c>: the directorate's receipt key on the server's PKCS#11 token.</summary>
+public sealed class ServerKeyOptions
+{
+    public const string Section = "Signing:ServerKey";
+
+    public string Token { get; set; } = "server-mersin";
+    /// <summary>The environment variable holding the token's PIN: the PIN itself never passes through configuration.</summary>
+    public string PinEnvironmentVariable { get; set; } = "SIGNING_SERVER_PIN";
+    /// <summary>PEM file of the issuing CA certificates every receipt embeds (only those on the key's issuer path).</summary>
+    public string? ChainFile { get; set; }
+}
+
+/// <summary>Section <c>Signing:Receipts</c>.</summary>
+public sealed class ReceiptOptions
+{
+    public const string Section = "Signing:Receipts";
+    public const string MaxBatchKey = Section + ":MaxBatch";
+
+    /// <summary>
+    /// Receipts one signature covers at most. Each reply carries its whole batch's list (67 bytes a receipt): 64 bounds
+    /// that at ~4 KB and still makes one signature do for 64 receipts.
+    /// </summary>
+    public int MaxBatch { get; set; } = 64;
+}
+
+/// <summary>
+/// <c>Signing:GroupCommit:Enabled</c>. The rest of the section is Signing.Store's <see cref="Signing.Store.GroupCommitOptions"/>.
+/// </summary>
+public sealed class GroupCommitSwitch
+{
+    /// <summary>Off = one transaction per submission (the naive baseline the load test compares against).</summary>
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>
+/// <c>Signing:Tenants</c> (the directorates) and <c>Signing:Officers</c> (tenant code → officers' TCKNs, added to each
+/// tenant's own <c>Officers</c>; a deployment's secrets or generated file can name officers without repeating the tenant).
+/// </summary>
+public sealed class TenantsOptions
+{
+    public List<TenantOptions> Tenants { get; set; } = [];
+    public Dictionary<string, List<string>> Officers { get; set; } = [];
+}
+
+public sealed class TenantOptions
+{
+    public string? Code { get; set; }
+    public string? Name { get; set; }
+    public string? Fee { get; set; }
+    public string? FeeIban { get; set; }
+    public string? FeeBank { get; set; }
+    public string? FeeRecipient { get; set; }
+    public string? DeskAddress { get; set; }
+    public string? OfficerEmail { get; set; }
+    public List<string> Officers { get; set; } = [];
+    public int ApprovalsRequired { get; set; } = 1;
+}

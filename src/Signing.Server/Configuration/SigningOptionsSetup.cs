@@ -1,0 +1,113 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using Signing.Store;
+
+namespace Signing.Server.Configuration;
+
+/// <summary>Binds every settings class to its section and has each validated when the host starts.</summary>
+public static class SigningOptionsSetup
+{
+    public static IServiceCollection AddSigningOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        Add<ServerOptions>(services, configuration.GetSection(ServerOptions.Section));
+        Add<TlsOptions>(services, configuration.GetSection(TlsOptions.Section));
+        Add<AuthOptions>(services, configuration.GetSection(AuthOptions.Section));
+        Add<ServerKeyOptions>(services, configuration.GetSection(ServerKeyOptions.Section));
+        Add<ReceiptOptions>(services, configuration.GetSection(ReceiptOptions.Section));
+        Add<GroupCommitSwitch>(services, configuration.GetSection(GroupCommitOptions.Section));
+        Add<GroupCommitOptions>(services, configuration.GetSection(GroupCommitOptions.Section));
+        Add<TenantsOptions>(services, configuration.GetSection(ServerOptions.Section));
+        return services;
+    }
+
+    private static readonly SigningOptionsValidation Validation = new();
+
+    public static TenantsOptions BindTenants(IConfiguration configuration) =>
+        configuration.GetSection(ServerOptions.Section).Get<TenantsOptions>() ?? new TenantsOptions();
+
+    private static void Add<T>(IServiceCollection services, IConfigurationSection section) where T : class
+    {
+        services.AddOptions<T>().Bind(section).ValidateOnStart();
+        services.AddSingleton((IValidateOptions<T>)(object)Validation);
+    }
+}
+
+/// <summary>The rules of each setting; a failure names the key, the value found and, where it helps, what is expected.</summary>
+public sealed class SigningOptionsValidation :
+    IValidateOptions<ServerOptions>, IValidateOptions<TlsOptions>, IValidateOptions<AuthOptions>, IValidateOptions<ServerKeyOptions>,
+    IValidateOptions<ReceiptOptions>, IValidateOptions<GroupCommitSwitch>, IValidateOptions<GroupCommitOptions>, IValidateOptions<TenantsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServerOptions o) => Result(
+        Port("Signing:GrpcPort", o.GrpcPort, allowZero: false),
+        Port("Signing:RestPort", o.RestPort, allowZero: true),
+        o.RestPort != 0 && o.RestPort == o.GrpcPort ? $"Signing:RestPort must differ from Signing:GrpcPort (both {o.GrpcPort})" : null,
+        IPAddress.TryParse(o.ListenAddress, out _) ? null : $"Signing:ListenAddress must be an IP address (was '{o.ListenAddress}')",
+        AtLeast("Signing:MaxMessageBytes", o.MaxMessageBytes, 1024),
+        string.IsNullOrWhiteSpace(o.TrustConfiguration)
+            ? $"{ServerOptions.TrustConfigurationKey} is not set: give the path of the trust configuration file (trust.json)" : null);
+
+    public ValidateOptionsResult Validate(string? name, TlsOptions o) => Result(
+        o.RequireClientCertificate && string.IsNullOrEmpty(o.CertificateFile)
+            ? "Signing:Tls:RequireClientCertificate needs TLS: set Signing:Tls:CertificateFile" : null);
+
+    public ValidateOptionsResult Validate(string? name, AuthOptions o) => Result(
+        [
+            TokenKey(o.TokenKey),
+            AtLeast("Signing:Auth:TokenMinutes", o.TokenMinutes, 1),
+            .. o.SystemKeys.Where(k => !string.IsNullOrEmpty(k.Value) && k.Value.Length < AuthOptions.MinimumSystemKeyLength)
+                .Select(k => $"Signing:Auth:SystemKeys:{k.Key} must be at least {AuthOptions.MinimumSystemKeyLength} characters"),
+            .. o.SystemCertificates.Where(c => !string.IsNullOrWhiteSpace(c.Value) && !IsSha256Hex(AuthOptions.Fingerprint(c.Value)))
+                .Select(c => $"Signing:Auth:SystemCertificates:{c.Key} must be the SHA-256 of the client certificate (64 hex digits)"),
+        ]);
+
+    public ValidateOptionsResult Validate(string? name, ServerKeyOptions o) => Result(
+        string.IsNullOrWhiteSpace(o.Token) ? "Signing:ServerKey:Token must name the server's token (its label)" : null,
+        string.IsNullOrWhiteSpace(o.PinEnvironmentVariable) ? "Signing:ServerKey:PinEnvironmentVariable must name an environment variable" : null);
+
+    public ValidateOptionsResult Validate(string? name, ReceiptOptions o) => Result(
+        AtLeast(ReceiptOptions.MaxBatchKey, o.MaxBatch, 1));
+
+    public ValidateOptionsResult Validate(string? name, GroupCommitSwitch o) => ValidateOptionsResult.Success;
+
+    public ValidateOptionsResult Validate(string? name, GroupCommitOptions o) => Result(
+        AtLeast(GroupCommitOptions.Section + ":MaxBatch", o.MaxBatch, 1),
+        AtLeast(GroupCommitOptions.Section + ":MaxInFlight", o.MaxInFlight, 1),
+        AtLeast(GroupCommitOptions.Section + ":MaxWaitMicroseconds", o.MaxWaitMicroseconds, 0));
+
+    public ValidateOptionsResult Validate(string? name, TenantsOptions o)
+    {
+        try
+        {
+            TenantCatalog.From(o);
+            return ValidateOptionsResult.Success;
+        }
+        catch (InvalidOperationException e)
+        {
+            return ValidateOptionsResult.Fail(e.Message);
+        }
+    }
+
+    private static string? AtLeast(string key, int value, int minimum) =>
+        value >= minimum ? null : $"{key} must be at least {minimum} (was {value})";
+
+    private static string? Port(string key, int value, bool allowZero) =>
+        value is >= 1 and <= 65535 || (allowZero && value == 0) ? null
+            : $"{key} must be a port from {(allowZero ? "0 (none)" : "1")} to 65535 (was {value})";
+
+    private static string? TokenKey(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+            return null;
+        var bytes = new byte[value.Length];
+        return Convert.TryFromBase64String(value, bytes, out var length) && length >= AuthOptions.MinimumTokenKeyBytes ? null
+            : $"Signing:Auth:TokenKey must be base64 of at least {AuthOptions.MinimumTokenKeyBytes} bytes";
+    }
+
+    private static bool IsSha256Hex(string value) => value.Length == 64 && value.All(Uri.IsHexDigit);
+
+    private static ValidateOptionsResult Result(params IEnumerable<string?> failures)
+    {
+        var found = failures.OfType<string>().ToList();
+        return found.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(found);
+    }
+}

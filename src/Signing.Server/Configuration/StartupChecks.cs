@@ -1,0 +1,116 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Signing.Server.Receipts;
+using Signing.Server.Services;
+
+namespace Signing.Server.Configuration;
+
+/// <summary>
+/// What the settings name must exist before the server listens: the files (TLS certificate, trust configuration, receipt
+/// chain), the server token logged in with its PIN, and PostgreSQL answering. Each failure is a
+/// <see cref="StartupException"/> naming the setting, so the server stops at once instead of failing its first calls.
+/// Runs in <see cref="StartingAsync"/>, before Kestrel binds its ports and the store migrates its schema.
+/// </summary>
+public sealed class StartupChecks(IServiceProvider services, IOptions<TlsOptions> tls, IOptions<ServerKeyOptions> serverKey,
+    DatabaseSetting database) : IHostedLifecycleService
+{
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        CheckTlsCertificate(tls.Value);
+        _ = services.GetRequiredService<Trust>();
+        _ = services.GetRequiredService<TenantCatalog>();
+        CheckServerToken(serverKey.Value, services.GetRequiredService<ReceiptSigner>());
+        await CheckDatabaseAsync(cancellationToken);
+    }
+
+    private static void CheckTlsCertificate(TlsOptions options)
+    {
+        if (string.IsNullOrEmpty(options.CertificateFile))
+            return;
+        try
+        {
+            using var _ = X509CertificateLoader.LoadPkcs12FromFile(options.CertificateFile, options.CertificatePassword);
+        }
+        catch (Exception e) when (StartupException.IsFileProblem(e))
+        {
+            throw StartupException.ForFile("Signing:Tls:CertificateFile", options.CertificateFile, e);
+        }
+    }
+
+    private static void CheckServerToken(ServerKeyOptions options, ReceiptSigner signer)
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(options.PinEnvironmentVariable)))
+            throw new StartupException(StartupFailure.ServerTokenUnavailable,
+                $"the PIN of the server token '{options.Token}' is not set: set the environment variable {options.PinEnvironmentVariable} " +
+                "(named by Signing:ServerKey:PinEnvironmentVariable)");
+        if (!signer.IsReady(out var problem))
+            throw new StartupException(StartupFailure.ServerTokenUnavailable,
+                $"the server token '{options.Token}' (Signing:ServerKey:Token) cannot be used: {problem}; " +
+                $"check that the token is present and {options.PinEnvironmentVariable} holds its PIN");
+    }
+
+    private async Task CheckDatabaseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(database.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new StartupException(StartupFailure.DatabaseUnreachable,
+                $"PostgreSQL at {database.Describe()} cannot be reached ({e.Message.ReplaceLineEndings(" ")}); " +
+                $"start it or correct {database.Setting}", e);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// The PostgreSQL connection string and the setting it came from (SIGNING_DB, else ConnectionStrings:Signing). Read when
+/// the services are composed: the store is configured with it there.
+/// </summary>
+public sealed class DatabaseSetting
+{
+    private DatabaseSetting(string setting, string connectionString, NpgsqlConnectionStringBuilder parsed)
+    {
+        Setting = setting;
+        ConnectionString = connectionString;
+        _parsed = parsed;
+    }
+
+    private readonly NpgsqlConnectionStringBuilder _parsed;
+
+    public string Setting { get; }
+    public string ConnectionString { get; }
+
+    /// <summary>Host, port and database, never the password.</summary>
+    public string Describe() => $"{_parsed.Host}:{_parsed.Port}/{_parsed.Database}";
+
+    public static DatabaseSetting From(IConfiguration configuration)
+    {
+        var (setting, value) = configuration["SIGNING_DB"] is { Length: > 0 } db ? ("SIGNING_DB", db)
+            : configuration.GetConnectionString("Signing") is { Length: > 0 } named ? ("ConnectionStrings:Signing", named)
+            : throw new StartupException(StartupFailure.InvalidSetting,
+                "no database configured: set SIGNING_DB (or ConnectionStrings:Signing) to an Npgsql connection string");
+        try
+        {
+            var parsed = new NpgsqlConnectionStringBuilder(value);
+            if (string.IsNullOrEmpty(parsed.Host))
+                throw new ArgumentException("it names no Host");
+            return new DatabaseSetting(setting, value, parsed);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
+        {
+            // The value may hold a password: only the parser's complaint is shown.
+            throw new StartupException(StartupFailure.InvalidSetting,
+                $"{setting} is not a valid Npgsql connection string ({e.Message.ReplaceLineEndings(" ")}); write it as Host=…;Port=…;Database=…;Username=…;Password=…", e);
+        }
+    }
+}
