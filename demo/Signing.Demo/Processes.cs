@@ -93,21 +93,23 @@ public static class ServerHealth
 
 /// <summary>
 /// The server as a child process on free loopback ports, with the hsm-sim world's environment and a random courier
-/// (system client) key. For the demo test; the build's Demo target starts it the same way from build.cake.
+/// (system client) key. The demo test starts it, and so does the demo's own --start-server (<see cref="DemoServer"/>).
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private StreamWriter? _logFile;
 
     public int GrpcPort { get; }
     public int RestPort { get; }
     public string Address => $"http://127.0.0.1:{GrpcPort}";
     public string CourierKey { get; }
 
-    private ServerProcess(Process process, int grpcPort, int restPort, string courierKey)
+    private ServerProcess(Process process, int grpcPort, int restPort, string courierKey, string? logFile)
     {
         _process = process;
+        _logFile = logFile is null ? null : new StreamWriter(logFile) { AutoFlush = true };
         GrpcPort = grpcPort;
         RestPort = restPort;
         CourierKey = courierKey;
@@ -123,7 +125,9 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(string serverDll, IReadOnlyDictionary<string, string> environment, TimeSpan readyTimeout)
+    /// <param name="logFile">Where every line the server writes is kept as well (the in-memory <see cref="Log"/> keeps the tail only).</param>
+    public static async Task<ServerProcess> StartAsync(string serverDll, IReadOnlyDictionary<string, string> environment, TimeSpan readyTimeout,
+        string? logFile = null)
     {
         if (!File.Exists(serverDll))
             throw new FileNotFoundException($"server not built: {serverDll}");
@@ -144,7 +148,7 @@ public sealed class ServerProcess : IAsyncDisposable
             psi.Environment[k] = v;
         psi.Environment["Signing__Auth__SystemKeys__courier"] = courierKey;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet could not be started");
-        var server = new ServerProcess(process, grpcPort, restPort, courierKey);
+        var server = new ServerProcess(process, grpcPort, restPort, courierKey, logFile);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
@@ -177,6 +181,7 @@ public sealed class ServerProcess : IAsyncDisposable
             if (_log.Length > 200_000)
                 _log.Remove(0, 100_000);
             _log.AppendLine(line);
+            _logFile?.WriteLine(line);
         }
     }
 
@@ -197,5 +202,11 @@ public sealed class ServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        // Under the lock: a line still on its way must not reach a closed file.
+        lock (_log)
+        {
+            _logFile?.Dispose();
+            _logFile = null;
+        }
     }
 }

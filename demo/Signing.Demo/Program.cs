@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Npgsql;
 using Signing.Demo;
 
 var server = new Option<string>("--server")
@@ -20,13 +21,18 @@ var wait = new Option<int>("--wait")
     Description = "Seconds to wait for the server's grpc.health.v1 SERVING before playing (0: do not wait).",
     DefaultValueFactory = _ => 30,
 };
+var startServer = new Option<bool>("--start-server")
+{
+    Description = "Start a server of the demo's own first: a fresh database beside $SIGNING_DB, free loopback ports, a random courier key, " +
+        "its log in the work directory; stopped and dropped afterwards. --server and --courier-key-env are then not used.",
+};
 var lang = new Option<string>("--lang") { Description = "Language of esign's output: tr or en.", DefaultValueFactory = _ => "tr" };
 lang.AcceptOnlyFromAmong("tr", "en");
 
 var root = new RootCommand("The Signing demo: a scripted day at the Mersin directorate, played through `esign` against a running server. " +
     "Exit 0 when every step ended as the story says, 1 when one did not, 2 on bad options or a server that is not ready.")
 {
-    server, esign, manifest, work, courierKeyEnv, wait, lang,
+    server, esign, manifest, work, courierKeyEnv, wait, startServer, lang,
 };
 root.SetAction(async (parse, cancel) =>
 {
@@ -36,33 +42,48 @@ root.SetAction(async (parse, cancel) =>
         ?? (Environment.GetEnvironmentVariable("SIGNING_HSM_MANIFEST") is { Length: > 0 } m ? m : Path.Combine(repo ?? ".", ".local", "hsm", "manifest.json"));
     var keyVariable = parse.GetValue(courierKeyEnv)!;
     var key = Environment.GetEnvironmentVariable(keyVariable);
+    var own = parse.GetValue(startServer);
+    var serverDll = Locate.Built(repo, "src/Signing.Server", "Signing.Server.dll");
+    var baseDb = Environment.GetEnvironmentVariable("SIGNING_DB");
     var problems = new List<string>();
     if (!File.Exists(esignDll)) problems.Add($"esign not built: {esignDll}");
     if (!File.Exists(manifestPath)) problems.Add($"hsm-sim manifest not found: {manifestPath} (run ./build.sh --target=HsmSim)");
-    if (string.IsNullOrEmpty(key)) problems.Add($"the courier key variable {keyVariable} is not set");
+    if (!own && string.IsNullOrEmpty(key)) problems.Add($"the courier key variable {keyVariable} is not set");
+    if (own && !File.Exists(serverDll)) problems.Add($"server not built: {serverDll}");
+    if (own && string.IsNullOrEmpty(baseDb)) problems.Add("SIGNING_DB is not set (run ./build.sh --target=Db and source .local/env)");
     if (problems.Count > 0)
     {
         foreach (var p in problems)
             Console.Error.WriteLine("demo: " + p);
         return 2;
     }
-    var address = parse.GetValue(server)!;
-    if (parse.GetValue(wait) is > 0 and var seconds)
-    {
-        try
-        {
-            await ServerHealth.WaitServingAsync(address, TimeSpan.FromSeconds(seconds), cancel);
-        }
-        catch (TimeoutException e)
-        {
-            Console.Error.WriteLine("demo: " + e.Message);
-            return 2;
-        }
-    }
     var workDir = parse.GetValue(work)?.FullName ?? Directory.CreateTempSubdirectory("signing-demo-").FullName;
-    var runner = new DemoRunner(new DemoOptions(address, esignDll, manifestPath, workDir, key!) { Lang = parse.GetValue(lang)! }, Console.Out);
-    var result = await runner.RunAsync(cancel);
-    return result.Ok ? 0 : 1;
+    var readyTimeout = TimeSpan.FromSeconds(parse.GetValue(wait) is > 0 and var seconds ? seconds : 30);
+    DemoServer? ownServer = null;
+    try
+    {
+        if (own)
+        {
+            ownServer = await DemoServer.StartAsync(baseDb!, serverDll, new Dictionary<string, string>(), workDir, readyTimeout, cancel);
+            Console.WriteLine($"demo: server on {ownServer.Server.Address}, database {ownServer.Database}, log {ownServer.LogFile}");
+        }
+        else if (parse.GetValue(wait) > 0)
+            await ServerHealth.WaitServingAsync(parse.GetValue(server)!, readyTimeout, cancel);
+    }
+    catch (Exception e) when (e is TimeoutException or InvalidOperationException or NpgsqlException)
+    {
+        Console.Error.WriteLine("demo: " + e.Message);
+        return 2;
+    }
+    await using (ownServer)
+    {
+        var address = ownServer?.Server.Address ?? parse.GetValue(server)!;
+        var options = new DemoOptions(address, esignDll, manifestPath, workDir, ownServer?.Server.CourierKey ?? key!) { Lang = parse.GetValue(lang)! };
+        var result = await new DemoRunner(options, Console.Out).RunAsync(cancel);
+        if (!result.Ok && ownServer is not null)
+            Console.Error.WriteLine($"demo: the last lines of the server log ({ownServer.LogFile}):\n{ownServer.Tail(40)}");
+        return result.Ok ? 0 : 1;
+    }
 });
 return await root.Parse(args).InvokeAsync();
 
@@ -77,10 +98,12 @@ internal static class Locate
         return null;
     }
 
-    /// <summary>The esign of the same configuration the demo was built in (bin/Debug or bin/Release).</summary>
-    public static string EsignDll(string? repo)
+    public static string EsignDll(string? repo) => Built(repo, "src/Signing.Cli", "esign.dll");
+
+    /// <summary>A project's output of the same configuration the demo was built in (bin/Debug or bin/Release).</summary>
+    public static string Built(string? repo, string project, string file)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
-        return Path.Combine(repo ?? ".", "src", "Signing.Cli", "bin", configuration, "net10.0", "esign.dll");
+        return Path.Combine(repo ?? ".", project, "bin", configuration, "net10.0", file);
     }
 }
