@@ -1,4 +1,8 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Signing.Server.Receipts;
@@ -7,21 +11,49 @@ using Signing.Server.Services;
 namespace Signing.Server.Configuration;
 
 /// <summary>
-/// What the settings name must exist before the server listens: the files (TLS certificate, trust configuration, receipt
-/// chain), the server token logged in with its PIN, and PostgreSQL answering. Each failure is a
+/// What the settings name must be there before the server serves: its ports free, the files (TLS certificate, trust
+/// configuration, receipt chain), PostgreSQL answering, and the server token logged in with its PIN. Each failure is a
 /// <see cref="StartupException"/> naming the setting, so the server stops at once instead of failing its first calls.
-/// Runs in <see cref="StartingAsync"/>, before Kestrel binds its ports and the store migrates its schema.
+/// Runs in <see cref="StartingAsync"/>, before the store migrates its schema and Kestrel binds; cheapest checks first,
+/// so a wrong setting is reported without waiting for a token login.
 /// </summary>
-public sealed class StartupChecks(IServiceProvider services, IOptions<TlsOptions> tls, IOptions<ServerKeyOptions> serverKey,
-    DatabaseSetting database) : IHostedLifecycleService
+public sealed class StartupChecks(IServiceProvider services, IOptions<ServerOptions> server, IOptions<TlsOptions> tls,
+    IOptions<ServerKeyOptions> serverKey, DatabaseSetting database) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
+        if (services.GetService<IServer>()?.GetType().Assembly == typeof(KestrelServerOptions).Assembly)
+            CheckPortsFree(server.Value);
         CheckTlsCertificate(tls.Value);
         _ = services.GetRequiredService<Trust>();
         _ = services.GetRequiredService<TenantCatalog>();
-        CheckServerToken(serverKey.Value, services.GetRequiredService<ReceiptSigner>());
+        CheckPinSet(serverKey.Value);
         await CheckDatabaseAsync(cancellationToken);
+        CheckServerToken(serverKey.Value, services.GetRequiredService<ReceiptSigner>());
+    }
+
+    /// <summary>
+    /// Kestrel would find a taken port only after the token login and the schema migration; the same bind, tried here
+    /// and released, reports it first. Kestrel's own failure is still reported the same way if the port is taken between.
+    /// </summary>
+    private static void CheckPortsFree(ServerOptions options)
+    {
+        var address = IPAddress.Parse(options.ListenAddress);
+        foreach (var (setting, port) in new[] { ("Signing:GrpcPort", options.GrpcPort), ("Signing:RestPort", options.RestPort) })
+        {
+            if (port == 0)
+                continue;
+            try
+            {
+                using var listener = new TcpListener(address, port);
+                listener.Start();
+                listener.Stop();
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                throw new StartupException(StartupFailure.PortInUse, StartupFailures.PortInUseLine(options.ListenAddress, port, setting), e);
+            }
+        }
     }
 
     private static void CheckTlsCertificate(TlsOptions options)
@@ -38,12 +70,16 @@ public sealed class StartupChecks(IServiceProvider services, IOptions<TlsOptions
         }
     }
 
-    private static void CheckServerToken(ServerKeyOptions options, ReceiptSigner signer)
+    private static void CheckPinSet(ServerKeyOptions options)
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(options.PinEnvironmentVariable)))
             throw new StartupException(StartupFailure.ServerTokenUnavailable,
                 $"the PIN of the server token '{options.Token}' is not set: set the environment variable {options.PinEnvironmentVariable} " +
                 "(named by Signing:ServerKey:PinEnvironmentVariable)");
+    }
+
+    private static void CheckServerToken(ServerKeyOptions options, ReceiptSigner signer)
+    {
         if (!signer.IsReady(out var problem))
             throw new StartupException(StartupFailure.ServerTokenUnavailable,
                 $"the server token '{options.Token}' (Signing:ServerKey:Token) cannot be used: {problem}; " +

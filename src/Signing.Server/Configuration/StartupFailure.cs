@@ -91,8 +91,11 @@ public static partial class StartupFailures
         var port = match.Success ? int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         var options = services?.GetService<IOptions<ServerOptions>>()?.Value;
         var setting = options is not null && port == options.RestPort && port != options.GrpcPort ? "Signing:RestPort" : "Signing:GrpcPort";
-        return $"port {port} on {address} is in use: set {setting} to a free port or stop the process listening on {port}";
+        return PortInUseLine(address, port, setting);
     }
+
+    public static string PortInUseLine(string address, int port, string setting) =>
+        $"port {port} on {address} is in use: set {setting} to a free port or stop the process listening on {port}";
 
     [GeneratedRegex(@"://\[?(?<address>[^\s\]/]+?)\]?:(?<port>\d+)")]
     private static partial Regex BoundAddress();
