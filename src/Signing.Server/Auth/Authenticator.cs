@@ -4,6 +4,7 @@ using Grpc.Core;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Signing.Domain;
 using Signing.Server.Configuration;
 using Signing.Server.Errors;
 
@@ -40,13 +41,13 @@ public sealed class Authenticator
         if (!string.IsNullOrEmpty(authorization))
         {
             if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-                throw ServiceError.Unauthenticated("AUTHORIZATION_MALFORMED", "the authorization metadata must be 'Bearer <token>'",
+                throw ServiceError.Unauthenticated(ErrorCodes.AuthorizationMalformed, "the authorization metadata must be 'Bearer <token>'",
                     "authorization bilgisi 'Bearer <jeton>' biçiminde olmalı");
             var result = await _handler.ValidateTokenAsync(authorization["Bearer ".Length..].Trim(), _tokens.ValidationParameters);
             if (!result.IsValid)
             {
                 var expired = result.Exception is SecurityTokenExpiredException;
-                throw ServiceError.Unauthenticated(expired ? "TOKEN_EXPIRED" : "TOKEN_INVALID",
+                throw ServiceError.Unauthenticated(expired ? ErrorCodes.TokenExpired : ErrorCodes.TokenInvalid,
                     expired ? "the session has expired; sign in again with your card" : "the bearer token is not valid; sign in again with your card",
                     expired ? "oturumun süresi doldu; kartınızla yeniden giriş yapın" : "oturum jetonu geçersiz; kartınızla yeniden giriş yapın");
             }
@@ -59,7 +60,7 @@ public sealed class Authenticator
             var sha256 = Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
             return _systemCertificates.TryGetValue(sha256, out var client)
                 ? new Caller("", client, new HashSet<string> { Roles.System }, null)
-                : throw ServiceError.Unauthenticated("CLIENT_CERTIFICATE_UNKNOWN", "the client certificate is not one of the configured system clients",
+                : throw ServiceError.Unauthenticated(ErrorCodes.ClientCertificateUnknown, "the client certificate is not one of the configured system clients",
                     "istemci sertifikası tanımlı sistem istemcilerinden biri değil");
         }
         var key = context.RequestHeaders.GetValue(ApiKeyHeader);
@@ -71,7 +72,7 @@ public sealed class Authenticator
                 if (CryptographicOperations.FixedTimeEquals(bytes, expected))
                     return new Caller("", name, new HashSet<string> { Roles.System }, null);
             }
-            throw ServiceError.Unauthenticated("API_KEY_INVALID", "the system key is not known", "sistem anahtarı tanınmıyor");
+            throw ServiceError.Unauthenticated(ErrorCodes.ApiKeyInvalid, "the system key is not known", "sistem anahtarı tanınmıyor");
         }
         return null;
     }
@@ -80,11 +81,11 @@ public sealed class Authenticator
     public async Task<Caller> RequireAsync(ServerCallContext context, params string[] roles)
     {
         var caller = await AuthenticateAsync(context)
-            ?? throw ServiceError.Unauthenticated("NOT_SIGNED_IN",
+            ?? throw ServiceError.Unauthenticated(ErrorCodes.NotSignedIn,
                 "sign in first: SessionService.SignIn with your card, then send 'authorization: Bearer <token>'",
                 "önce kartınızla giriş yapın (SessionService.SignIn) ve 'authorization: Bearer <jeton>' gönderin");
         if (!roles.Any(caller.Is))
-            throw ServiceError.PermissionDenied("ROLE_REQUIRED",
+            throw ServiceError.PermissionDenied(ErrorCodes.RoleRequired,
                 $"this call needs the role {string.Join(" or ", roles)}", $"bu işlem için gereken yetki: {string.Join(" veya ", roles)}");
         return caller;
     }
@@ -96,7 +97,7 @@ public sealed class Authenticator
             return;
         if (caller.Is(Roles.Officer) && caller.Tenant == tenant)
             return;
-        throw new ServiceError(StatusCode.PermissionDenied, "WRONG_TENANT",
+        throw new ServiceError(StatusCode.PermissionDenied, ErrorCodes.WrongTenant,
             $"this application belongs to another directorate ({tenant}); officers act only for their own",
             $"bu başvuru başka bir il müdürlüğüne ({tenant}) ait; yetkililer yalnızca kendi müdürlüklerinde işlem yapabilir",
             metadata: new Dictionary<string, string> { ["tenant"] = tenant });

@@ -42,7 +42,7 @@ public sealed class ChallengeStore(TimeProvider time)
                 _challenges.TryRemove(id, out _);
         }
         if (_challenges.Count >= MaxOutstanding)
-            throw new Errors.ServiceError(Grpc.Core.StatusCode.ResourceExhausted, "TOO_MANY_CHALLENGES",
+            throw new Errors.ServiceError(Grpc.Core.StatusCode.ResourceExhausted, Signing.Domain.ErrorCodes.TooManyChallenges,
                 "too many outstanding challenges; try again shortly", "bekleyen doğrulama isteği çok fazla; biraz sonra tekrar deneyin");
     }
 }
