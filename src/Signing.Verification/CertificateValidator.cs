@@ -81,7 +81,7 @@ public sealed class CertificateValidator(TrustConfiguration trust)
         var notAfter = new DateTimeOffset(cert.NotAfter, TimeSpan.Zero);
         var daysLeft = (int)Math.Ceiling((notAfter - time).TotalDays);
         HolderStatusReport Holder(HolderStatus s, string? why = null) => new(s, notAfter, daysLeft, why);
-        var tckn = Tckn.FromSubjectSerialNumber(cert.SubjectSerialNumber);
+        var tckn = Domain.Tckn.FromSubjectSerialNumber(cert.SubjectSerialNumber);
 
         var revocationFailure = path.Failure is PathFailure.Revoked or PathFailure.NoRevocationInfo or PathFailure.StaleRevocationInfo;
         if (!path.IsValid)
