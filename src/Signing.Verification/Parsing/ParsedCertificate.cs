@@ -16,41 +16,41 @@ namespace Signing.Verification;
 /// Instances are immutable and shared between threads; get them from <see cref="ParsedCertificate.From(byte[])"/>,
 /// which caches by SHA-256 of the DER (BouncyCastle's RSA key check costs milliseconds per parse).
 /// Canonical DER v3 certificates (every new leaf under load) are read with AsnReader, BouncyCastle objects made only from
-/// small slices; anything else takes BouncyCastle's full parse, as before (see the two constructors).
+/// small slices (ParsedCertificate.Fast.cs); anything else takes BouncyCastle's full parse (see <see cref="Parse(byte[], string)"/>).
 /// </summary>
-public sealed class ParsedCertificate
+public sealed partial class ParsedCertificate
 {
     private static readonly DerCache<ParsedCertificate> Cache = new(CacheBounds.SignerWorkingSet, "CERTIFICATE", "X.509 certificate", Parse);
 
-    public byte[] Der { get; }
-    public string Sha256 { get; }
+    public byte[] Der { get; private set; }
+    public string Sha256 { get; private set; }
     /// <summary>
     /// BouncyCastle's view of the certificate. Made again from <see cref="Der"/> on first use and not kept by the
     /// constructor: cached certificates would otherwise keep the whole parsed ASN.1 tree alive (GC cost per new leaf).
     /// </summary>
     public BcX509Certificate Certificate => certificate ??= new BcX509Certificate(X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(Der)));
     private BcX509Certificate? certificate;
-    public X509Name Subject { get; }
-    public X509Name Issuer { get; }
+    public X509Name Subject { get; private set; } = null!;
+    public X509Name Issuer { get; private set; } = null!;
     /// <summary>The DER of <see cref="Issuer"/> (shared with every certificate of the same issuer): compared before names are.</summary>
-    internal byte[] IssuerDer { get; }
-    public DateTime NotBefore { get; }
-    public DateTime NotAfter { get; }
-    public Org.BouncyCastle.Math.BigInteger Serial { get; }
-    public int Version { get; }
+    internal byte[] IssuerDer { get; private set; } = null!;
+    public DateTime NotBefore { get; private set; }
+    public DateTime NotAfter { get; private set; }
+    public Org.BouncyCastle.Math.BigInteger Serial { get; private set; } = null!;
+    public int Version { get; private set; }
     /// <summary>The raw TBS bytes and outer signature, for signature checks.</summary>
     /// <remarks>Sliced from <see cref="Der"/> on use when that is canonical DER (signature results are cached, so this is
     /// rare), rather than kept: every cached certificate would hold a second copy of itself.</remarks>
     internal byte[] TbsDer => tbsDer ?? FirstElement(Der);
-    private readonly byte[]? tbsDer;
-    internal byte[] SignatureValue { get; }
-    internal AlgorithmIdentifier SignatureAlgorithm { get; }
-    internal bool SignatureAlgorithmsMatch { get; }
+    private byte[]? tbsDer;
+    internal byte[] SignatureValue { get; private set; } = null!;
+    internal AlgorithmIdentifier SignatureAlgorithm { get; private set; } = null!;
+    internal bool SignatureAlgorithmsMatch { get; private set; }
     /// <summary>BouncyCastle's view of the public key. The fast parse makes it on first use only (nothing on a new leaf's
     /// path reads it: the key handle is read from the DER).</summary>
     public SubjectPublicKeyInfo PublicKeyInfo => publicKeyInfo ??= SubjectPublicKeyInfo.GetInstance(Asn1Object.FromByteArray(spkiDer!));
     private SubjectPublicKeyInfo? publicKeyInfo;
-    private readonly byte[]? spkiDer;
+    private byte[]? spkiDer;
 
     public bool HasBasicConstraints { get; private set; }
     public bool BasicConstraintsCritical { get; private set; }
@@ -70,12 +70,12 @@ public sealed class ParsedCertificate
     public GeneralNames? SubjectAltNames { get; private set; }
     public CrlDistPoint? CrlDistributionPoints { get; private set; }
     public Asn1Sequence? QcStatements { get; private set; }
-    public IReadOnlyList<(string Oid, bool Critical)> Extensions { get; }
+    public IReadOnlyList<(string Oid, bool Critical)> Extensions { get; private set; } = [];
     /// <summary>Non-null when the certificate violates a structural rule of RFC 5280 (see <see cref="CertificateLint"/>).</summary>
-    public string? ProfileViolation { get; }
-    public bool IsSelfIssued { get; }
+    public string? ProfileViolation { get; private set; }
+    public bool IsSelfIssued { get; private set; }
 
-    private readonly Lazy<PublicKeyHandle> key;
+    private Lazy<PublicKeyHandle> key = null!;
     internal PublicKeyHandle Key => key.Value;
 
     /// <param name="structure">The already-parsed certificate when <paramref name="der"/> is known to be its DER encoding
@@ -99,7 +99,7 @@ public sealed class ParsedCertificate
         Serial = tbs.SerialNumber.Value;
         Version = tbs.Version;
         // DER is compositional: in a DER certificate the TBS element is exactly the TBS's DER, so slice it instead of
-        // encoding it again. Input of unknown encoding (BER, non-canonical DER) keeps the re-encoding, as before.
+        // encoding it again. Input of unknown encoding (BER, non-canonical DER) is re-encoded.
         tbsDer = canonical ? null : tbs.GetDerEncoded();
         // GetBytes, not GetOctets: a signature with pad bits is simply invalid, not a parse error.
         SignatureValue = structure.Signature.GetBytes();
@@ -124,207 +124,31 @@ public sealed class ParsedCertificate
         key = new Lazy<PublicKeyHandle>(() => PublicKeyHandle.Shared(PublicKeyInfo), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>
-    /// The fast parse: Certificate → TBSCertificate walked with <see cref="AsnReader"/> over the DER, slicing instead of
-    /// re-encoding, BouncyCastle objects made only from small slices. It accepts only what the BouncyCastle parse
-    /// accepts with the same result (canonical DER, v3, no unique IDs, no duplicate or empty extensions, …) and throws
-    /// <see cref="UseBouncyCastle"/> (or any exception) otherwise; <see cref="Parse"/> then makes the old parse, which
-    /// gives the old verdict (value or rejection) for the rare input.
-    /// </summary>
-    /// <param name="knownDer">The caller has already checked <paramref name="der"/> with <see cref="DerCheck"/> (e.g. as part of
-    /// a DER CMS), so it is not walked again.</param>
-    private ParsedCertificate(byte[] der, string sha256, bool knownDer = false)
+    /// <summary>An instance for the fast reader to fill (<see cref="TryReadFast"/>).</summary>
+    private ParsedCertificate(byte[] der, string sha256)
     {
         Der = der;
         Sha256 = sha256;
-        if (!knownDer && !DerCheck.IsDer(der))
-            throw new UseBouncyCastle();
-        var outer = new AsnReader(der, AsnEncodingRules.DER);
-        var cert = outer.ReadSequence();
-        outer.ThrowIfNotEmpty();
-        var tbs = cert.ReadSequence();
-        var outerAlgorithm = cert.ReadEncodedValue();
-        // DER: the pad bits are zero, so these are BouncyCastle's GetBytes().
-        SignatureValue = cert.ReadBitString(out _);
-        cert.ThrowIfNotEmpty();
-
-        // Version v3 only: v1/v2 (and their rules about what may follow) are left to BouncyCastle.
-        var version = tbs.ReadSequence(VersionTag);
-        if (!version.TryReadInt32(out var v) || v != 2)
-            throw new UseBouncyCastle();
-        version.ThrowIfNotEmpty();
-        Version = 3;
-        Serial = new Org.BouncyCastle.Math.BigInteger(tbs.ReadIntegerBytes().ToArray());
-        var tbsAlgorithm = tbs.ReadEncodedValue();
-        var issuer = tbs.ReadEncodedValue();
-        var validity = tbs.ReadSequence();
-        NotBefore = ReadTime(validity);
-        NotAfter = ReadTime(validity);
-        validity.ThrowIfNotEmpty();
-        var subject = tbs.ReadEncodedValue();
-        var spki = tbs.ReadEncodedValue();
-        AsnReader? extensions = null;
-        if (tbs.HasData)
-        {
-            var wrapper = tbs.ReadSequence(ExtensionsTag);
-            extensions = wrapper.ReadSequence();
-            wrapper.ThrowIfNotEmpty();
-            if (!extensions.HasData)
-                throw new UseBouncyCastle();
-        }
-        tbs.ThrowIfNotEmpty(); // issuer/subject unique IDs: BouncyCastle
-
-        SignatureAlgorithm = AlgorithmIdentifiers.Get(outerAlgorithm.Span);
-        _ = AlgorithmIdentifiers.Get(tbsAlgorithm.Span); // must parse, as in the full parse
-        // Both DER: equal encodings ⇔ equal ASN.1 values (BouncyCastle's Equals).
-        SignatureAlgorithmsMatch = outerAlgorithm.Span.SequenceEqual(tbsAlgorithm.Span);
-        (Issuer, issuerText, IssuerDer) = InternedNames.Get(issuer.Span);
-        if (Issuer.GetOidList().Count == 0)
-            throw new UseBouncyCastle();
-        Subject = X509Name.GetInstance(Asn1Object.FromByteArray(subject.ToArray()));
-        spkiDer = spki.ToArray();
-        // What SubjectPublicKeyInfo.GetInstance requires (so the full parse's rejection of anything else stays): a SEQUENCE of
-        // an AlgorithmIdentifier (BouncyCastle's parse of it, shared by every key of the kind) and a BIT STRING.
-        var keyInfo = new AsnReader(spkiDer, AsnEncodingRules.DER);
-        var keyInfoSeq = keyInfo.ReadSequence();
-        keyInfo.ThrowIfNotEmpty();
-        _ = AlgorithmIdentifiers.Get(keyInfoSeq.ReadEncodedValue().Span);
-        keyInfoSeq.ReadBitString(out _);
-        keyInfoSeq.ThrowIfNotEmpty();
-        IsSelfIssued = subject.Span.SequenceEqual(issuer.Span) || Subject.Equivalent(Issuer, true);
-
-        var list = new List<(string, bool)>();
-        while (extensions is { HasData: true })
-        {
-            var e = extensions.ReadSequence();
-            var oid = e.ReadObjectIdentifier();
-            var critical = false;
-            if (e.PeekTag().HasSameClassAndValue(Asn1Tag.Boolean))
-            {
-                critical = e.ReadBoolean();
-                if (!critical)
-                    throw new UseBouncyCastle(); // DEFAULT FALSE spelled out
-            }
-            var value = e.ReadOctetString();
-            e.ThrowIfNotEmpty();
-            foreach (var (seen, _) in list)
-            {
-                if (seen == oid)
-                    throw new UseBouncyCastle();
-            }
-            list.Add((oid, critical));
-            if (!ApplySimpleExtension(oid, critical, value))
-                ApplyExtension(oid, critical, Asn1Object.FromByteArray(value));
-        }
-        Extensions = list;
-        ProfileViolation = CertificateLint.Check(this);
-        key = new Lazy<PublicKeyHandle>(() => PublicKeyHandle.Shared(spkiDer, () => PublicKeyInfo), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    private static readonly Asn1Tag VersionTag = new(TagClass.ContextSpecific, 0, true);
-    private static readonly Asn1Tag ExtensionsTag = new(TagClass.ContextSpecific, 3, true);
-    private static readonly Asn1Tag KeyIdTag = new(TagClass.ContextSpecific, 0);
-
-    /// <summary>Thrown by the fast parse for input it leaves to BouncyCastle (never escapes <see cref="Parse"/>).</summary>
-    private sealed class UseBouncyCastle : Exception;
-
-    /// <summary>The fast parse when it applies, else BouncyCastle's full parse (which throws for what it rejects).</summary>
+    /// <summary>The fast reader when it can read the certificate, else BouncyCastle's full parse (which throws for what it rejects).</summary>
     internal static ParsedCertificate Parse(byte[] der, string sha256) => Parse(der, sha256, false);
 
     private static ParsedCertificate Parse(byte[] der, string sha256, bool knownDer)
     {
-        try
-        {
-            return new ParsedCertificate(der, sha256, knownDer);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return new ParsedCertificate(der, sha256, null);
-        }
+        var fast = new ParsedCertificate(der, sha256);
+        return fast.TryReadFast(knownDer) ? fast : new ParsedCertificate(der, sha256, null);
     }
 
-    /// <summary>For the agreement tests: the fast parse alone, null where it defers to BouncyCastle.</summary>
+    /// <summary>For the agreement tests: the fast reader alone, null where it leaves the certificate to the full parser.</summary>
     internal static ParsedCertificate? ParseFastOnly(byte[] der)
     {
-        try
-        {
-            return new ParsedCertificate(der, "");
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return null;
-        }
+        var fast = new ParsedCertificate(der, "");
+        return fast.TryReadFast(false) ? fast : null;
     }
 
     /// <summary>For the agreement tests: BouncyCastle's full parse alone.</summary>
     internal static ParsedCertificate ParseBouncyCastleOnly(byte[] der) => new(der, "", null);
-
-    private static DateTime ReadTime(AsnReader reader) =>
-        DerCheck.TryReadWholeSecondTime(reader, out var t) ? t.UtcDateTime : throw new UseBouncyCastle();
-
-    /// <summary>The extensions every leaf carries, decoded with AsnReader; false for the others (BouncyCastle decodes them).</summary>
-    private bool ApplySimpleExtension(string oid, bool critical, byte[] value)
-    {
-        var outer = new AsnReader(value, AsnEncodingRules.DER);
-        switch (oid)
-        {
-            case "2.5.29.19":
-            {
-                var seq = outer.ReadSequence();
-                outer.ThrowIfNotEmpty();
-                var ca = false;
-                if (seq.HasData && seq.PeekTag().HasSameClassAndValue(Asn1Tag.Boolean))
-                {
-                    ca = seq.ReadBoolean();
-                    if (!ca)
-                        throw new UseBouncyCastle();
-                }
-                int? pathLen = null;
-                if (seq.HasData)
-                {
-                    if (!ca || !seq.TryReadInt32(out var p) || p < 0)
-                        throw new UseBouncyCastle();
-                    pathLen = p;
-                }
-                seq.ThrowIfNotEmpty();
-                HasBasicConstraints = true;
-                BasicConstraintsCritical = critical;
-                IsCa = ca;
-                PathLenConstraint = pathLen;
-                return true;
-            }
-            case "2.5.29.15":
-            {
-                // BouncyCastle's DerBitString.IntValue: the first four octets, least significant first.
-                var bits = outer.ReadBitString(out _);
-                outer.ThrowIfNotEmpty();
-                var ku = 0;
-                for (var i = 0; i < Math.Min(4, bits.Length); i++)
-                    ku |= bits[i] << (8 * i);
-                KeyUsageBits = ku;
-                return true;
-            }
-            case "2.5.29.14":
-                SubjectKeyId = outer.ReadOctetString();
-                outer.ThrowIfNotEmpty();
-                return true;
-            case "2.5.29.35":
-            {
-                var seq = outer.ReadSequence();
-                outer.ThrowIfNotEmpty();
-                byte[]? keyId = null;
-                if (seq.HasData && seq.PeekTag().HasSameClassAndValue(KeyIdTag))
-                    keyId = seq.ReadOctetString(KeyIdTag);
-                if (seq.HasData)
-                    return false; // authorityCertIssuer/serial: BouncyCastle parses (and judges) them
-                HasAuthorityKeyId = true;
-                AuthorityKeyId = keyId;
-                return true;
-            }
-            default:
-                return false;
-        }
-    }
 
     /// <summary>One extension's value as BouncyCastle parsed it (the full parse, and the fast parse's rarer extensions).</summary>
     private void ApplyExtension(string oid, bool critical, Asn1Object value)
@@ -393,9 +217,9 @@ public sealed class ParsedCertificate
 
     /// <summary>
     /// The certificate of an element of a CMS that <see cref="DerCheck"/> found to be canonical DER (so the element's bytes
-    /// are its DER encoding, as the old re-encoding gave them): hashed and parsed from those bytes, not walked again.
+    /// are its DER encoding, as BouncyCastle's re-encoding would give them): hashed and parsed from those bytes, not walked again.
     /// </summary>
-    internal static ParsedCertificate FromCanonicalDer(byte[] der) => Cache.Get(der, hash => Parse(der, hash, true));
+    internal static ParsedCertificate FromCanonicalDer(ReadOnlyMemory<byte> der) => Cache.Get(der.Span, hash => Parse(der.ToArray(), hash, true));
 
     /// <summary>
     /// The certificate of an already-parsed ASN.1 structure (e.g. from a CMS certificate set): encoded to DER once for
@@ -406,14 +230,8 @@ public sealed class ParsedCertificate
         var der = parsed.GetEncoded(Asn1Encodable.Der);
         return Cache.Get(der, hash =>
         {
-            try
-            {
-                return new ParsedCertificate(der, hash);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                return new ParsedCertificate(der, hash, X509CertificateStructure.GetInstance(parsed));
-            }
+            var fast = new ParsedCertificate(der, hash);
+            return fast.TryReadFast(false) ? fast : new ParsedCertificate(der, hash, X509CertificateStructure.GetInstance(parsed));
         });
     }
 
@@ -444,92 +262,16 @@ public sealed class ParsedCertificate
     private object? serialNumber;
 
     private SignerIdentity? identity;
-    private readonly StrongBox<string?> issuerText;
+    private StrongBox<string?> issuerText = null!;
 
     /// <summary>The certificate's identity for verdicts (X509Name.ToString is slow: built once per certificate).</summary>
     public SignerIdentity Identity(string? tckn)
     {
         var id = identity ??= new SignerIdentity(
-            Subject.ToString(), CommonName, Tckn.FromSubjectSerialNumber(SubjectSerialNumber), issuerText.Value ??= Issuer.ToString(), Serial.ToString(16),
+            Subject.ToString(), CommonName, Domain.Tckn.FromSubjectSerialNumber(SubjectSerialNumber), issuerText.Value ??= Issuer.ToString(), Serial.ToString(16),
             Sha256, new DateTimeOffset(NotBefore, TimeSpan.Zero), new DateTimeOffset(NotAfter, TimeSpan.Zero));
         return id.Tckn == tckn ? id : id with { Tckn = tckn };
     }
 
     public override string ToString() => $"{Subject} (sha256 {Sha256[..16]}…)";
-}
-
-/// <summary>
-/// One X509Name instance per distinct DER encoding (equal encodings parse to equal names), with its text made once.
-/// Issuer names are few (one per sub-CA), so the bound is generous.
-/// </summary>
-internal static class InternedNames
-{
-    private static readonly BoundedCache<byte[], (X509Name Name, StrongBox<string?> Text, byte[] Der)> Names = new(4096, ByteArrayComparer.Instance);
-
-    /// <summary>The interned name of a DER Name slice: looked up by its bytes, parsed only on a miss.</summary>
-    public static (X509Name Name, StrongBox<string?> Text, byte[] Der) Get(ReadOnlySpan<byte> der)
-    {
-        var key = der.ToArray();
-        return Names.TryGetValue(key, out var hit) ? hit : Names.Add(key, (X509Name.GetInstance(Asn1Object.FromByteArray(key)), new StrongBox<string?>(), key));
-    }
-
-    public static (X509Name Name, StrongBox<string?> Text, byte[] Der) Get(X509Name name)
-    {
-        var der = name.GetEncoded(Asn1Encodable.Der);
-        return Names.TryGetValue(der, out var hit) ? hit : Names.Add(der, (name, new StrongBox<string?>(), der));
-    }
-
-    internal sealed class ByteArrayComparer : IEqualityComparer<byte[]>
-    {
-        public static readonly ByteArrayComparer Instance = new();
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-        public int GetHashCode(byte[] obj)
-        {
-            var h = new HashCode();
-            h.AddBytes(obj);
-            return h.ToHashCode();
-        }
-    }
-}
-
-/// <summary>
-/// One AlgorithmIdentifier instance per distinct DER encoding: all certificates and signatures of a deployment share a
-/// handful, so the fast parsers do not build one per certificate.
-/// </summary>
-internal static class AlgorithmIdentifiers
-{
-    private static readonly BoundedCache<byte[], AlgorithmIdentifier> Items = new(1024, InternedNames.ByteArrayComparer.Instance);
-
-    public static AlgorithmIdentifier Get(ReadOnlySpan<byte> der)
-    {
-        var key = der.ToArray();
-        return Items.TryGetValue(key, out var hit) ? hit : Items.Add(key, AlgorithmIdentifier.GetInstance(Asn1Object.FromByteArray(key)));
-    }
-}
-
-/// <summary>PEM helpers: everything in the engine accepts DER or PEM.</summary>
-public static class Pem
-{
-    public static byte[] ToDer(byte[] data, string label) => Blocks(data, label).FirstOrDefault() ?? data;
-
-    public static IReadOnlyList<byte[]> Blocks(byte[] data, string label)
-    {
-        if (data.Length == 0 || data[0] == 0x30)
-            return [data];
-        var text = System.Text.Encoding.ASCII.GetString(data);
-        var begin = $"-----BEGIN {label}-----";
-        var end = $"-----END {label}-----";
-        var result = new List<byte[]>();
-        var at = 0;
-        while ((at = text.IndexOf(begin, at, StringComparison.Ordinal)) >= 0)
-        {
-            var stop = text.IndexOf(end, at, StringComparison.Ordinal);
-            if (stop < 0)
-                break;
-            var body = text[(at + begin.Length)..stop];
-            result.Add(Convert.FromBase64String(string.Concat(body.Where(c => !char.IsWhiteSpace(c)))));
-            at = stop + end.Length;
-        }
-        return result.Count > 0 ? result : [data];
-    }
 }
