@@ -3,10 +3,10 @@ using System.Formats.Asn1;
 namespace Signing.Verification;
 
 /// <summary>
-/// Whether bytes are one canonical DER element all the way down, checked with <see cref="AsnReader"/> under DER rules:
+/// Whether bytes are one canonical DER element all the way down, checked with <see cref="AsnDecoder"/> under DER rules:
 /// definite minimal lengths, sorted SET OF, DER BOOLEAN/BIT STRING/INTEGER/time forms, decodable character strings.
 /// The fast parsers slice such input instead of re-encoding it, because BouncyCastle's DER re-encoding of it is the
-/// input itself; anything else (BER, odd types) goes the old BouncyCastle way, which re-encodes.
+/// input itself; anything else (BER, odd types) goes to BouncyCastle's full parse, which re-encodes.
 /// Contents of primitive elements (OCTET STRING, BIT STRING, implicitly tagged primitives) are opaque: BouncyCastle
 /// keeps them as they are when it re-encodes. Also the whole-second time reading both fast parsers share.
 /// </summary>
