@@ -19,25 +19,13 @@ internal static class SignerCertificateValidation
             // Revocation data describes now; at the signing time only validity and the path are judged.
             var then = certificates.Evaluate(signer, certOptions with { ExpectedTckn = null }, at, checks, "signing-time.", RevocationMode.BestEffort);
             if (!then.Passed)
-                result = then with { Holder = now.Holder, Reason = "at the claimed signing time: " + then.Reason };
+                result = then with { Holder = now.Holder, Reason = "at the claimed signing time: " + then.Reason, Tckn = now.Tckn, Path = now.Path };
         }
         else if (now.Passed && signingTime is not null)
         {
             checks.Add(new Check("signing-time.x509.validity", CheckResult.Passed, "every certificate of the path was valid at the claimed signing time"));
         }
-        return new Verdict
-        {
-            Indication = result.Indication,
-            SubIndication = result.SubIndication,
-            Reason = result.Reason,
-            Checks = checks,
-            Signer = signer.Identity(now.Tckn),
-            Holder = now.Holder,
-            Policy = report.Policy,
-            ValidationTime = time,
-            SigningTime = signingTime,
-            Chain = now.Path.Select(c => c.Sha256).ToList(),
-        };
+        return result.ToVerdict(signer, checks, report.Policy, time, signingTime);
     }
 
     /// <summary>
