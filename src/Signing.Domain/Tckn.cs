@@ -44,6 +44,25 @@ public readonly record struct Tckn
         return $"{d10}{d11}";
     }
 
+    private static readonly string[] SerialNumberPrefixes = ["TCKN", "TR", "IDCTR-", "PNOTR-"];
+
+    /// <summary>
+    /// The TCKN in a certificate subject's serialNumber (plain digits, or with a "TCKN"/"TR"/"IDCTR-"/"PNOTR-" prefix
+    /// some CAs use), or null when it holds no valid TCKN.
+    /// </summary>
+    public static string? FromSubjectSerialNumber(string? serialNumber)
+    {
+        if (serialNumber is null)
+            return null;
+        var s = serialNumber.Trim();
+        foreach (var prefix in SerialNumberPrefixes)
+        {
+            if (s.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && s.Length == prefix.Length + 11)
+                s = s[prefix.Length..];
+        }
+        return IsValid(s) ? s : null;
+    }
+
     public static bool TryParse(string? text, out Tckn tckn)
     {
         var trimmed = text?.Trim();

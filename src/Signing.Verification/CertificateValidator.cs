@@ -29,25 +29,29 @@ public sealed class CertificateValidator(TrustConfiguration trust)
             return Failed(policy, time, SubIndication.FormatFailure, "the input is not an X.509 certificate",
                 [new Check("certificate.parse", CheckResult.Failed, "not a parsable X.509 certificate")]);
         var checks = new List<Check> { new("certificate.parse", CheckResult.Passed) };
-        var e = Evaluate(cert, options, time, checks, "");
-        return new Verdict
-        {
-            Indication = e.Indication,
-            SubIndication = e.SubIndication,
-            Reason = e.Reason,
-            Checks = checks,
-            Signer = cert.Identity(e.Tckn),
-            Holder = e.Holder,
-            Policy = policy,
-            ValidationTime = time,
-            Chain = e.Path.Select(c => c.Sha256).ToList(),
-        };
+        return Evaluate(cert, options, time, checks, "").ToVerdict(cert, checks, policy, time);
     }
 
     internal sealed record Evaluation(Indication Indication, SubIndication SubIndication, string? Reason,
         HolderStatusReport Holder, string? Tckn, IReadOnlyList<ParsedCertificate> Path)
     {
         public bool Passed => Indication == Indication.TotalPassed;
+
+        /// <summary>The verdict on <paramref name="cert"/> this evaluation gives.</summary>
+        public Verdict ToVerdict(ParsedCertificate cert, IReadOnlyList<Check> checks, PolicyReference policy, DateTimeOffset time,
+            DateTimeOffset? signingTime = null) => new()
+        {
+            Indication = Indication,
+            SubIndication = SubIndication,
+            Reason = Reason,
+            Checks = checks,
+            Signer = cert.Identity(Tckn),
+            Holder = Holder,
+            Policy = policy,
+            ValidationTime = time,
+            SigningTime = signingTime,
+            Chain = Path.Select(c => c.Sha256).ToList(),
+        };
     }
 
     /// <summary>The whole certificate judgement; appends its checks (names prefixed) to <paramref name="checks"/>.</summary>
@@ -81,7 +85,7 @@ public sealed class CertificateValidator(TrustConfiguration trust)
         var notAfter = new DateTimeOffset(cert.NotAfter, TimeSpan.Zero);
         var daysLeft = (int)Math.Ceiling((notAfter - time).TotalDays);
         HolderStatusReport Holder(HolderStatus s, string? why = null) => new(s, notAfter, daysLeft, why);
-        var tckn = Tckn.FromSubjectSerialNumber(cert.SubjectSerialNumber);
+        var tckn = Domain.Tckn.FromSubjectSerialNumber(cert.SubjectSerialNumber);
 
         var revocationFailure = path.Failure is PathFailure.Revoked or PathFailure.NoRevocationInfo or PathFailure.StaleRevocationInfo;
         if (!path.IsValid)

@@ -73,7 +73,7 @@ public static class QualifiedProfile
             .Any(x => PolicyQualifierInfo.GetInstance(x).PolicyQualifierId.Id == UserNoticeQualifier));
         Add("qualified.user-notice", matching.Count > 0 && notice, "the NES policy carries no UserNotice");
 
-        tckn = Tckn.FromSubjectSerialNumber(leaf.SubjectSerialNumber);
+        tckn = Domain.Tckn.FromSubjectSerialNumber(leaf.SubjectSerialNumber);
         Add("qualified.tckn", tckn is not null, "subject serialNumber is not a valid TCKN");
         // A qualified certificate's list is the same for every certificate: share one instance instead of caching a
         // copy per never-seen leaf.

@@ -88,13 +88,70 @@ public class CmsEnvelopeTests(VerificationWorld world)
     [Fact]
     public void BerInputIsStillVerified()
     {
-        // Indefinite lengths (BER), as some streaming signers write: not DER, so BouncyCastle parses it as before.
+        // Indefinite lengths (BER) around an unchanged SignedData, as some streaming signers write.
         var der = world.Signer(world.Rsa).Build();
         var ci = ContentInfo.GetInstance(Asn1Object.FromByteArray(der));
         var ber = new BerSequence(ci.ContentType, new BerTaggedObject(true, 0, ci.Content)).GetEncoded(Asn1Encodable.Ber);
         Assert.Equal(0x80, ber[1]); // indefinite length
         var verdict = Verify(ber);
         Assert.True(verdict.Passed, verdict.Reason);
+    }
+
+    public static IEnumerable<object[]> EnvelopeShapes() =>
+        [["der attached"], ["der detached"], ["ber wrappers"], ["ber chunked content"]];
+
+    [Theory]
+    [MemberData(nameof(EnvelopeShapes))]
+    public void TheFastEnvelopeReaderReadsWhatBouncyCastleReads(string shape)
+    {
+        var builder = world.Signer(world.Rsa) with { Detached = shape == "der detached" };
+        var der = builder.Build();
+        var cms = shape switch
+        {
+            "ber wrappers" => Ber(der, chunkedContent: false),
+            "ber chunked content" => Ber(der, chunkedContent: true),
+            _ => der,
+        };
+        var (sd, si) = Open(cms);
+        var full = SignedDataEnvelope.FromBouncyCastle(sd, si);
+        var fast = SignedDataEnvelope.TryReadFast(cms);
+        if (shape == "ber chunked content")
+        {
+            Assert.Null(fast); // the content would have to be joined: the full parser reads it
+        }
+        else
+        {
+            Assert.NotNull(fast);
+            Assert.Equal(full.EContentType, fast.EContentType);
+            Assert.Equal(full.ReadAttached()?.ToArray(), fast.ReadAttached()?.ToArray());
+            Assert.Equal(full.SignedAttrs, fast.SignedAttrs);
+            Assert.Equal(full.Signature, fast.Signature);
+            Assert.Equal(full.SidSerial, fast.SidSerial);
+            Assert.Equal(full.SidIssuerDer, fast.SidIssuerDer);
+            Assert.Equal(full.SidKeyId, fast.SidKeyId);
+            Assert.Equal(full.DigestAlgorithm, fast.DigestAlgorithm);
+            Assert.Equal(full.SignatureAlgorithm, fast.SignatureAlgorithm);
+            Assert.Equal(full.BcCertificates!.Cast<Asn1Encodable>().Select(c => c.GetEncoded(Asn1Encodable.Der)),
+                fast.CertificateElements!.Select(e => e.ToArray()));
+        }
+        var verdict = verifier.Verify(cms, shape == "der detached" ? builder.Content : null, new VerificationOptions { At = world.Now });
+        Assert.True(verdict.Passed, verdict.Reason);
+    }
+
+    /// <summary>The same SignedData with indefinite-length wrappers (as BouncyCastle's generator writes), the content optionally in 8-byte chunks.</summary>
+    private static byte[] Ber(byte[] der, bool chunkedContent)
+    {
+        var ci = ContentInfo.GetInstance(Asn1Object.FromByteArray(der));
+        var sd = SignedData.GetInstance(ci.Content);
+        var octets = Asn1OctetString.GetInstance(sd.EncapContentInfo.Content).GetOctets();
+        Asn1Encodable content = chunkedContent
+            ? new BerOctetString(octets.Chunk(8).Select(c => (Asn1OctetString)new DerOctetString(c)).ToArray())
+            : new DerOctetString(octets);
+        var encap = new BerSequence(sd.EncapContentInfo.ContentType, new BerTaggedObject(true, 0, content));
+        var signedData = new BerSequence(sd.Version, sd.DigestAlgorithms, encap, new BerTaggedObject(false, 0, sd.Certificates), sd.SignerInfos);
+        var ber = new BerSequence(ci.ContentType, new BerTaggedObject(true, 0, signedData)).GetEncoded(Asn1Encodable.Ber);
+        Assert.Equal(0x80, ber[1]); // indefinite length
+        return ber;
     }
 
     private static int IndexOfSigningTime(byte[] cms)

@@ -86,10 +86,10 @@ public class EssFastPathTests(VerificationWorld world)
         var value = Attribute(shape, cert, signer, out var oid);
         var attrs = new Dictionary<string, List<ReadOnlyMemory<byte>>> { [oid] = [value] };
 
-        var fast = CmsVerifier.CheckSigningCertificate(attrs, signer);
-        var slow = CmsVerifier.CheckSigningCertificate(attrs, signer, allowFast: false);
+        var fast = SigningCertificateIdentification.Check(attrs, signer);
+        var slow = SigningCertificateIdentification.Check(attrs, signer, allowFast: false);
         Assert.Equal(slow, fast);
-        Assert.Equal(fastTaken, CmsVerifier.EssCertId.TryRead(value, oid == V2, signer) is not null);
+        Assert.Equal(fastTaken, EssCertId.TryRead(value, oid == V2, signer) is not null);
 
         var shouldPass = shape is not ("v2 mismatched issuer" or "v2 mismatched serial" or "v1 mismatched serial" or "v2 wrong hash" or "v2 md5");
         Assert.Equal(shouldPass, fast is null);
@@ -106,9 +106,9 @@ public class EssFastPathTests(VerificationWorld world)
         // certs is an INTEGER, not a SEQUENCE OF: BouncyCastle's decode throws (a "malformed CMS" verdict upstream).
         var value = new DerSequence(DerInteger.ValueOf(1)).GetEncoded(Asn1Encodable.Der);
         var attrs = new Dictionary<string, List<ReadOnlyMemory<byte>>> { [V2] = [value] };
-        Assert.Null(CmsVerifier.EssCertId.TryRead(value, true, signer));
-        Assert.ThrowsAny<Exception>(() => CmsVerifier.CheckSigningCertificate(attrs, signer));
-        Assert.ThrowsAny<Exception>(() => CmsVerifier.CheckSigningCertificate(attrs, signer, allowFast: false));
+        Assert.Null(EssCertId.TryRead(value, true, signer));
+        Assert.ThrowsAny<Exception>(() => SigningCertificateIdentification.Check(attrs, signer));
+        Assert.ThrowsAny<Exception>(() => SigningCertificateIdentification.Check(attrs, signer, allowFast: false));
     }
 
     public static IEnumerable<object[]> Times() =>
@@ -125,8 +125,8 @@ public class EssFastPathTests(VerificationWorld world)
         foreach (Asn1Encodable encoded in new Asn1Encodable[] { new Org.BouncyCastle.Asn1.Cms.Time(t), new DerGeneralizedTime(t) })
         {
             var value = encoded.GetEncoded(Asn1Encodable.Der);
-            var fast = CmsVerifier.ReadSigningTime(value);
-            Assert.Equal(CmsVerifier.ReadSigningTime(value, allowFast: false), fast);
+            var fast = SignedAttributes.ReadSigningTime(value);
+            Assert.Equal(SignedAttributes.ReadSigningTime(value, allowFast: false), fast);
             Assert.Equal(TimeSpan.Zero, fast.Offset);
             if (t.Ticks % TimeSpan.TicksPerSecond == 0)
                 Assert.Equal(new DateTimeOffset(t, TimeSpan.Zero), fast);

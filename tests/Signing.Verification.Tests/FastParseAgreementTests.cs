@@ -77,7 +77,7 @@ public class FastParseAgreementTests(ITestOutputHelper output)
             }
             fast++;
             // The fast parse keeps the input as the certificate's DER (and slices the TBS from it): for what it accepts,
-            // that must be exactly BouncyCastle's DER re-encoding, which the old parse used.
+            // that must be exactly BouncyCastle's DER re-encoding, which the full parse uses.
             if (!Asn1Object.FromByteArray(der).GetEncoded(Asn1Encodable.Der).AsSpan().SequenceEqual(der))
                 disagreements.Add($"{name}: accepted as DER, but BouncyCastle's DER encoding differs");
             foreach (var diff in Differences(bc, f))

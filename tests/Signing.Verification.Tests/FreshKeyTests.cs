@@ -16,7 +16,7 @@ namespace Signing.Verification.Tests;
 /// <summary>
 /// Every submission brings an applicant key the process has never seen. The engine builds such RSA keys straight into
 /// OpenSSL (OpenSslRsaKeys) instead of importing them through .NET, so each case here uses a brand-new key pair: the
-/// swapped-in key construction must accept exactly what the old import accepted and reject every tampering.
+/// swapped-in key construction must accept exactly what .NET's import accepts and reject every tampering.
 /// </summary>
 [Collection(VerificationWorldCollection.Name)]
 public class FreshKeyTests(VerificationWorld world)

@@ -127,5 +127,17 @@ public class HolderStatusTests(VerificationWorld world)
     [InlineData("12345678901", false)]
     [InlineData("02345678950", false)]
     [InlineData("1234567895", false)]
-    public void TcknChecksum(string tckn, bool valid) => Assert.Equal(valid, Tckn.IsValid(tckn));
+    public void TcknChecksum(string tckn, bool valid) => Assert.Equal(valid, Signing.Domain.Tckn.IsValid(tckn));
+
+    [Theory]
+    [InlineData("12345678950", "12345678950")]
+    [InlineData(" TCKN12345678950 ", "12345678950")]
+    [InlineData("tr12345678950", "12345678950")]
+    [InlineData("IDCTR-12345678950", "12345678950")]
+    [InlineData("PNOTR-12345678950", "12345678950")]
+    [InlineData("10000000111", null)]
+    [InlineData("TCKN1234567895", null)]
+    [InlineData(null, null)]
+    public void TcknFromSubjectSerialNumber(string? serialNumber, string? expected) =>
+        Assert.Equal(expected, Signing.Domain.Tckn.FromSubjectSerialNumber(serialNumber));
 }

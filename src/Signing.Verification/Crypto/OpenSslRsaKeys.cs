@@ -6,15 +6,15 @@ namespace Signing.Verification;
 /// <summary>
 /// Builds an RSA public key for .NET's <see cref="RSAOpenSsl"/> directly from modulus and exponent, bypassing .NET's
 /// import. On OpenSSL 3.0 (Debian 12) every <c>RSA.ImportParameters</c> / <c>ImportSubjectPublicKeyInfo</c> goes through
-/// OpenSSL's OSSL_DECODER framework, which builds its decoder chain anew per call: ~120 µs per key here, against ~5–15 µs
-/// for the verify itself. Every submission brings a never-seen applicant key, so that import was the largest single cost
-/// of a new-leaf verification. The key built here is the same EVP_PKEY an import yields (an RSA key with n and e); the
+/// OpenSSL's OSSL_DECODER framework, which builds its decoder chain anew per call and costs several times the verify
+/// itself (figures: bench/Signing.Benchmarks/README.md). Every submission brings a never-seen applicant key, so that
+/// import is the largest single cost of a new-leaf verification. The key built here is the same EVP_PKEY an import yields (an RSA key with n and e); the
 /// verify is still OpenSSL's, through .NET.
 /// </summary>
 /// <remarks>
 /// Used only where it cannot change a verdict: Linux, .NET bound to OpenSSL 3 (so this libcrypto is the one .NET uses),
 /// and keys .NET's import would accept as they are (odd modulus of 1024–16384 bits, odd exponent ≥ 3 of at most 64 bits).
-/// Anything else, or any failure here, returns null and the caller imports through .NET as before.
+/// Anything else, or any failure here, returns null and the caller imports through .NET.
 /// </remarks>
 internal static class OpenSslRsaKeys
 {

@@ -3,10 +3,10 @@ using System.Formats.Asn1;
 namespace Signing.Verification;
 
 /// <summary>
-/// Whether bytes are one canonical DER element all the way down, checked with <see cref="AsnReader"/> under DER rules:
+/// Whether bytes are one canonical DER element all the way down, checked with <see cref="AsnDecoder"/> under DER rules:
 /// definite minimal lengths, sorted SET OF, DER BOOLEAN/BIT STRING/INTEGER/time forms, decodable character strings.
 /// The fast parsers slice such input instead of re-encoding it, because BouncyCastle's DER re-encoding of it is the
-/// input itself; anything else (BER, odd types) goes the old BouncyCastle way, which re-encodes.
+/// input itself; anything else (BER, odd types) goes to BouncyCastle's full parse, which re-encodes.
 /// Contents of primitive elements (OCTET STRING, BIT STRING, implicitly tagged primitives) are opaque: BouncyCastle
 /// keeps them as they are when it re-encodes. Also the whole-second time reading both fast parsers share.
 /// </summary>
@@ -14,14 +14,17 @@ internal static class DerCheck
 {
     private const int MaxDepth = 32;
 
-    public static bool IsDer(ReadOnlyMemory<byte> encoded)
+    /// <summary>A reader under DER rules (the fast readers' one way in).</summary>
+    public static AsnReader Reader(ReadOnlyMemory<byte> encoded) => new(encoded, AsnEncodingRules.DER);
+
+    public static bool IsDer(ReadOnlyMemory<byte> encoded) => IsDer(encoded.Span);
+
+    /// <summary>Walked with the span decoder (<see cref="AsnDecoder"/>): no reader objects, nothing allocated.</summary>
+    public static bool IsDer(ReadOnlySpan<byte> encoded)
     {
         try
         {
-            var reader = new AsnReader(encoded, AsnEncodingRules.DER);
-            if (!Element(reader, 0))
-                return false;
-            return !reader.HasData;
+            return Element(encoded, 0, out var consumed) && consumed == encoded.Length;
         }
         catch (AsnContentException)
         {
@@ -29,40 +32,48 @@ internal static class DerCheck
         }
     }
 
-    private static bool Element(AsnReader reader, int depth)
+    private static bool Element(ReadOnlySpan<byte> source, int depth, out int consumed)
     {
+        const AsnEncodingRules der = AsnEncodingRules.DER;
+        consumed = 0;
         if (depth > MaxDepth)
             return false;
-        var tag = reader.PeekTag();
+        var tag = Asn1Tag.Decode(source, out _);
         if (tag.IsConstructed)
         {
             // SET OF must be sorted in DER; ReadSetOf checks the order (a SET, as opposed to SET OF, is never used in
             // certificates or CMS without being a SET OF).
-            var inner = tag.HasSameClassAndValue(Asn1Tag.SetOf) ? reader.ReadSetOf(tag) : reader.ReadSequence(tag);
-            while (inner.HasData)
+            int offset, length;
+            if (tag.HasSameClassAndValue(Asn1Tag.SetOf))
+                AsnDecoder.ReadSetOf(source, der, out offset, out length, out consumed, skipSortOrderValidation: false, expectedTag: tag);
+            else
+                AsnDecoder.ReadSequence(source, der, out offset, out length, out consumed, expectedTag: tag);
+            var inner = source.Slice(offset, length);
+            while (!inner.IsEmpty)
             {
-                if (!Element(inner, depth + 1))
+                if (!Element(inner, depth + 1, out var used))
                     return false;
+                inner = inner[used..];
             }
             return true;
         }
         if (tag.TagClass != TagClass.Universal)
         {
-            reader.ReadEncodedValue();
+            AsnDecoder.ReadEncodedValue(source, der, out _, out _, out consumed);
             return true;
         }
         switch ((UniversalTagNumber)tag.TagValue)
         {
-            case UniversalTagNumber.Boolean: reader.ReadBoolean(); return true;
-            case UniversalTagNumber.Integer: reader.ReadIntegerBytes(); return true;
-            case UniversalTagNumber.Enumerated: reader.ReadEnumeratedBytes(); return true;
-            case UniversalTagNumber.BitString: return reader.TryReadPrimitiveBitString(out _, out _);
-            case UniversalTagNumber.OctetString: return reader.TryReadPrimitiveOctetString(out _);
-            case UniversalTagNumber.Null: reader.ReadNull(); return true;
+            case UniversalTagNumber.Boolean: AsnDecoder.ReadBoolean(source, der, out consumed); return true;
+            case UniversalTagNumber.Integer: AsnDecoder.ReadIntegerBytes(source, der, out consumed); return true;
+            case UniversalTagNumber.Enumerated: AsnDecoder.ReadEnumeratedBytes(source, der, out consumed); return true;
+            case UniversalTagNumber.BitString: return AsnDecoder.TryReadPrimitiveBitString(source, der, out _, out _, out consumed);
+            case UniversalTagNumber.OctetString: return AsnDecoder.TryReadPrimitiveOctetString(source, der, out _, out consumed);
+            case UniversalTagNumber.Null: AsnDecoder.ReadNull(source, der, out consumed); return true;
             // BouncyCastle keeps an OID's contents as they are (and the parsers read them strictly where they use them).
-            case UniversalTagNumber.ObjectIdentifier: reader.ReadEncodedValue(); return true;
-            case UniversalTagNumber.UtcTime: reader.ReadUtcTime(); return true;
-            case UniversalTagNumber.GeneralizedTime: reader.ReadGeneralizedTime(); return true;
+            case UniversalTagNumber.ObjectIdentifier: AsnDecoder.ReadEncodedValue(source, der, out _, out _, out consumed); return true;
+            case UniversalTagNumber.UtcTime: AsnDecoder.ReadUtcTime(source, der, out consumed); return true;
+            case UniversalTagNumber.GeneralizedTime: AsnDecoder.ReadGeneralizedTime(source, der, out consumed); return true;
             case UniversalTagNumber.UTF8String:
             case UniversalTagNumber.PrintableString:
             case UniversalTagNumber.IA5String:
@@ -72,9 +83,10 @@ internal static class DerCheck
             case UniversalTagNumber.NumericString:
             {
                 // Decodable text: BouncyCastle re-encodes strings from their text, which must give the same bytes.
+                var type = (UniversalTagNumber)tag.TagValue;
                 Span<char> buffer = stackalloc char[256];
-                if (!reader.TryReadCharacterString(buffer, (UniversalTagNumber)tag.TagValue, out _))
-                    reader.ReadCharacterString((UniversalTagNumber)tag.TagValue);
+                if (!AsnDecoder.TryReadCharacterString(source, buffer, der, type, out consumed, out _))
+                    AsnDecoder.ReadCharacterString(source, der, type, out consumed);
                 return true;
             }
             default:

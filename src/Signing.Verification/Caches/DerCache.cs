@@ -19,7 +19,7 @@ internal sealed class DerCache<T>(int capacity, string pemLabel, string what, Fu
     }
 
     /// <summary>The cached object for DER bytes, made by <paramref name="make"/> (given the hash) on a miss.</summary>
-    public T Get(byte[] der, Func<string, T> make)
+    public T Get(ReadOnlySpan<byte> der, Func<string, T> make)
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(der));
         if (_items.TryGetValue(hash, out var cached))

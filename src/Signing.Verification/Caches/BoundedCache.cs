@@ -37,11 +37,9 @@ internal static class CacheBounds
     /// <summary>
     /// The bound of memo tables keyed by a signer's certificate (or its key). A renewal applicant's certificate is seen a few
     /// times within minutes (sign-in, check, submit) and then rarely again, while a wave brings thousands of new ones a
-    /// second. Whatever these tables hold survives young-generation collections and dies later in gen2: with 20,000–100,000
-    /// entries the server held 400+ MB and spent ~10 % of wall time in GC pauses; with 4,096, still 9 gen2 collections and
-    /// 0.6 s of pauses per 10 s at 2,400 submissions/s; with 64, one gen2 collection and 0.3 s (p99 60 → 47–49 ms).
-    /// 64 is the last minute's signers at a directorate's normal pace, which is when reuse happens; in a wave a miss only
-    /// costs a re-parse (~0.1 ms). The CA side (trust anchors, sub-CAs, CRLs, the path prefix) lives elsewhere.
+    /// second. Whatever these tables hold survives young-generation collections and dies later in gen2, so large bounds
+    /// cost GC pauses under load (measurements: bench/Signing.Benchmarks/README.md). 64 is the last minute's signers at a
+    /// directorate's normal pace, which is when reuse happens; in a wave a miss only costs a re-parse. The CA side (trust anchors, sub-CAs, CRLs, the path prefix) lives elsewhere.
     /// </summary>
     public const int SignerWorkingSet = 64;
 }

@@ -179,8 +179,4 @@ internal sealed class PolicyTree
             return [];
         return levels[n].Select(x => x.ValidPolicy).Distinct().ToList();
     }
-
-    /// <summary>Qualifiers of the leaf nodes, for user notices.</summary>
-    public IEnumerable<(string Policy, Asn1Sequence? Qualifiers)> Leaves(int n) =>
-        n < levels.Count ? levels[n].Select(x => (x.ValidPolicy, x.Qualifiers)) : [];
 }

@@ -6,7 +6,7 @@ namespace Signing.Verification;
 
 /// <summary>
 /// PKCS#1 v1.5 RSA verification with SHA-256/384/512 through an initialised EVP_PKEY_CTX kept per key and reused.
-/// .NET's <c>RSA.VerifyHash</c> makes, initialises and frees a context on every call (~3.5 µs of its ~20 µs here); the
+/// .NET's <c>RSA.VerifyHash</c> makes, initialises and frees a context on every call (a sizeable share of the verify); the
 /// sub-CA's key verifies every new leaf, so its contexts are kept (a few, one per concurrent caller, per hash). A key's
 /// first verify is left to .NET (see <see cref="IsValid"/>).
 /// </summary>
@@ -43,7 +43,7 @@ internal sealed class OpenSslRsaVerifier
         var index = hash switch { "SHA256" => 0, "SHA384" => 1, "SHA512" => 2, _ => -1 };
         if (index < 0 || Volatile.Read(ref state) < 0 || !OperatingSystem.IsLinux())
             return false;
-        // A key's first verify goes to .NET: a context used once costs more here (~2.5 µs) than .NET's own. Most keys
+        // A key's first verify goes to .NET: a context used once costs more here than .NET's own. Most keys
         // (applicants') verify once; the ones that verify again (CA keys) get their contexts kept from then on.
         if (Volatile.Read(ref uses) == 0 && Interlocked.Increment(ref uses) == 1)
             return false;

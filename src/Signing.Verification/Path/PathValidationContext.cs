@@ -1,0 +1,17 @@
+namespace Signing.Verification;
+
+/// <summary>
+/// One validation's inputs and what it consulted: the instants compared with the time (for the caches' quiet-minute
+/// rule) and whether it used inputs outside the prefix cache key. Nested validations (CRL issuers) have their own,
+/// one level deeper, anchored at the path's anchor.
+/// </summary>
+internal sealed class PathValidationContext(PathValidationRequest request, DateTime time, int depth, ParsedCertificate? onlyAnchor)
+{
+    public PathValidationRequest Request { get; } = request;
+    public DateTime Time { get; } = time;
+    public int Depth { get; } = depth;
+    public IReadOnlyList<ParsedCertificate> Anchors { get; } = onlyAnchor is null ? request.TrustAnchors : [onlyAnchor];
+    public List<DateTime> Consulted { get; } = [];
+    /// <summary>Set when the validation consulted inputs outside the prefix cache key (CRL signers off the path).</summary>
+    public bool Uncacheable { get; set; }
+}
