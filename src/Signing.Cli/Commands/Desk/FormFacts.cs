@@ -7,7 +7,7 @@ namespace Signing.Cli.Commands.Desk;
 internal static class FormFacts
 {
     public static string? Tckn(X509Certificate certificate) =>
-        certificate.SubjectDN.GetValueList(X509Name.SerialNumber).Select(Signing.Verification.Tckn.FromSubjectSerialNumber)
+        certificate.SubjectDN.GetValueList(X509Name.SerialNumber).Select(Signing.Domain.Tckn.FromSubjectSerialNumber)
             .FirstOrDefault(t => t is not null);
 
     /// <summary>GIVENNAME/SURNAME when the CA wrote them; else the CN split at its last word (Turkish names: the surname is last).</summary>
