@@ -10,9 +10,9 @@ namespace Signing.Bench;
 /// <summary>
 /// sha256WithRSAEncryption through .NET (OpenSSL) for BouncyCastle's certificate, CRL and CMS builders: the bench tools
 /// sign tens of thousands of synthetic certificates and forms before the clock starts, and BouncyCastle's own RSA is
-/// several times slower. Compiled into each bench project (linked file).
+/// several times slower.
 /// </summary>
-internal sealed class DotNetRsaSignatureFactory(RSA key) : ISignatureFactory
+public sealed class DotNetRsaSignatureFactory(RSA key) : ISignatureFactory
 {
     public object AlgorithmDetails { get; } = new AlgorithmIdentifier(PkcsObjectIdentifiers.Sha256WithRsaEncryption, DerNull.Instance);
 
