@@ -77,7 +77,7 @@ public static class ServerSetup
         // Group commit (default): submissions arriving together share a transaction; each caller is answered after the
         // commit. Off = one transaction per submission.
         services.AddSingleton<IRenewalSubmitter>(sp => sp.GetRequiredService<IOptions<GroupCommitSwitch>>().Value.Enabled
-            ? new GroupCommitSubmitter(sp.GetRequiredService<Marten.IDocumentStore>(), sp.GetRequiredService<ApplicationStore>(),
+            ? new GroupCommitSubmitter(sp.GetRequiredService<ApplicationStore>(),
                 sp.GetRequiredService<IOptions<GroupCommitOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitSubmitter>())
             : sp.GetRequiredService<ApplicationStore>());
         services.AddSingleton<IErrorTranslator, TokenErrorTranslator>();

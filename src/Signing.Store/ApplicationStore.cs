@@ -18,8 +18,6 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
 {
     public const int MaxPageSize = 200;
 
-    internal IDocumentStore DocumentStore => store;
-
     /// <summary>The submission path, shared with <see cref="GroupCommitSubmitter"/> (same store, same observer).</summary>
     internal SubmissionWriter Submissions { get; } = new(store, observer);
 

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Marten;
 using Microsoft.Extensions.Logging;
 using Signing.Domain;
 
@@ -27,6 +26,17 @@ public sealed record GroupCommitOptions
     /// batch that commits first wins). bench/Signing.Load/README.md has the measured effect of each setting.
     /// </summary>
     public int MaxInFlight { get; init; } = 2;
+
+    /// <summary>Each setting out of its range, as one line naming its key; none when the options are usable.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (MaxBatch < 1)
+            yield return $"{Section}:MaxBatch must be at least 1 (was {MaxBatch})";
+        if (MaxInFlight < 1)
+            yield return $"{Section}:MaxInFlight must be at least 1 (was {MaxInFlight})";
+        if (MaxWaitMicroseconds < 0)
+            yield return $"{Section}:MaxWaitMicroseconds must be at least 0 (was {MaxWaitMicroseconds})";
+    }
 }
 
 /// <summary>
@@ -52,12 +62,8 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(single);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.MaxBatch < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxBatch, "Signing:GroupCommit:MaxBatch must be at least 1.");
-        if (options.MaxInFlight < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxInFlight, "Signing:GroupCommit:MaxInFlight must be at least 1.");
-        if (options.MaxWaitMicroseconds < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxWaitMicroseconds, "Signing:GroupCommit:MaxWaitMicroseconds must not be negative.");
+        if (options.Problems().FirstOrDefault() is { } problem)
+            throw new ArgumentOutOfRangeException(nameof(options), problem);
         _writer = single.Submissions;
         _logger = logger;
         _maxBatch = options.MaxBatch;
@@ -65,20 +71,6 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         _maxInFlight = options.MaxInFlight;
         _inFlight = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
         _loop = Task.Run(LoopAsync);
-    }
-
-    /// <summary>As <see cref="GroupCommitSubmitter(ApplicationStore, GroupCommitOptions, ILogger?)"/>; <paramref name="store"/> must be <paramref name="single"/>'s.</summary>
-    public GroupCommitSubmitter(IDocumentStore store, ApplicationStore single, GroupCommitOptions options, ILogger? logger = null)
-        : this(SameStore(store, single), options, logger)
-    {
-    }
-
-    private static ApplicationStore SameStore(IDocumentStore store, ApplicationStore single)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(single);
-        return ReferenceEquals(store, single.DocumentStore) ? single
-            : throw new ArgumentException("The group commit must write to the same document store as the single path.", nameof(store));
     }
 
     /// <summary>Submissions waiting for a batch.</summary>

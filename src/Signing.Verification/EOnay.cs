@@ -61,7 +61,7 @@ public sealed class EOnayVerifier(TrustConfiguration trust)
     public EOnayResult Verify(byte[] confirmation, string expectedTckn, string? expectedFormSha256, DateTimeOffset now,
         string? expectedApplicationId = null)
     {
-        var verdict = cms.VerifyCore(confirmation, null, new VerificationOptions { Profile = ValidationProfile.None, At = now }, out var content);
+        var verdict = cms.Verify(confirmation, null, new VerificationOptions { Profile = ValidationProfile.None, At = now }, out var content);
         if (!verdict.Passed)
             return new EOnayResult(verdict, null);
         var checks = verdict.Checks.ToList();

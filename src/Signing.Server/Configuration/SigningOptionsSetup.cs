@@ -22,9 +22,6 @@ public static class SigningOptionsSetup
 
     private static readonly SigningOptionsValidation Validation = new();
 
-    public static TenantsOptions BindTenants(IConfiguration configuration) =>
-        configuration.GetSection(ServerOptions.Section).Get<TenantsOptions>() ?? new TenantsOptions();
-
     private static void Add<T>(IServiceCollection services, IConfigurationSection section) where T : class
     {
         services.AddOptions<T>().Bind(section).ValidateOnStart();
@@ -69,10 +66,7 @@ public sealed class SigningOptionsValidation :
 
     public ValidateOptionsResult Validate(string? name, GroupCommitSwitch o) => ValidateOptionsResult.Success;
 
-    public ValidateOptionsResult Validate(string? name, GroupCommitOptions o) => Result(
-        AtLeast(GroupCommitOptions.Section + ":MaxBatch", o.MaxBatch, 1),
-        AtLeast(GroupCommitOptions.Section + ":MaxInFlight", o.MaxInFlight, 1),
-        AtLeast(GroupCommitOptions.Section + ":MaxWaitMicroseconds", o.MaxWaitMicroseconds, 0));
+    public ValidateOptionsResult Validate(string? name, GroupCommitOptions o) => Result(o.Problems());
 
     public ValidateOptionsResult Validate(string? name, TenantsOptions o)
     {

@@ -26,8 +26,6 @@ public sealed class TenantCatalog
     /// <summary>The tenant whose officer this TCKN is, if any.</summary>
     public TenantSettings? OfficerTenant(Tckn tckn) => _tenants.Values.FirstOrDefault(t => t.IsOfficer(tckn));
 
-    public static TenantCatalog Load(IConfiguration configuration) => From(SigningOptionsSetup.BindTenants(configuration));
-
     /// <summary>The catalogue; an invalid entry throws InvalidOperationException whose message names the setting.</summary>
     public static TenantCatalog From(TenantsOptions options)
     {

@@ -24,8 +24,13 @@ public sealed class CmsVerifier
         Judge(cms, detachedContent, options ?? VerificationOptions.Default, out _, out _);
 
     /// <summary>Like <see cref="Verify(byte[], byte[], VerificationOptions)"/>, also returning the signed content (attached or detached) so the caller reads exactly what was signed.</summary>
-    public Verdict Verify(byte[] cms, byte[]? detachedContent, VerificationOptions options, out byte[]? signedContent) =>
-        VerifyCore(cms, detachedContent, options, out signedContent);
+    public Verdict Verify(byte[] cms, byte[]? detachedContent, VerificationOptions options, out byte[]? signedContent)
+    {
+        var verdict = Judge(cms, detachedContent, options, out var attached, out var found);
+        // The attached content is a slice of the CMS: copied only for a caller that asks for it.
+        signedContent = !found ? null : attached is { } a ? a.ToArray() : detachedContent;
+        return verdict;
+    }
 
     /// <summary>
     /// Proof of possession: the token signed the server's challenge as CMS (attached or detached, CAdES-BES with
@@ -35,15 +40,6 @@ public sealed class CmsVerifier
     public Verdict VerifyProofOfPossession(byte[] cms, byte[] challenge, string? expectedTckn, DateTimeOffset now,
         ValidationProfile profile = ValidationProfile.KamuSmNes) =>
         Verify(cms, challenge, new VerificationOptions { ExpectedTckn = expectedTckn, At = now, Profile = profile });
-
-    /// <summary>Like <see cref="Verify(byte[], byte[], VerificationOptions)"/>, also returning the signed content (for callers that read it, e.g. e-Onay).</summary>
-    internal Verdict VerifyCore(byte[] cms, byte[]? detachedContent, VerificationOptions options, out byte[]? content)
-    {
-        var verdict = Judge(cms, detachedContent, options, out var attached, out var found);
-        // The attached content is a slice of the CMS: copied only for a caller that asks for it.
-        content = !found ? null : attached is { } a ? a.ToArray() : detachedContent;
-        return verdict;
-    }
 
     /// <param name="attached">The attached content (a slice of the CMS), once read.</param>
     /// <param name="contentFound">Whether the signed content (attached or detached) was established.</param>
