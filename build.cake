@@ -156,7 +156,9 @@ Task("Test").Description("Db + HsmSim + Build, then every test project; TRX resu
     .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").Does(() =>
 {
     CleanDirectory(resultsDir);
-    var exit = Run("dotnet", $"test \"{repo.FullPath}/Signing.sln\" -c {configuration} --no-build --nologo --results-directory \"{resultsDir.FullPath}\" --logger trx --logger \"console;verbosity=normal\"", WorldEnv());
+    // Every log line the in-process test servers write (tests' CapturedLogs), so the run's log can be searched (no TCKN).
+    var testEnv = new Dictionary<string, string>(WorldEnv()) { ["SIGNING_TEST_SERVER_LOG"] = resultsDir.CombineWithFilePath("server-log.txt").FullPath };
+    var exit = Run("dotnet", $"test \"{repo.FullPath}/Signing.sln\" -c {configuration} --no-build --nologo --results-directory \"{resultsDir.FullPath}\" --logger trx --logger \"console;verbosity=normal\"", testEnv);
     // Every TRX file's counters, as the plain closing line CI reads.
     var counters = System.IO.Directory.GetFiles(resultsDir.FullPath, "*.trx", SearchOption.AllDirectories)
         .Select(f => XDocument.Load(f).Descendants().FirstOrDefault(e => e.Name.LocalName == "Counters")).Where(c => c != null).ToList();

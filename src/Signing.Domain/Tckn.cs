@@ -1,10 +1,12 @@
+using System.Text.RegularExpressions;
+
 namespace Signing.Domain;
 
 /// <summary>
 /// The Turkish national ID number (T.C. Kimlik No): 11 digits, first digit not 0, two check digits.
 /// d10 = ((d1+d3+d5+d7+d9)*7 - (d2+d4+d6+d8)) mod 10; d11 = (d1+...+d10) mod 10.
 /// </summary>
-public readonly record struct Tckn
+public readonly partial record struct Tckn
 {
     public string Value { get; }
 
@@ -78,11 +80,32 @@ public readonly record struct Tckn
     public static Tckn Parse(string text) =>
         TryParse(text, out var tckn) ? tckn : throw new FormatException("Not a valid TCKN (11 digits with correct check digits).");
 
-    /// <summary>For logs: 123******01. A full TCKN is personal data and is never logged.</summary>
+    /// <summary>Digits a mask shows: the first three only.</summary>
+    public const int MaskShownDigits = 3;
+
+    /// <summary>
+    /// For logs and screens: 123********. The check digits follow from the first nine, so showing them would narrow the
+    /// number as much as two more free digits; the first three alone leave 10^6 valid TCKNs per mask. A full TCKN is
+    /// personal data and is never logged.
+    /// </summary>
     public string Mask() => Mask(Value);
 
     public static string Mask(string? value) =>
-        value is { Length: 11 } ? value[..3] + "******" + value[9..] : "***********";
+        value is { Length: 11 } ? value[..MaskShownDigits] + new string('*', 11 - MaskShownDigits) : "***********";
+
+    /// <summary>
+    /// The text with every TCKN in it masked: any run of exactly 11 ASCII digits, first not 0, whose check digits hold
+    /// (also when letters touch it, as in "TR12345678950"). Other numbers are left alone.
+    /// </summary>
+    public static string MaskAll(string text)
+    {
+        if (text.Length < 11)
+            return text;
+        return ElevenDigits().Replace(text, m => IsValid(m.Value) ? Mask(m.Value) : m.Value);
+    }
+
+    [GeneratedRegex("(?<![0-9])[1-9][0-9]{10}(?![0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex ElevenDigits();
 
     /// <summary>Masked on purpose, so a TCKN interpolated into a log line does not leak.</summary>
     public override string ToString() => Mask();

@@ -20,9 +20,10 @@ catch (Exception e)
     // One line a person or a service manager can act on, and an exit code per class (StartupFailure); the stack trace
     // only when the log level asks for it.
     var (failure, line) = StartupFailures.Describe(e, app?.Services);
-    Console.Error.WriteLine("signing-server: " + line);
+    // Written before (or without) the logging layer: masked here, as every log line is (Logging/TcknRedaction).
+    Console.Error.WriteLine("signing-server: " + Signing.Domain.Tckn.MaskAll(line));
     if (debug)
-        Console.Error.WriteLine(e);
+        Console.Error.WriteLine(Signing.Domain.Tckn.MaskAll(e.ToString()));
     if (app is not null)
         await app.DisposeAsync();
     return (int)failure;

@@ -8,6 +8,7 @@ using Npgsql;
 using Signing.Server.Auth;
 using Signing.Server.Configuration;
 using Signing.Server.Errors;
+using Signing.Server.Logging;
 using Signing.Server.Queue;
 using Signing.Server.Receipts;
 using Signing.Server.Services;
@@ -60,6 +61,7 @@ public static class ServerSetup
 
         var database = DatabaseSetting.From(configuration);
         var services = builder.Services;
+        services.AddTcknRedaction();
         services.AddSigningOptions(configuration);
         services.AddSingleton(database);
         services.AddSingleton<StartupChecks>();

@@ -141,7 +141,7 @@ public sealed class CertificateValidator(TrustConfiguration trust)
         if (options.ExpectedTckn is { } expected)
         {
             var ok = tckn == expected;
-            var why = ok ? null : $"the certificate belongs to TCKN {tckn ?? "(none)"}, not to {expected}";
+            var why = ok ? null : $"the certificate belongs to TCKN {(tckn is null ? "(none)" : Domain.Tckn.Mask(tckn))}, not to {Domain.Tckn.Mask(expected)}";
             checks.Add(new Check(prefix + "holder.tckn", ok ? CheckResult.Passed : CheckResult.Failed, why));
             if (!ok)
                 return new Evaluation(Indication.TotalFailed, SubIndication.SigConstraintsFailure, why, Holder(HolderStatus.WrongHolder, why), tckn, path.Path);

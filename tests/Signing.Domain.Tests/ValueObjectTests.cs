@@ -37,12 +37,39 @@ public class TcknTests
         Assert.Throws<ArgumentException>(() => Tckn.WithCheckDigits(nine));
 
     [Fact]
-    public void Mask_hides_the_middle_and_ToString_never_leaks()
+    public void Mask_shows_the_first_three_digits_only_and_ToString_never_leaks()
     {
         var t = Tckn.Parse("12345678950");
-        Assert.Equal("123******50", t.Mask());
-        Assert.Equal("123******50", $"{t}");
-        Assert.DoesNotContain("45678", t.ToString());
+        Assert.Equal("123********", t.Mask());
+        Assert.Equal("123********", $"{t}");
+        Assert.DoesNotContain("50", t.ToString());
+    }
+
+    [Theory]
+    [InlineData("12345678950")]
+    [InlineData("10000000146")]
+    [InlineData("99999999990")]
+    public void A_mask_leaves_at_least_a_million_candidates(string tckn)
+    {
+        // Every valid TCKN is its first nine digits plus the two check digits they determine, so walking every first nine
+        // walks every valid TCKN: count those whose mask is the one a log would show.
+        var mask = Tckn.Mask(tckn);
+        var candidates = 0;
+        var shown = mask.TakeWhile(char.IsAsciiDigit).Count();
+        var prefix = tckn[..shown];
+        var free = 9 - shown;
+        var limit = (int)Math.Pow(10, free);
+        for (var rest = 0; rest < limit; rest++)
+        {
+            var nine = prefix + rest.ToString().PadLeft(free, '0');
+            if (Tckn.Mask(Tckn.WithCheckDigits(nine).Value) == mask)
+                candidates++;
+        }
+
+        // Showing the check digits as well (123******50) would leave about 10^4.
+        Assert.Equal(1_000_000, candidates);
+        // The other valid numbers (other first digits) all mask differently: the count above is every candidate.
+        Assert.NotEqual(mask, Tckn.Mask(Tckn.WithCheckDigits(prefix[..^1] + (prefix[^1] == '9' ? '8' : '9') + new string('0', free)).Value));
     }
 }
 

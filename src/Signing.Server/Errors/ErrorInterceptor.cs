@@ -72,31 +72,37 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerab
         context.RequestHeaders.GetValue("accept-language") is { } language
         && language.TrimStart().StartsWith("en", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The status a refusal leaves the server as. Every text and metadata value in it has each TCKN masked
+    /// (<see cref="Tckn.MaskAll"/>): a refusal's message may quote a verifier's reason or a caller's input, and the status is
+    /// logged by clients and proxies.
+    /// </summary>
     public static RpcException ToRpcException(ServiceError error, bool english = false)
     {
         var info = new ErrorInfo { Reason = error.Reason, Domain = Domain };
         foreach (var (k, v) in error.Metadata)
-            info.Metadata[k] = v;
+            info.Metadata[k] = Tckn.MaskAll(v);
+        var message = Tckn.MaskAll(error.Message);
         var status = new Status
         {
             Code = (int)error.Code,
-            Message = error.Message,
+            Message = message,
             Details = { Any.Pack(info), Any.Pack(english
-                ? new LocalizedMessage { Locale = "en-US", Message = error.Message }
-                : new LocalizedMessage { Locale = "tr-TR", Message = error.MessageTr }) },
+                ? new LocalizedMessage { Locale = "en-US", Message = message }
+                : new LocalizedMessage { Locale = "tr-TR", Message = Tckn.MaskAll(error.MessageTr) }) },
         };
         if (error.Fields.Count > 0)
         {
             var badRequest = new BadRequest();
             badRequest.FieldViolations.AddRange(error.Fields.Select(f =>
-                new BadRequest.Types.FieldViolation { Field = f.Field, Description = f.Description }));
+                new BadRequest.Types.FieldViolation { Field = f.Field, Description = Tckn.MaskAll(f.Description) }));
             status.Details.Add(Any.Pack(badRequest));
         }
         if (error.Preconditions.Count > 0)
         {
             var failure = new PreconditionFailure();
             failure.Violations.AddRange(error.Preconditions.Select(p =>
-                new PreconditionFailure.Types.Violation { Type = p.Type, Subject = p.Subject, Description = p.Description }));
+                new PreconditionFailure.Types.Violation { Type = p.Type, Subject = Tckn.MaskAll(p.Subject), Description = Tckn.MaskAll(p.Description) }));
             status.Details.Add(Any.Pack(failure));
         }
         return status.ToRpcException();

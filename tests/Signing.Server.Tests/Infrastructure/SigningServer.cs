@@ -141,19 +141,46 @@ public sealed class WorldManifestAccess
     public Signing.HsmSim.WorldManifest Manifest { get; } = LocalWorld.LoadManifest();
 }
 
-/// <summary>Every log line the server wrote, with its exception if any.</summary>
+/// <summary>
+/// Every log line the server wrote, with its exception if any. When <see cref="FileVariable"/> names a file (the build's
+/// Test target sets it), every line is also appended there, so the log of a whole test run can be searched afterwards.
+/// </summary>
 public sealed class CapturedLogs : ILoggerProvider
 {
+    public const string FileVariable = "SIGNING_TEST_SERVER_LOG";
+
+    private static readonly Lazy<StreamWriter?> RunLog = new(OpenRunLog);
+
     public ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception)> Entries { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
     public void Dispose() { }
+
+    private void Add(LogLevel level, string category, string message, Exception? exception)
+    {
+        Entries.Enqueue((level, category, message, exception));
+        if (RunLog.Value is not { } log)
+            return;
+        var line = $"{DateTimeOffset.UtcNow:O} {level} {category}: {message}" + (exception is null ? "" : Environment.NewLine + exception);
+        lock (log)
+            log.WriteLine(line);
+    }
+
+    /// <summary>Shared with other test processes of the same run: append-only, writes shared, flushed per line.</summary>
+    private static StreamWriter? OpenRunLog()
+    {
+        if (Environment.GetEnvironmentVariable(FileVariable) is not { Length: > 0 } path)
+            return null;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        return new StreamWriter(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = true };
+    }
 
     private sealed class Logger(CapturedLogs owner, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
         public bool IsEnabled(LogLevel logLevel) => true;
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((logLevel, category, formatter(state, exception), exception));
+            owner.Add(logLevel, category, formatter(state, exception), exception);
     }
 }
