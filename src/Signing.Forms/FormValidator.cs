@@ -1,7 +1,9 @@
 namespace Signing.Forms;
 
 /// <summary>
-/// Rejects a form that would print wrong or not at all, naming the field. The TCKN and IBAN checks
+/// Rejects a form that would print wrong or not at all, naming the field. The applicant's fields follow
+/// <see cref="FormFields"/>, the rules the server checks before storing; the directorate's come from configuration.
+/// The TCKN and IBAN checks
 /// repeat the domain's rules on purpose: this library is a leaf and must not reference Signing.Domain.
 /// </summary>
 internal static class FormValidator
@@ -33,8 +35,8 @@ internal static class FormValidator
 
         Required(form.DirectorateName, nameof(PrintableForm.DirectorateName), 120);
         Required(form.DeskAddress, nameof(PrintableForm.DeskAddress), 200);
-        Required(form.GivenNames, nameof(PrintableForm.GivenNames), 80);
-        Required(form.Surname, nameof(PrintableForm.Surname), 80);
+        Applicant(form.GivenNames, nameof(PrintableForm.GivenNames), FormFields.GivenNames);
+        Applicant(form.Surname, nameof(PrintableForm.Surname), FormFields.Surname);
         Required(form.Category, nameof(PrintableForm.Category), 60);
         Required(form.Reason, nameof(PrintableForm.Reason), 60);
         Required(form.CertificateKind, nameof(PrintableForm.CertificateKind), 60);
@@ -42,10 +44,10 @@ internal static class FormValidator
         {
             throw new ArgumentException($"TermYears must be between 1 and 10 (got {form.TermYears}).", nameof(PrintableForm.TermYears));
         }
-        Optional(form.Email, nameof(PrintableForm.Email), 254);
-        Optional(form.Phone, nameof(PrintableForm.Phone), 40);
-        Optional(form.DeliveryAddress, nameof(PrintableForm.DeliveryAddress), 250);
-        Optional(form.Institution, nameof(PrintableForm.Institution), 150);
+        Applicant(form.Email, nameof(PrintableForm.Email), FormFields.Email);
+        Applicant(form.Phone, nameof(PrintableForm.Phone), FormFields.Phone);
+        Applicant(form.DeliveryAddress, nameof(PrintableForm.DeliveryAddress), FormFields.DeliveryAddress);
+        Applicant(form.Institution, nameof(PrintableForm.Institution), FormFields.Institution);
         if (form.SubmittedAt == default)
         {
             throw new ArgumentException("SubmittedAt must be set.", nameof(PrintableForm.SubmittedAt));
@@ -109,6 +111,15 @@ internal static class FormValidator
         }
     }
 
+    /// <summary>The applicant's own fields: the rules the server applied before storing (<see cref="FormFields"/>).</summary>
+    private static void Applicant(string? value, string field, FormField rule)
+    {
+        if (rule.Check(value) is { } problem)
+        {
+            throw new ArgumentException($"{field} {problem.Description}.", field);
+        }
+    }
+
     private static void Required(string? value, string field, int maxLength)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -128,9 +139,9 @@ internal static class FormValidator
         {
             throw new ArgumentException($"{field} must be at most {maxLength} characters (got {value.Length}).", field);
         }
-        if (value.Any(char.IsControl))
+        if (!value.All(FormFields.IsPrintable))
         {
-            throw new ArgumentException($"{field} must not contain control characters.", field);
+            throw new ArgumentException($"{field} must hold only characters the form's font prints (no control characters).", field);
         }
     }
 }

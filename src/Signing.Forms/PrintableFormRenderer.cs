@@ -27,9 +27,6 @@ public static class PrintableFormRenderer
     private static readonly TimeSpan TurkeyOffset = TimeSpan.FromHours(3);
     private static readonly CultureInfo Turkish = CultureInfo.GetCultureInfo("tr-TR");
 
-    private static readonly object FontGate = new();
-    private static volatile bool _fontsReady;
-
     /// <summary>Renders <see cref="Copies"/> pages. Thread-safe.</summary>
     /// <exception cref="ArgumentException">A field of <paramref name="form"/> is invalid; the message and ParamName name it.</exception>
     /// <exception cref="InvalidOperationException">The DejaVu fonts are not installed (fonts-dejavu-core).</exception>
@@ -37,7 +34,7 @@ public static class PrintableFormRenderer
     {
         ArgumentNullException.ThrowIfNull(form);
         FormValidator.Validate(form);
-        EnsureFonts();
+        FormMeasure.EnsureFonts();
 
         using var document = new PdfDocument();
         document.Info.Title = DocumentTitle;
@@ -59,30 +56,6 @@ public static class PrintableFormRenderer
         using var output = new MemoryStream();
         document.Save(output, closeStream: false);
         return output.ToArray();
-    }
-
-    /// <summary>
-    /// GlobalFontSettings.FontResolver may be set only once per process and never after PDFsharp has
-    /// used a font: set ours once under a lock, and if the host already installed one, use that.
-    /// </summary>
-    private static void EnsureFonts()
-    {
-        if (_fontsReady)
-        {
-            return;
-        }
-        lock (FontGate)
-        {
-            if (_fontsReady)
-            {
-                return;
-            }
-            if (GlobalFontSettings.FontResolver is null)
-            {
-                GlobalFontSettings.FontResolver = DejaVuFontResolver.Load(DejaVuFontResolver.DefaultDirectory);
-            }
-            _fontsReady = true;
-        }
     }
 
     private sealed class Fonts
@@ -142,13 +115,14 @@ public static class PrintableFormRenderer
             ("Sertifika Süresi", form.TermYears.ToString(Turkish) + " yıl", 1),
             ("E-posta", form.Email, 1),
             ("Telefon", form.Phone, 1),
-            ("Teslimat Adresi", form.DeliveryAddress, 2),
-            ("Kurum", form.Institution, 1),
+            ("Teslimat Adresi", form.DeliveryAddress, FormFields.DeliveryAddress.Lines),
+            ("Kurum", form.Institution, FormFields.Institution.Lines),
             ("Başvuru Tarihi", submitted, 1),
         };
         foreach (var (label, value, lines) in rows)
         {
-            var height = 17.0 * lines + (lines > 1 ? 4 : 0);
+            var lineHeight = fonts.Sans(FormFields.MultiLineSize).GetHeight();
+            var height = lines > 1 ? lines * lineHeight + 6 : 17.0;
             var labelRect = new XRect(Margin, y, LabelWidth, height);
             var valueRect = new XRect(Margin + LabelWidth, y, width - LabelWidth, height);
             gfx.DrawRectangle(thin, XBrushes.WhiteSmoke, labelRect);
@@ -159,7 +133,7 @@ public static class PrintableFormRenderer
                 var inner = new XRect(valueRect.X + 5, y + 3, valueRect.Width - 10, height - 4);
                 if (lines > 1)
                 {
-                    DrawWrapped(gfx, value, fonts.Sans(9), inner, XParagraphAlignment.Left);
+                    DrawLines(gfx, value, fonts.Sans(FormFields.MultiLineSize), lines, lineHeight, inner);
                 }
                 else
                 {
@@ -276,6 +250,26 @@ public static class PrintableFormRenderer
             DrawWrapped(gfx, text, font(6.5), new XRect(rect.X, rect.Y + 1, rect.Width, rect.Height - 1), XParagraphAlignment.Left);
         }
         return rect.Bottom;
+    }
+
+    /// <summary>
+    /// At most <paramref name="lines"/> lines, broken between words; when that needs more lines, broken anywhere, which
+    /// always fits text within the field's <see cref="FormField.MaxLength"/> (counted in the widest letter).
+    /// </summary>
+    private static void DrawLines(XGraphics gfx, string text, XFont font, int lines, double lineHeight, XRect rect)
+    {
+        double Width(string s) => gfx.MeasureString(s, font).Width;
+        var broken = LineBreaker.ByWords(text, Width, rect.Width);
+        if (broken.Count > lines)
+        {
+            broken = LineBreaker.Anywhere(text, Width, rect.Width);
+        }
+        var y = rect.Y;
+        foreach (var line in broken.Take(lines))
+        {
+            gfx.DrawString(line, font, XBrushes.Black, new XRect(rect.X, y, rect.Width, lineHeight), XStringFormats.TopLeft);
+            y += lineHeight;
+        }
     }
 
     /// <summary>Wrapped paragraph, clipped to the rectangle so it never overprints a neighbour. Returns the rectangle's bottom.</summary>

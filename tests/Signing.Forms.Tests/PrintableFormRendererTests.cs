@@ -170,27 +170,63 @@ public class PrintableFormRendererTests
     }
 
     [Fact]
-    public void Longest_allowed_fields_still_render_one_page_per_copy()
+    public void Longest_accepted_fields_of_the_widest_letters_print_whole_at_a_readable_size()
     {
+        // 'Œ' is the widest character FormFields accepts; 'Ş' and 'W' the widest of everyday text.
         var form = Samples.FamilyPhysician() with
         {
             ApplicationCode = new string('W', 20),
-            GivenNames = new string('Ğ', 80),
-            Surname = "Öztürk-Çağlayan Şıkışık Uzunsoyadlıoğlu",
+            GivenNames = new string('Œ', FormFields.GivenNames.MaxLength),
+            Surname = new string('Ş', FormFields.Surname.MaxLength),
+            Email = new string('W', FormFields.Email.MaxLength - 12) + "@example.org",
             DeskAddress = string.Concat(Enumerable.Repeat("Eski Devlet Hastanesi Sağlık Bilgi Sistemleri ", 5))[..200],
-            DeliveryAddress = string.Concat(Enumerable.Repeat("Çamlıbel Mahallesi Gözne Caddesi No 12 ", 7))[..250],
-            Institution = string.Join(' ', Enumerable.Repeat("İİİİİİİİİ", 15)),
+            DeliveryAddress = new string('Œ', FormFields.DeliveryAddress.MaxLength),
+            Institution = string.Join(' ', Enumerable.Repeat("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", 2))[..FormFields.Institution.MaxLength],
         };
 
-        var pages = PdfText.PagesOf(PrintableFormRenderer.Render(form));
+        using var document = PdfText.Open(PrintableFormRenderer.Render(form));
 
-        Assert.Equal(2, pages.Count);
-        Assert.All(pages, page =>
+        Assert.Equal(2, document.PageCount);
+        var runs = PdfText.ExtractRuns(document.Pages[0]);
+        var text = string.Concat(runs.Select(r => r.Text));
+        foreach (var value in new[] { form.GivenNames, form.Surname, form.Email })
         {
-            Assert.Contains(new string('W', 20), page);
-            Assert.Contains(new string('Ğ', 80), page);
-            Assert.Contains("Öztürk-Çağlayan Şıkışık Uzunsoyadlıoğlu", page);
-        });
+            var run = Assert.Single(runs, r => r.Text == value); // one line, whole
+            Assert.True(run.Size >= FormFields.SingleLineMinSize, $"{value[..5]}… printed at {run.Size} pt");
+        }
+        // The multi-line fields: every character printed, in at most their lines, at their size.
+        Assert.Equal(FormFields.DeliveryAddress.Lines, runs.Count(r => r.Text.Length > 0 && r.Text.All(c => c == 'Œ') && r.Text != form.GivenNames));
+        Assert.Contains(form.DeliveryAddress, string.Concat(runs.Where(r => r.Text.All(c => c == 'Œ') && r.Text != form.GivenNames).Select(r => r.Text)));
+        Assert.Contains(form.Institution.Replace(" ", ""), text.Replace(" ", ""));
+        Assert.All(runs.Where(r => r.Text.Length > 0 && r.Text.All(c => c is 'Œ' or 'W' or ' ') && r.Text.Length > 20),
+            r => Assert.True(r.Size >= FormFields.SingleLineMinSize));
+    }
+
+    [Fact]
+    public void Every_character_the_rules_accept_is_in_the_font()
+    {
+        // The text comes back out of the PDF only through glyphs the font has (a missing glyph maps to nothing).
+        var printable = Enumerable.Range(0, 0x10000).Select(i => (char)i).Where(FormFields.IsPrintable).Where(c => c != ' ').ToArray();
+        foreach (var chunk in printable.Chunk(40))
+        {
+            var form = Samples.FamilyPhysician() with { Surname = new string(chunk) };
+            var text = PdfText.PagesOf(PrintableFormRenderer.Render(form))[0];
+            Assert.Contains(new string(chunk), text);
+        }
+    }
+
+    [Fact]
+    public void The_limits_are_counted_in_the_widest_accepted_letter()
+    {
+        var widest = Enumerable.Range(0, 0x10000).Select(i => (char)i).Where(FormFields.IsPrintable)
+            .Max(c => FormMeasure.WidthOf(c.ToString(), 1));
+        Assert.True(widest <= FormFields.WidestGlyphEm, $"widest accepted character is {widest:F3} em");
+        foreach (var field in FormFields.All)
+        {
+            var size = field.Lines == 1 ? FormFields.SingleLineMinSize : FormFields.MultiLineSize;
+            var perLine = (int)Math.Floor(FormFields.ValueWidth / (FormFields.WidestGlyphEm * size));
+            Assert.True(field.MaxLength <= perLine * field.Lines, $"{field.Name}: {field.MaxLength} > {perLine} × {field.Lines}");
+        }
     }
 
     [Fact]

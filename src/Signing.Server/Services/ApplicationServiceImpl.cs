@@ -23,6 +23,7 @@ public sealed class ApplicationServiceImpl(
     Authenticator auth,
     Trust trust,
     ReceiptSigner receipts,
+    Marten.IDocumentStore documents,
     ILogger<ApplicationServiceImpl> logger) : ApplicationService.ApplicationServiceBase
 {
     public override async Task<SubmitResponse> SubmitESigned(SubmitESignedRequest request, ServerCallContext context)
@@ -108,6 +109,26 @@ public sealed class ApplicationServiceImpl(
             Replayed = submitted.Replayed,
             PrintableFormPdf = ByteString.CopyFrom(pdf),
         };
+    }
+
+    public override async Task<GetPrintableFormResponse> GetPrintableForm(GetPrintableFormRequest request, ServerCallContext context)
+    {
+        var caller = await auth.RequireAsync(context, Roles.Applicant, Roles.Officer, Roles.System);
+        var id = Requests.ApplicationId(request.ApplicationId);
+        var (tenant, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
+        if (view.Method != Domain.ConfirmationMethod.WetSignature)
+            throw ServiceError.FailedPrecondition(ErrorCodes.NotWetSigned, "application/" + id,
+                $"application {id} was confirmed by {view.Method}: only a wet-signed application has a printable form",
+                "bu başvuru ıslak imzalı değil; yazdırılacak formu yok");
+        // The submission as stored (contact details are not in the view); the institution is not stored, so it stays blank.
+        await using var session = documents.QuerySession(tenant.ProvinceCode);
+        var events = await session.Events.FetchStreamAsync(id, token: context.CancellationToken);
+        var submitted = events.Select(e => e.Data).OfType<RenewalSubmitted>().FirstOrDefault()
+            ?? throw new InvalidOperationException($"application {id} has a view but no RenewalSubmitted event");
+        var pdf = PrintableFormRenderer.Render(WetSubmissionForm.For(id, submitted.ApplicationCode, submitted.At, tenant,
+            new Applicant(Tckn.Parse(submitted.ApplicantTckn), new PersonName(submitted.GivenName, submitted.Surname), submitted.Category),
+            new Contact(submitted.Email, submitted.Phone), submitted.DeliveryAddress, institution: ""));
+        return new GetPrintableFormResponse { Pdf = ByteString.CopyFrom(pdf), ApplicationCode = submitted.ApplicationCode };
     }
 
     public override async Task<Contracts.V1.Application> AttachPaymentReceipt(AttachPaymentReceiptRequest request, ServerCallContext context)

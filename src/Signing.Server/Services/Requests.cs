@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Signing.Contracts.V1;
 using Signing.Domain;
+using Signing.Forms;
 using Signing.Server.Configuration;
 using Signing.Server.Errors;
 using Signing.Server.Mapping;
@@ -50,6 +51,7 @@ public static class Requests
     public sealed record FormFacts(TenantSettings Tenant, Tckn Tckn, PersonName Name, ApplicantCategory Category,
         ApplicationReason Reason, CertificateKind Kind);
 
+    /// <summary>The one check of a form, for every way of submitting it, before anything is stored.</summary>
     public static FormFacts CheckForm(ApplicationForm form, TenantCatalog tenants, RequestCheck check, string prefix = "form.")
     {
         var tenant = tenants.Find(form.Tenant);
@@ -58,8 +60,8 @@ public static class Requests
             $"bilinmeyen il müdürlüğü '{form.Tenant}'; bu sunucu şunlara hizmet verir: {string.Join(", ", tenants.All.Select(t => t.ProvinceCode))}");
         check.Require(Tckn.TryParse(form.Tckn, out var tckn), prefix + "tckn", "not a valid TCKN (11 digits with a valid checksum)",
             "geçerli bir T.C. kimlik numarası değil (11 hane, geçerli kontrol haneleri)");
-        check.Require(!string.IsNullOrWhiteSpace(form.GivenNames) && form.GivenNames.Length <= 100, prefix + "given_names", "required, at most 100 characters", "zorunlu, en çok 100 karakter");
-        check.Require(!string.IsNullOrWhiteSpace(form.Surname) && form.Surname.Length <= 100, prefix + "surname", "required, at most 100 characters", "zorunlu, en çok 100 karakter");
+        Printable(check, prefix, FormFields.GivenNames, form.GivenNames);
+        Printable(check, prefix, FormFields.Surname, form.Surname);
         var category = Proto.Category(form.Category);
         check.Require(category is not null, prefix + "category", "required: MANAGER, DOCTOR, FAMILY_PHYSICIAN or INDIVIDUAL",
             "zorunlu: yönetici, doktor, aile hekimi ya da bireysel");
@@ -67,13 +69,24 @@ public static class Requests
         check.Require(reason is not null, prefix + "reason", "must be \"YENİLEME\" (renewal)", "\"YENİLEME\" olmalı");
         var kind = Kind(form.CertificateKind);
         check.Require(kind is not null, prefix + "certificate_kind", "must be \"NES\"", "\"NES\" olmalı");
-        check.Require(form.Email.Length <= 254 && (form.Email.Length == 0 || form.Email.Contains('@')), prefix + "email",
-            "not an e-mail address", "geçerli bir e-posta adresi değil");
-        check.Require(form.Phone.Length <= 32, prefix + "phone", "at most 32 characters", "en çok 32 karakter");
-        check.Require(form.DeliveryAddress.Length <= 500, prefix + "delivery_address", "at most 500 characters", "en çok 500 karakter");
-        check.Require(form.Institution.Length <= 200, prefix + "institution", "at most 200 characters", "en çok 200 karakter");
+        if (Printable(check, prefix, FormFields.Email, form.Email))
+            check.Require(form.Email.Length == 0 || form.Email.Contains('@'), prefix + "email", "not an e-mail address", "geçerli bir e-posta adresi değil");
+        Printable(check, prefix, FormFields.Phone, form.Phone);
+        Printable(check, prefix, FormFields.DeliveryAddress, form.DeliveryAddress);
+        Printable(check, prefix, FormFields.Institution, form.Institution);
         check.ThrowIfInvalid();
         return new FormFacts(tenant!, tckn, new PersonName(form.GivenNames, form.Surname), category!.Value, reason!.Value, kind!.Value);
+    }
+
+    /// <summary>
+    /// A field as the printed form needs it (Signing.Forms' rules, which the renderer applies too): whatever is accepted
+    /// here can be printed, so a wet submission never fails after it is stored.
+    /// </summary>
+    private static bool Printable(RequestCheck check, string prefix, FormField field, string value)
+    {
+        var problem = field.Check(value);
+        check.Require(problem is null, prefix + field.Name, problem?.Description ?? "", problem?.DescriptionTr ?? "");
+        return problem is null;
     }
 
     public static Domain.SubmitRenewal Submit(FormFacts facts, ApplicationForm form, string requestId, CertificateFacts current,
