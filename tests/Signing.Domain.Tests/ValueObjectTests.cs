@@ -46,6 +46,15 @@ public class TcknTests
     }
 
     [Theory]
+    [InlineData("TCKN 12345678950.", "TCKN 123********.")]
+    [InlineData("TR12345678950/IDCTR-10000000146", "TR123********/IDCTR-100********")]
+    [InlineData("12345678901 fails the checksum", "12345678901 fails the checksum")]
+    [InlineData("123456789501 and 012345678950 are not 11-digit numbers", "123456789501 and 012345678950 are not 11-digit numbers")]
+    [InlineData("", "")]
+    public void MaskAll_masks_every_TCKN_in_a_text_and_nothing_else(string text, string expected) =>
+        Assert.Equal(expected, Tckn.MaskAll(text));
+
+    [Theory]
     [InlineData("12345678950")]
     [InlineData("10000000146")]
     [InlineData("99999999990")]
