@@ -82,6 +82,7 @@ public static class ErrorCodes
     public const string Cancelled = "CANCELLED";
     public const string Internal = "INTERNAL";
     public const string NotWetSigned = "NOT_WET_SIGNED";
+    public const string FormNotPrintable = "FORM_NOT_PRINTABLE";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

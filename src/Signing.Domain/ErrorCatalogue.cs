@@ -86,6 +86,8 @@ public static class ErrorCatalogue
         new(ErrorCodes.Cancelled, "işlem iptal edildi", "the call was cancelled"),
         new(ErrorCodes.Internal, "beklenmeyen bir hata oluştu; kaydedildi", "an internal error occurred; it has been logged"),
         new(ErrorCodes.NotWetSigned, "başvuru ıslak imzalı değil; yazdırılacak formu yok", "the application is not wet-signed: it has no printable form"),
+        new(ErrorCodes.FormNotPrintable, "kayıtlı form yazdırılamıyor; başvuruyu geri çekip formu yeniden gönderin",
+            "the stored form cannot be printed; withdraw the application and submit the form again"),
         new(ErrorCodes.BadInput, "komut satırı ya da dosya hatalı", "the command line or a file is not right"),
         new(ErrorCodes.UnknownCommand, "bilinmeyen komut", "unknown command"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);

@@ -110,6 +110,24 @@ public sealed class WetFormLimitsTests(SigningServer server) : IClassFixture<Sig
     }
 
     [Fact]
+    public async Task A_stored_form_the_printer_cannot_take_is_a_precondition_to_submit_again_not_an_internal_error()
+    {
+        // Written straight to the store, as a submission accepted before the form's rules were checked would be.
+        using var documents = Signing.Store.SigningStore.CreateDocumentStore(server.ConnectionString);
+        var store = new Signing.Store.ApplicationStore(documents);
+        var applicant = new Signing.Domain.Applicant(Signing.Domain.Tckn.Parse(Scenario.SyntheticTckn()),
+            new Signing.Domain.PersonName(new string('A', 90), "Eski"), Signing.Domain.ApplicantCategory.Manager);
+        var command = new Signing.Domain.SubmitRenewal(Guid.Empty, Guid.NewGuid().ToString("N"), Signing.Domain.TenantSettings.Mersin([]),
+            applicant, new Signing.Domain.Contact("eski@example.invalid", ""), "Test Mah.\nMersin", Signing.Server.Mapping.VerdictFacts.NoCertificate,
+            new Signing.Domain.Confirmation.Wet(), DateTimeOffset.UtcNow);
+        var written = await store.SubmitAsync("33", command);
+        Assert.True(written.Ok, written.Failure?.ToString());
+
+        await Rpc.Refused(StatusCode.FailedPrecondition, () => server.Applications().GetPrintableFormAsync(
+            new GetPrintableFormRequest { ApplicationId = written.Value!.ApplicationId.ToString() }, server.SystemHeaders()), "FORM_NOT_PRINTABLE");
+    }
+
+    [Fact]
     public async Task An_e_signed_application_has_no_printable_form()
     {
         var tenant = server.NewTenant();

@@ -125,9 +125,21 @@ public sealed class ApplicationServiceImpl(
         var events = await session.Events.FetchStreamAsync(id, token: context.CancellationToken);
         var submitted = events.Select(e => e.Data).OfType<RenewalSubmitted>().FirstOrDefault()
             ?? throw new InvalidOperationException($"application {id} has a view but no RenewalSubmitted event");
-        var pdf = PrintableFormRenderer.Render(WetSubmissionForm.For(id, submitted.ApplicationCode, submitted.At, tenant,
+        var printable = WetSubmissionForm.For(id, submitted.ApplicationCode, submitted.At, tenant,
             new Applicant(Tckn.Parse(submitted.ApplicantTckn), new PersonName(submitted.GivenName, submitted.Surname), submitted.Category),
-            new Contact(submitted.Email, submitted.Phone), submitted.DeliveryAddress, institution: ""));
+            new Contact(submitted.Email, submitted.Phone), submitted.DeliveryAddress, institution: "");
+        byte[] pdf;
+        try
+        {
+            pdf = PrintableFormRenderer.Render(printable);
+        }
+        catch (ArgumentException e)
+        {
+            // Stored before the form's rules were checked at submission: the way out is a new form, not a retry.
+            throw ServiceError.FailedPrecondition(ErrorCodes.FormNotPrintable, "application/" + id,
+                $"the stored form cannot be printed ({e.ParamName}: {e.Message}); withdraw the application and submit the form again",
+                "kayıtlı form yazdırılamıyor; başvuruyu geri çekip formu yeniden gönderin");
+        }
         return new GetPrintableFormResponse { Pdf = ByteString.CopyFrom(pdf), ApplicationCode = submitted.ApplicationCode };
     }
 
