@@ -81,6 +81,8 @@ public static class ErrorCodes
     public const string DeadlineExceeded = "DEADLINE_EXCEEDED";
     public const string Cancelled = "CANCELLED";
     public const string Internal = "INTERNAL";
+    public const string RateLimited = "RATE_LIMITED";
+    public const string TooManyWatchers = "TOO_MANY_WATCHERS";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

@@ -85,6 +85,10 @@ public static class ErrorCatalogue
         new(ErrorCodes.DeadlineExceeded, "işlem süresi doldu", "the deadline passed before the call finished"),
         new(ErrorCodes.Cancelled, "işlem iptal edildi", "the call was cancelled"),
         new(ErrorCodes.Internal, "beklenmeyen bir hata oluştu; kaydedildi", "an internal error occurred; it has been logged"),
+        new(ErrorCodes.RateLimited, "kısa sürede çok fazla istek geldi; belirtilen süre sonra tekrar deneyin",
+            "too many requests in a short time; try again after the time given"),
+        new(ErrorCodes.TooManyWatchers, "kuyruğu aynı anda izleyebileceğiniz pencere sayısına ulaştınız; birini kapatıp tekrar deneyin",
+            "you already watch the queue in as many windows as allowed; close one and try again"),
         new(ErrorCodes.BadInput, "komut satırı ya da dosya hatalı", "the command line or a file is not right"),
         new(ErrorCodes.UnknownCommand, "bilinmeyen komut", "unknown command"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);
