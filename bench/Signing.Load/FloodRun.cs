@@ -3,7 +3,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Grpc.Core;
@@ -175,25 +174,7 @@ public static class FloodRun
     /// <summary>An h2c channel whose sockets leave from <paramref name="local"/>, so the server sees that client address.</summary>
     private static GrpcChannel ChannelFrom(string url, IPAddress local) => GrpcChannel.ForAddress(url, new GrpcChannelOptions
     {
-        HttpHandler = new SocketsHttpHandler
-        {
-            EnableMultipleHttp2Connections = true,
-            ConnectCallback = async (context, ct) =>
-            {
-                var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(local, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        },
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectCallback = Signing.Bench.SocketsFrom.Address(local) },
     });
 
     private static int Positive(int value, string name) => value > 0 ? value : throw new ArgumentException($"{name} must be positive, not {value}");

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Rpc;
@@ -141,25 +140,6 @@ public sealed class RateLimitTests(RateLimitTests.SmallLimitsServer server) : IC
     }
 
     /// <summary>An h2c channel whose sockets leave from <paramref name="local"/> (the server listens on 127.0.0.1).</summary>
-    public static GrpcChannel ChannelFrom(IPAddress local, int port) => GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, ct) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(local, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        },
-    });
+    public static GrpcChannel ChannelFrom(IPAddress local, int port) => GrpcChannel.ForAddress($"http://127.0.0.1:{port}",
+        new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { ConnectCallback = Signing.Bench.SocketsFrom.Address(local) } });
 }

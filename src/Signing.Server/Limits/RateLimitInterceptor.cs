@@ -158,7 +158,7 @@ public sealed class RateLimitInterceptor : Interceptor, IDisposable
         if (_warned.Count > 10_000)
             _warned.Clear();
         _warned[key] = now;
-        // A credential is never logged; an address is not personal data of an identified person here.
+        // A credential is never logged: it would let anyone who reads the log call as its holder.
         _logger.LogWarning("rate limit reached per {Scope} {Address} on {Method}; further refusals of it are not logged for a minute",
             scope, shown ?? "(a credential)", method);
     }

@@ -53,8 +53,9 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
                 metadata: new Dictionary<string, string> { ["limit"] = limits.MaxPerOfficer.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         // The stream lives no longer than the token that opened it.
         using var expiry = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        if (caller.ExpiresAt is { } expiresAt)
-            expiry.CancelAfter(TimeSpan.FromTicks(Math.Max(0, (expiresAt - time.GetUtcNow()).Ticks)));
+        // A timer cannot wait beyond ~49 days; a token configured to live longer leaves the stream unbounded.
+        if (caller.ExpiresAt is { } expiresAt && expiresAt - time.GetUtcNow() is var left && left < TimeSpan.FromDays(40))
+            expiry.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         var ct = expiry.Token;
         try
         {
