@@ -143,3 +143,34 @@ public sealed class RateLimitTests(RateLimitTests.SmallLimitsServer server) : IC
     public static GrpcChannel ChannelFrom(IPAddress local, int port) => GrpcChannel.ForAddress($"http://127.0.0.1:{port}",
         new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { ConnectCallback = Signing.Bench.SocketsFrom.Address(local) } });
 }
+
+/// <summary>The limits' settings and the address a limit counts against, without a server.</summary>
+public sealed class LimitSettingsTests
+{
+    [Fact]
+    public void Bad_limit_settings_are_named_with_their_key_and_value()
+    {
+        var validation = new Signing.Server.Limits.LimitOptionsValidation();
+        var result = validation.Validate(null, new Signing.Server.Limits.RateLimitOptions
+        {
+            Anonymous = new() { PermitsPerSecond = 0, Burst = 10 },
+            TrustedProxies = ["10.0.0.1", "not-an-address"],
+        });
+        Assert.True(result.Failed);
+        Assert.Contains("Signing:RateLimits:Anonymous:PermitsPerSecond must be at least 1 (was 0)", result.Failures!);
+        Assert.Contains(result.Failures!, f => f.Contains("'not-an-address' is neither an IP address nor a CIDR network"));
+        Assert.Contains(result.Failures!, f => f.Contains("ForwardedForHeader is not"));
+        Assert.True(validation.Validate(null, new Signing.Server.Limits.RateLimitOptions()).Succeeded);
+        Assert.Contains("Signing:Watch:MaxPerOfficer must be at least 1 (was 0)",
+            validation.Validate(null, new Signing.Server.Limits.WatchOptions { MaxPerOfficer = 0 }).Failures!);
+    }
+
+    [Theory]
+    [InlineData("203.0.113.7", "203.0.113.7")]
+    [InlineData("::ffff:203.0.113.7", "203.0.113.7")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    [InlineData("::1", "::1")]
+    public void An_address_counts_as_itself_and_IPv6_by_its_64_prefix(string address, string counted) =>
+        Assert.Equal(counted, Signing.Server.Limits.ClientAddress.Of(IPAddress.Parse(address)));
+}
