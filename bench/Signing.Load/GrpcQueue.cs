@@ -14,7 +14,8 @@ namespace Signing.Load;
 /// </summary>
 public static class GrpcQueue
 {
-    public static async Task<string> SignInAsOfficerAsync(GrpcChannel channel, WorldManifest world)
+    /// <summary>officer-mersin-1's token, logged in once for the process (a second login of the same token is refused).</summary>
+    public static Card OfficerCard(WorldManifest world)
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SOFTHSM2_CONF")))
             throw new InvalidOperationException("SOFTHSM2_CONF must be exported before this process starts (SoftHSM reads it at load time) for the officer's sign-in");
@@ -22,8 +23,18 @@ public static class GrpcQueue
             throw new InvalidDataException("the manifest has no officer-mersin-1 persona");
         var module = Pkcs11Module.Load(string.IsNullOrEmpty(world.Pkcs11Module) ? null : world.Pkcs11Module);
         using var pin = PinSources.FromSecret(world.OfficerPin);
-        using var token = module.Login(world.OfficerToken, pin);
-        var key = token.GetSigningKey();
+        var token = module.Login(world.OfficerToken, pin);
+        return new Card(token, token.GetSigningKey());
+    }
+
+    public sealed record Card(TokenSession Token, SigningKey Key) : IDisposable
+    {
+        public void Dispose() => Token.Dispose();
+    }
+
+    /// <summary>Challenge, proof of possession on the card, SignIn: the bearer token.</summary>
+    public static async Task<string> SignInAsync(GrpcChannel channel, SigningKey key)
+    {
         var challenge = await new CertificateService.CertificateServiceClient(channel).CreateChallengeAsync(new CreateChallengeRequest());
         var proof = new ProofOfPossession(key).Sign(challenge.Nonce.ToByteArray());
         var signIn = await new SessionService.SessionServiceClient(channel).SignInAsync(new SignInRequest
@@ -37,7 +48,10 @@ public static class GrpcQueue
     public static async Task<QueueLatency.Numbers> MeasureAsync(string url, WorldManifest world, long queueRows, int pages, int pageSize, int seed)
     {
         using var channel = GrpcChannel.ForAddress(url);
-        var headers = new Metadata { { "authorization", "Bearer " + await SignInAsOfficerAsync(channel, world) } };
+        string bearer;
+        using (var card = OfficerCard(world))
+            bearer = await SignInAsync(channel, card.Key);
+        var headers = new Metadata { { "authorization", "Bearer " + bearer } };
         var client = new ApprovalService.ApprovalServiceClient(channel);
 
         // Walk the queue once (untimed) for real cursors.

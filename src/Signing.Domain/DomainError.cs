@@ -83,6 +83,8 @@ public static class ErrorCodes
     public const string Internal = "INTERNAL";
     public const string NotWetSigned = "NOT_WET_SIGNED";
     public const string FormNotPrintable = "FORM_NOT_PRINTABLE";
+    public const string RateLimited = "RATE_LIMITED";
+    public const string TooManyWatchers = "TOO_MANY_WATCHERS";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

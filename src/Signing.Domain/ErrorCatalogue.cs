@@ -88,6 +88,10 @@ public static class ErrorCatalogue
         new(ErrorCodes.NotWetSigned, "başvuru ıslak imzalı değil; yazdırılacak formu yok", "the application is not wet-signed: it has no printable form"),
         new(ErrorCodes.FormNotPrintable, "kayıtlı form yazdırılamıyor; başvuruyu geri çekip formu yeniden gönderin",
             "the stored form cannot be printed; withdraw the application and submit the form again"),
+        new(ErrorCodes.RateLimited, "kısa sürede çok fazla istek geldi; belirtilen süre sonra tekrar deneyin",
+            "too many requests in a short time; try again after the time given"),
+        new(ErrorCodes.TooManyWatchers, "kuyruğu aynı anda izleyebileceğiniz pencere sayısına ulaştınız; birini kapatıp tekrar deneyin",
+            "you already watch the queue in as many windows as allowed; close one and try again"),
         new(ErrorCodes.BadInput, "komut satırı ya da dosya hatalı", "the command line or a file is not right"),
         new(ErrorCodes.UnknownCommand, "bilinmeyen komut", "unknown command"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);

@@ -9,6 +9,7 @@ using Signing.Server.Auth;
 using Signing.Server.Configuration;
 using Signing.Server.Errors;
 using Signing.Server.Logging;
+using Signing.Server.Limits;
 using Signing.Server.Queue;
 using Signing.Server.Receipts;
 using Signing.Server.Services;
@@ -71,7 +72,9 @@ public static class ServerSetup
         services.AddSingleton(sp => TenantCatalog.From(sp.GetRequiredService<IOptions<TenantsOptions>>().Value));
         services.AddSingleton<Trust>();
         services.AddSingleton(sp => new SessionTokens(sp.GetRequiredService<IOptions<AuthOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ChallengeStore>();
+        services.AddSigningLimits();
+        services.AddSingleton(sp => new ChallengeStore(sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.ChallengesPerAddress));
         services.AddSingleton<Authenticator>();
         services.AddSingleton<ReceiptSigner>();
         services.AddSingleton<QueueFeed>();
@@ -88,12 +91,15 @@ public static class ServerSetup
 
         services.AddGrpc(o =>
         {
+            // Outermost: a refused call costs no more than the refusal.
+            o.Interceptors.Add<RateLimitInterceptor>();
             o.Interceptors.Add<ErrorInterceptor>();
             o.EnableDetailedErrors = false;
         }).AddJsonTranscoding(o =>
             // REST errors carry the same google.rpc details as gRPC ones; the JSON writer must know their types.
             o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.ErrorInfo.Descriptor,
-                Google.Rpc.LocalizedMessage.Descriptor, Google.Rpc.BadRequest.Descriptor, Google.Rpc.PreconditionFailure.Descriptor));
+                Google.Rpc.LocalizedMessage.Descriptor, Google.Rpc.BadRequest.Descriptor, Google.Rpc.PreconditionFailure.Descriptor,
+                Google.Rpc.RetryInfo.Descriptor));
         // The transport refuses the absurd; the interceptor refuses the merely too large, with details.
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<ServerOptions>>((o, server) =>
             o.MaxReceiveMessageSize = server.Value.MaxMessageBytes * 4);
@@ -139,6 +145,7 @@ public static class ServerSetup
 
     public static WebApplication MapSigningServer(this WebApplication app)
     {
+        app.UseSigningLimits();
         app.MapGrpcService<CertificateServiceImpl>();
         app.MapGrpcService<SessionServiceImpl>();
         app.MapGrpcService<ApplicationServiceImpl>();

@@ -91,8 +91,87 @@ public sealed class WatchQueueTests(LiveSigningServer server, Xunit.Abstractions
         }, "NOT_SIGNED_IN");
     }
 
+    [Fact]
+    public async Task A_fifth_watcher_of_one_officer_is_refused_and_a_place_frees_when_one_ends()
+    {
+        using var guard = new CancellationTokenSource(Guard);
+        var officer = await server.SignInAsync("officer-mersin-2");
+        // Something on the queue, so each watch's first snapshot item shows that it is subscribed.
+        var item = await server.SubmitWetAsync(Scenario.SyntheticForm(Scenario.SyntheticTckn(), "33"));
+        var watchers = new List<Watcher>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var watcher = Watcher.Start(server, officer);
+                watchers.Add(watcher);
+                await watcher.NextAsync(c => c.Item.ApplicationId == item.Id, guard.Token);
+            }
+            var status = await Rpc.Refused(StatusCode.ResourceExhausted, async () =>
+            {
+                using var call = server.Approvals().WatchQueue(new WatchQueueRequest(), officer, cancellationToken: guard.Token);
+                await call.ResponseStream.MoveNext(guard.Token);
+            }, "TOO_MANY_WATCHERS");
+            Assert.Equal("4", status.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["limit"]);
+
+            // Another officer is not affected by this one's watchers.
+            await using (var other = Watcher.Start(server, await server.SignInAsync("officer-mersin-1")))
+                await other.NextAsync(c => c.Item.ApplicationId == item.Id, guard.Token);
+
+            await watchers[0].DisposeAsync();
+            watchers.RemoveAt(0);
+            // The server notices the cancelled stream shortly after; then the officer may watch again.
+            while (true)
+            {
+                var again = Watcher.Start(server, officer);
+                try
+                {
+                    await again.NextAsync(c => c.Item.ApplicationId == item.Id, guard.Token);
+                    watchers.Add(again);
+                    break;
+                }
+                catch (Exception e) when ((e as RpcException ?? e.InnerException as RpcException)?.StatusCode == StatusCode.ResourceExhausted)
+                {
+                    await again.DisposeAsync();
+                    await Task.Delay(50, guard.Token);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var w in watchers)
+                await w.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_watch_ends_with_TOKEN_EXPIRED_when_the_token_expires()
+    {
+        using var guard = new CancellationTokenSource(Guard);
+        // A token the server would have issued, 57 s ago with a one-minute lifetime: it expires in about 3 s.
+        var tokens = new Signing.Server.Auth.SessionTokens(new Signing.Server.Configuration.AuthOptions { TokenKey = SigningServer.TokenKey, TokenMinutes = 1 },
+            new ShiftedClock(TimeSpan.FromSeconds(-57)));
+        var (token, expires) = tokens.Issue(new Signing.Server.Auth.Caller(Cards.Tckn("officer-mersin-1"), "Yetkili", new HashSet<string> { "officer" }, "33"));
+        var officer = new Metadata { { "authorization", "Bearer " + token } };
+
+        using var call = server.Approvals().WatchQueue(new WatchQueueRequest(), officer, cancellationToken: guard.Token);
+        await Rpc.Refused(StatusCode.Unauthenticated, async () =>
+        {
+            while (await call.ResponseStream.MoveNext(guard.Token))
+            {
+            }
+        }, "TOKEN_EXPIRED");
+        // The token's exp claim is in whole seconds: the end comes at most a second before `expires`.
+        Assert.True(DateTimeOffset.UtcNow >= expires - TimeSpan.FromSeconds(1.5), $"the watch ended at {DateTimeOffset.UtcNow:O}, before the token expired ({expires:O})");
+    }
+
+    private sealed class ShiftedClock(TimeSpan by) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + by;
+    }
+
     /// <summary>A watch read in the background: every change with the moment it arrived, and all that was seen.</summary>
-    private sealed class Watcher : IAsyncDisposable
+    internal sealed class Watcher : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly Channel<(QueueChange Change, long At)> _changes = Channel.CreateUnbounded<(QueueChange, long)>();
@@ -140,5 +219,50 @@ public sealed class WatchQueueTests(LiveSigningServer server, Xunit.Abstractions
             _call.Dispose();
             _stop.Dispose();
         }
+    }
+}
+
+/// <summary>A watch whose opening snapshot is cut at the server's limit says so, and how much was left out.</summary>
+public sealed class WatchQueueSnapshotTests(WatchQueueSnapshotTests.SmallSnapshotServer server) : IClassFixture<WatchQueueSnapshotTests.SmallSnapshotServer>
+{
+    public sealed class SmallSnapshotServer : SigningServer
+    {
+        protected override void AddSettings(Dictionary<string, string?> settings) => settings["Signing:Watch:SnapshotLimit"] = "3";
+    }
+
+    [Fact]
+    public async Task A_cut_snapshot_says_so_on_its_last_item_and_a_whole_one_does_not()
+    {
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        for (var i = 0; i < 5; i++)
+            await server.SubmitWetAsync(Scenario.SyntheticForm(Scenario.SyntheticTckn(), "33"));
+        for (var i = 0; i < 2; i++)
+            await server.SubmitWetAsync(Scenario.SyntheticForm(Scenario.SyntheticTckn(), "01"));
+
+        var mersin = await SnapshotAsync(await server.SignInAsync("officer-mersin-1"), 3, guard.Token);
+        Assert.All(mersin, c => Assert.Equal(QueueChange.Types.Kind.Snapshot, c.Kind));
+        Assert.All(mersin[..^1], c => Assert.False(c.SnapshotTruncated));
+        Assert.True(mersin[^1].SnapshotTruncated);
+        Assert.Equal(2, mersin[^1].SnapshotOmitted);
+
+        var adana = await SnapshotAsync(await server.SignInAsync("officer-adana"), 2, guard.Token);
+        Assert.All(adana, c => Assert.False(c.SnapshotTruncated));
+        Assert.All(adana, c => Assert.Equal(0, c.SnapshotOmitted));
+    }
+
+    private async Task<List<QueueChange>> SnapshotAsync(Metadata officer, int count, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var call = server.Approvals().WatchQueue(new WatchQueueRequest(), officer, cancellationToken: stop.Token);
+        var seen = new List<QueueChange>();
+        while (seen.Count < count && await call.ResponseStream.MoveNext(ct))
+            seen.Add(call.ResponseStream.Current);
+        // Nothing more is sent: no further snapshot item arrives within a moment.
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        quiet.CancelAfter(TimeSpan.FromMilliseconds(300));
+        var more = await Scenario.StatusOf(async () => await call.ResponseStream.MoveNext(quiet.Token));
+        Assert.NotEqual(StatusCode.OK, more);
+        await stop.CancelAsync();
+        return seen;
     }
 }

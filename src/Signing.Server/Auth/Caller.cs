@@ -18,16 +18,24 @@ public static class SigningClaims
     public const string Name = "name";
     public const string Role = "role";
     public const string Tenant = "tenant";
+    /// <summary>The registered JWT claim (seconds since the epoch), written by the token handler from the descriptor's Expires.</summary>
+    public const string Expires = "exp";
 }
 
 /// <summary>Who is calling, read from the authenticated principal.</summary>
 public sealed record Caller(string Tckn, string Name, IReadOnlySet<string> Roles, string? Tenant)
 {
+    /// <summary>When the bearer token stops being valid (its exp claim); null for system clients, whose credentials do not expire.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
     public bool Is(string role) => Roles.Contains(role);
 
     public static Caller From(ClaimsPrincipal principal) => new(
         principal.FindFirstValue(SigningClaims.Tckn) ?? "",
         principal.FindFirstValue(SigningClaims.Name) ?? "",
         principal.FindAll(SigningClaims.Role).Select(c => c.Value).ToHashSet(),
-        principal.FindFirstValue(SigningClaims.Tenant) is { Length: > 0 } t ? t : null);
+        principal.FindFirstValue(SigningClaims.Tenant) is { Length: > 0 } t ? t : null)
+    {
+        ExpiresAt = long.TryParse(principal.FindFirstValue(SigningClaims.Expires), out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : null,
+    };
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Signing.Server.Limits;
 using Signing.Store;
 
 namespace Signing.Server.Configuration;
@@ -17,6 +18,7 @@ public static class SigningOptionsSetup
         Add<GroupCommitSwitch>(services, configuration.GetSection(GroupCommitOptions.Section));
         Add<GroupCommitOptions>(services, configuration.GetSection(GroupCommitOptions.Section));
         Add<TenantsOptions>(services, configuration.GetSection(ServerOptions.Section));
+        services.AddLimitOptions(configuration);
         return services;
     }
 

@@ -68,7 +68,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerab
     }
 
     /// <summary>LocalizedMessage is Turkish unless the caller's accept-language puts English first.</summary>
-    private static bool WantsEnglish(ServerCallContext context) =>
+    public static bool WantsEnglish(ServerCallContext context) =>
         context.RequestHeaders.GetValue("accept-language") is { } language
         && language.TrimStart().StartsWith("en", StringComparison.OrdinalIgnoreCase);
 

@@ -18,8 +18,34 @@ public sealed class QueueFeed(IServiceProvider services)
     public const int WatcherBuffer = 1024;
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Guid, Channel<QueueChange>>> _watchers = new();
+    private readonly ConcurrentDictionary<string, int> _perWatcher = new();
 
     public bool HasWatchers(string tenant) => _watchers.TryGetValue(tenant, out var w) && !w.IsEmpty;
+
+    /// <summary>
+    /// A subscription counted against <paramref name="watcher"/> (an officer's TCKN), or null when that watcher already
+    /// holds <paramref name="max"/>; the place frees when the subscription is disposed.
+    /// </summary>
+    public Subscription? TrySubscribe(string tenant, string watcher, int max)
+    {
+        if (_perWatcher.AddOrUpdate(watcher, 1, (_, n) => n + 1) > max)
+        {
+            Leave(watcher);
+            return null;
+        }
+        var subscription = Subscribe(tenant);
+        return new Subscription(subscription.Reader, () =>
+        {
+            subscription.Dispose();
+            Leave(watcher);
+        });
+    }
+
+    private void Leave(string watcher)
+    {
+        if (_perWatcher.AddOrUpdate(watcher, 0, (_, n) => n - 1) <= 0)
+            _perWatcher.TryRemove(KeyValuePair.Create(watcher, 0));
+    }
 
     public Subscription Subscribe(string tenant)
     {
@@ -72,7 +98,13 @@ public sealed class QueueFeed(IServiceProvider services)
 
     public sealed class Subscription(ChannelReader<QueueChange> reader, Action unsubscribe) : IDisposable
     {
+        private int _disposed;
         public ChannelReader<QueueChange> Reader { get; } = reader;
-        public void Dispose() => unsubscribe();
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                unsubscribe();
+        }
     }
 }

@@ -2,11 +2,13 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using Signing.Contracts.V1;
 using Signing.Domain;
 using Decision = Signing.Contracts.V1.Decision;
 using Signing.Server.Auth;
 using Signing.Server.Errors;
+using Signing.Server.Limits;
 using Signing.Server.Mapping;
 using Signing.Server.Queue;
 using Signing.Store;
@@ -18,13 +20,10 @@ namespace Signing.Server.Services;
 
 /// <summary>The officer's desk: the queue of the officer's own directorate, paper, and decisions signed on the officer's card.</summary>
 public sealed class ApprovalServiceImpl(Applications applications, Authenticator auth, Trust trust, QueueFeed feed,
-    ILogger<ApprovalServiceImpl> logger) : ApprovalService.ApprovalServiceBase
+    IOptions<WatchOptions> watch, TimeProvider time, ILogger<ApprovalServiceImpl> logger) : ApprovalService.ApprovalServiceBase
 {
     /// <summary>A decision document is signed within this time of being issued.</summary>
     public static readonly TimeSpan DecisionDocumentLifetime = TimeSpan.FromMinutes(30);
-
-    /// <summary>WatchQueue's opening snapshot: at most this many items (the oldest), then live changes.</summary>
-    public const int SnapshotLimit = 1000;
 
     public override async Task<ListQueueResponse> ListQueue(ListQueueRequest request, ServerCallContext context)
     {
@@ -45,23 +44,25 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
     public override async Task WatchQueue(WatchQueueRequest request, IServerStreamWriter<QueueChange> responseStream, ServerCallContext context)
     {
         var (caller, tenant) = await OfficerAsync(context);
-        var ct = context.CancellationToken;
+        var limits = watch.Value;
         // Subscribe before reading the snapshot, so nothing that happens in between is lost (a change may arrive twice: harmless).
-        using var subscription = feed.Subscribe(tenant.ProvinceCode);
-        QueueCursor? cursor = null;
-        var sent = 0;
-        do
-        {
-            var page = await applications.Store.ListQueueAsync(tenant.ProvinceCode, cursor, ApplicationStore.MaxPageSize, null, ct);
-            foreach (var item in page.Items)
-                await responseStream.WriteAsync(new QueueChange { Kind = QueueChange.Types.Kind.Snapshot, Item = Proto.QueueItem(item) }, ct);
-            sent += page.Items.Count;
-            cursor = page.Next;
-        }
-        while (cursor is not null && sent < SnapshotLimit);
-        logger.LogInformation("{Tckn} watches the queue of {Tenant} ({Count} items in the snapshot)", Tckn.Mask(caller.Tckn), tenant.ProvinceCode, sent);
+        using var subscription = feed.TrySubscribe(tenant.ProvinceCode, caller.Tckn, limits.MaxPerOfficer)
+            ?? throw new ServiceError(StatusCode.ResourceExhausted, ErrorCodes.TooManyWatchers,
+                $"you already watch the queue in {limits.MaxPerOfficer} streams; end one of them first",
+                $"kuyruğu zaten {limits.MaxPerOfficer} pencerede izliyorsunuz; önce birini kapatın",
+                metadata: new Dictionary<string, string> { ["limit"] = limits.MaxPerOfficer.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        // The stream lives no longer than the token that opened it.
+        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        // A timer cannot wait beyond ~49 days; a token configured to live longer leaves the stream unbounded.
+        if (caller.ExpiresAt is { } expiresAt && expiresAt - time.GetUtcNow() is var left && left < TimeSpan.FromDays(40))
+            expiry.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        var ct = expiry.Token;
         try
         {
+            // Headers now tell the client the watch is live, even before the first item.
+            await context.WriteResponseHeadersAsync([]);
+            var sent = await WriteSnapshotAsync(tenant.ProvinceCode, limits.SnapshotLimit, responseStream, ct);
+            logger.LogInformation("{Tckn} watches the queue of {Tenant} ({Count} items in the snapshot)", Tckn.Mask(caller.Tckn), tenant.ProvinceCode, sent);
             await foreach (var change in subscription.Reader.ReadAllAsync(ct))
                 await responseStream.WriteAsync(change, ct);
         }
@@ -71,6 +72,42 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             throw new ServiceError(StatusCode.Aborted, ErrorCodes.WatchFellBehind, "the watcher fell too far behind the queue; watch again for a fresh snapshot",
                 "izleme kuyruğun gerisinde kaldı; güncel liste için yeniden izlemeye başlayın");
         }
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw ServiceError.Unauthenticated(ErrorCodes.TokenExpired, "the session has expired; sign in again with your card and watch again",
+                "oturumun süresi doldu; kartınızla yeniden giriş yapıp izlemeye yeniden başlayın");
+        }
+    }
+
+    /// <summary>The oldest items of the queue, at most <paramref name="limit"/>; a cut snapshot marks its last item with how many it left out.</summary>
+    private async Task<int> WriteSnapshotAsync(string tenant, int limit, IServerStreamWriter<QueueChange> responseStream, CancellationToken ct)
+    {
+        QueueCursor? cursor = null;
+        var sent = 0;
+        QueueChange? held = null;
+        do
+        {
+            var page = await applications.Store.ListQueueAsync(tenant, cursor, Math.Min(ApplicationStore.MaxPageSize, limit - sent), null, ct);
+            foreach (var item in page.Items)
+            {
+                // One item is held back, so the last one can still be marked as the end of a cut snapshot.
+                if (held is not null)
+                    await responseStream.WriteAsync(held, ct);
+                held = new QueueChange { Kind = QueueChange.Types.Kind.Snapshot, Item = Proto.QueueItem(item) };
+            }
+            sent += page.Items.Count;
+            cursor = page.Next;
+        }
+        while (cursor is not null && sent < limit);
+        if (held is null)
+            return 0;
+        if (cursor is not null)
+        {
+            held.SnapshotTruncated = true;
+            held.SnapshotOmitted = Math.Max(0, await applications.Store.CountQueueAsync(tenant, ct) - sent);
+        }
+        await responseStream.WriteAsync(held, ct);
+        return sent;
     }
 
     public override async Task<Contracts.V1.Application> RegisterPaperForm(RegisterPaperFormRequest request, ServerCallContext context)

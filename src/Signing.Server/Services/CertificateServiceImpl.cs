@@ -18,7 +18,7 @@ public sealed class CertificateServiceImpl(Applications applications, ChallengeS
 {
     public override Task<Challenge> CreateChallenge(CreateChallengeRequest request, ServerCallContext context)
     {
-        var (id, nonce, expires) = challenges.Create();
+        var (id, nonce, expires) = challenges.Create(Limits.ClientAddress.Of(context.GetHttpContext()));
         return Task.FromResult(new Challenge { ChallengeId = id, Nonce = ByteString.CopyFrom(nonce), ExpiresAt = Timestamp.FromDateTimeOffset(expires) });
     }
 
