@@ -312,7 +312,7 @@ public static class LoadRun
         var connection = connectionString ?? setup.ServerConnectionString;
         var ids = acceptedIds.ToArray();
         var (streams, found) = await CountStreamsAsync(connection, options.Tenant, ids, ownDatabase);
-        var receiptCheck = ReceiptCheck.Verify(receipts, rootCertificate);
+        var receiptCheck = ReceiptCheck.Verify(receipts, rootCertificate, setup.ManifestPath);
         var machine = (double)(machineEnd.Busy - machineStart.Item1) / Math.Max(1, machineEnd.Total - machineStart.Item2) * 100;
         return new RunResult
         {
