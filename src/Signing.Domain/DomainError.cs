@@ -81,6 +81,8 @@ public static class ErrorCodes
     public const string DeadlineExceeded = "DEADLINE_EXCEEDED";
     public const string Cancelled = "CANCELLED";
     public const string Internal = "INTERNAL";
+    public const string ClientCertificateExpired = "CLIENT_CERTIFICATE_EXPIRED";
+    public const string ClientCertificateNotYetValid = "CLIENT_CERTIFICATE_NOT_YET_VALID";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

@@ -85,6 +85,8 @@ public static class ErrorCatalogue
         new(ErrorCodes.DeadlineExceeded, "işlem süresi doldu", "the deadline passed before the call finished"),
         new(ErrorCodes.Cancelled, "işlem iptal edildi", "the call was cancelled"),
         new(ErrorCodes.Internal, "beklenmeyen bir hata oluştu; kaydedildi", "an internal error occurred; it has been logged"),
+        new(ErrorCodes.ClientCertificateExpired, "istemci sertifikasının süresi dolmuş", "the client certificate has expired"),
+        new(ErrorCodes.ClientCertificateNotYetValid, "istemci sertifikası henüz geçerli değil", "the client certificate is not valid yet"),
         new(ErrorCodes.BadInput, "komut satırı ya da dosya hatalı", "the command line or a file is not right"),
         new(ErrorCodes.UnknownCommand, "bilinmeyen komut", "unknown command"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);
