@@ -123,7 +123,7 @@ public sealed class StartupFailureTests(PostgresFixture database) : IClassFixtur
     {
         var line = RefusedWith(await StartAsync(null, $"--Signing:Auth:TokenMinutes={minutes}"), StartupFailure.InvalidSetting);
 
-        Assert.Contains($"Signing:Auth:TokenMinutes must be from", line);
+        Assert.Contains("Signing:Auth:TokenMinutes must be at", line);
         Assert.Contains($"(was {minutes})", line);
     }
 

@@ -13,7 +13,8 @@ public static class SigningOptionsSetup
         Add<TlsOptions>(services, configuration.GetSection(TlsOptions.Section));
         Add<AuthOptions>(services, configuration.GetSection(AuthOptions.Section));
         // Whether a token key may be left out depends on the environment, which the shared validation does not see.
-        services.AddOptions<AuthOptions>().Validate<IHostEnvironment>((o, environment) => environment.IsDevelopment() || !string.IsNullOrEmpty(o.TokenKey),
+        // A composition without a host environment is treated as production.
+        services.AddOptions<AuthOptions>().Validate<IServiceProvider>((o, sp) => sp.GetService<IHostEnvironment>()?.IsDevelopment() == true || !string.IsNullOrEmpty(o.TokenKey),
             $"{AuthOptions.TokenKeyKey} is not set: outside Development the session-token key must be configured " +
             $"(base64 of at least {AuthOptions.MinimumTokenKeyBytes} random bytes, e.g. `openssl rand -base64 32`; the same on every instance)");
         Add<ServerKeyOptions>(services, configuration.GetSection(ServerKeyOptions.Section));
@@ -54,8 +55,9 @@ public sealed class SigningOptionsValidation :
     public ValidateOptionsResult Validate(string? name, AuthOptions o) => Result(
         [
             TokenKey(o.TokenKey),
-            o.TokenMinutes is >= 1 and <= AuthOptions.MaximumTokenMinutes ? null
-                : $"{AuthOptions.TokenMinutesKey} must be from 1 to {AuthOptions.MaximumTokenMinutes} (was {o.TokenMinutes})",
+            AtLeast(AuthOptions.TokenMinutesKey, o.TokenMinutes, 1),
+            o.TokenMinutes <= AuthOptions.MaximumTokenMinutes ? null
+                : $"{AuthOptions.TokenMinutesKey} must be at most {AuthOptions.MaximumTokenMinutes} (was {o.TokenMinutes})",
             .. o.SystemKeys.Where(k => !string.IsNullOrEmpty(k.Value) && k.Value.Length < AuthOptions.MinimumSystemKeyLength)
                 .Select(k => $"Signing:Auth:SystemKeys:{k.Key} must be at least {AuthOptions.MinimumSystemKeyLength} characters"),
             .. o.SystemCertificates.Where(c => !string.IsNullOrWhiteSpace(c.Value) && !IsSha256Hex(AuthOptions.Fingerprint(c.Value)))
