@@ -15,6 +15,9 @@ var resultsDir = repo.Combine("artifacts/test-results");
 var isRoot = Environment.UserName == "root";
 
 string RandomHex(int bytes) => Convert.ToHexString(RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
+// A secret made once per checkout and kept out of git (.local/): the operator's system key, the session-token key.
+string LocalSecret(string name, Func<string> make) { var f = localDir.CombineWithFilePath(name).FullPath; EnsureDirectoryExists(localDir);
+    if (!System.IO.File.Exists(f)) System.IO.File.WriteAllText(f, make()); System.IO.File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite); return System.IO.File.ReadAllText(f).Trim(); }
 void Must(int exit, string what) { if (exit != 0) throw new CakeException(exit, $"{what} failed (exit {exit})"); }
 int Run(string file, string args, IDictionary<string, string> env = null, bool quiet = false) =>
     StartProcess(file, new ProcessSettings { Arguments = args, EnvironmentVariables = env, RedirectStandardOutput = quiet, RedirectStandardError = quiet });
@@ -39,6 +42,7 @@ Dictionary<string, string> WorldEnv()
     env["SOFTHSM2_CONF"] = hsmDir.CombineWithFilePath("softhsm2.conf").FullPath;
     env["SIGNING_HSM_MANIFEST"] = hsmDir.CombineWithFilePath("manifest.json").FullPath;
     env["SIGNING_REPO"] = repo.FullPath;
+    env["Signing__Auth__TokenKey"] = LocalSecret("token-key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))); // required outside Development
     // The server's configuration for the test world, written by hsm-sim next to its trust file.
     var serverConfig = hsmDir.CombineWithFilePath("server.json").FullPath;
     if (System.IO.File.Exists(serverConfig)) env["SIGNING_CONFIG"] = serverConfig;
@@ -82,9 +86,7 @@ int StartCluster(string pgRoot)
     var data = $"{pgRoot}/data";
     if (RunPg("pg_ctl", $"-D {data} status") == 0) return int.Parse(System.IO.File.ReadAllLines($"{data}/postmaster.pid")[3]);
     var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-    listener.Start();
-    var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    listener.Stop();
+    listener.Start(); var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port; listener.Stop();
     var socketDir = pgRoot.Length < 80 ? pgRoot : "/tmp";
     var options = $"-p {port} -k {socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB";
     return RunPg("pg_ctl", $"-D {data} -l {pgRoot}/log -w -t 60 -o \"{options}\" start") == 0 ? port : 0;
@@ -173,13 +175,11 @@ Task("Test").Description("Db + HsmSim + Build, then every test project; TRX resu
 Task("Run").Description("Db + HsmSim + Build, then the server in the foreground on 127.0.0.1 (gRPC h2c :5080, REST :5081 unless Signing:GrpcPort / Signing:RestPort say otherwise); exits with the server's code.")
     .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").Does(() =>
 {
-    // An operator key (a system client) for curl and scripts, made once per checkout and kept out of git (.local/).
-    var keyFile = localDir.CombineWithFilePath("operator-key").FullPath;
-    if (!System.IO.File.Exists(keyFile)) System.IO.File.WriteAllText(keyFile, RandomHex(24));
-    System.IO.File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    var env = new Dictionary<string, string>(WorldEnv()) { ["Signing__Auth__SystemKeys__operator"] = System.IO.File.ReadAllText(keyFile).Trim() };
+    // An operator key (a system client) for curl and scripts.
+    var env = new Dictionary<string, string>(WorldEnv()) { ["Signing__Auth__SystemKeys__operator"] = LocalSecret("operator-key", () => RandomHex(24)) };
     Information("Run: the server on 127.0.0.1 (gRPC h2c with reflection, REST beside it); Ctrl+C stops it.");
     Information("     REST as the operator: curl -H \"x-api-key: $(cat .local/operator-key)\" http://127.0.0.1:5081/v1/applications/<id>");
+    Information("     Receipts (trust.json pins the receipt certificate): esign cms verify-receipt FILE --trust-config .local/hsm/trust.json");
     Must(DotNetRun("src/Signing.Server", $"--contentRoot \"{repo.FullPath}/src/Signing.Server\"", env), "the server");
 });
 

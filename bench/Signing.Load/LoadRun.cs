@@ -172,6 +172,8 @@ public static class LoadRun
         start.Environment["SIGNING_HSM_MANIFEST"] = setup.ManifestPath;
         start.Environment["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)");
         start.Environment["Signing__Auth__SystemKeys__load"] = systemKey;
+        // Outside Development the server refuses to start without a session-token key; this run's own is enough.
+        start.Environment["Signing__Auth__TokenKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         Console.Error.WriteLine($"load: starting {Path.GetFileName(dll)} ({Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(dll)))}) " +
                                 $"[{name}] on 127.0.0.1:{port}, database {database}, log {log}");
         var server = Process.Start(start) ?? throw new InvalidOperationException("the server process did not start");
@@ -312,7 +314,7 @@ public static class LoadRun
         var connection = connectionString ?? setup.ServerConnectionString;
         var ids = acceptedIds.ToArray();
         var (streams, found) = await CountStreamsAsync(connection, options.Tenant, ids, ownDatabase);
-        var receiptCheck = ReceiptCheck.Verify(receipts, rootCertificate);
+        var receiptCheck = ReceiptCheck.Verify(receipts, rootCertificate, setup.ManifestPath);
         var machine = (double)(machineEnd.Busy - machineStart.Item1) / Math.Max(1, machineEnd.Total - machineStart.Item2) * 100;
         return new RunResult
         {

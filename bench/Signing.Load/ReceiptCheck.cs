@@ -13,9 +13,11 @@ public static class ReceiptCheck
 {
     public sealed record Outcome(int Checked, int Bad, double MeanBatch, string? FirstProblem);
 
-    public static Outcome Verify(IReadOnlyCollection<SignedReceipt> receipts, string rootCertificatePath)
+    /// <param name="manifestPath">The world's manifest: the trust.json hsm-sim writes beside it pins the receipt certificate.</param>
+    public static Outcome Verify(IReadOnlyCollection<SignedReceipt> receipts, string rootCertificatePath, string manifestPath)
     {
-        var verifier = new ReceiptVerifier(new CmsVerifier(new TrustConfiguration { TrustAnchors = ParsedCertificate.FromFile(rootCertificatePath) }));
+        var pins = TrustConfiguration.Load(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, "trust.json")).ReceiptSigners;
+        var verifier = new ReceiptVerifier(new CmsVerifier(new TrustConfiguration { TrustAnchors = ParsedCertificate.FromFile(rootCertificatePath), ReceiptSigners = pins }));
         // As `esign cms verify-receipt` by default: RFC 5280, the CRLs at hand consulted (none here) but not required.
         var options = new VerificationOptions { Profile = ValidationProfile.None, Revocation = RevocationMode.BestEffort };
         int bad = 0, sizes = 0;

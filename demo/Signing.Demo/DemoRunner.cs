@@ -234,7 +234,9 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
     {
         if (!File.Exists(receipt) || !File.Exists(Path.ChangeExtension(receipt, ".p7s")))
             throw new StepFailed($"apply --receipt-out saved no receipt at {receipt}");
-        string[] verify = ["cms", "verify-receipt", "--trust-anchor", _world.Pki.RootCertificate, "--json"];
+        // The receipt certificate as the directorate publishes it (here: the world server's certificate file).
+        string[] verify = ["cms", "verify-receipt", "--trust-anchor", _world.Pki.RootCertificate,
+            "--receipt-signer", _world.Personas.Single(p => p.Role == "server").CertificatePath, "--json"];
         await Step(persona, "checks the saved receipt offline against the directorate's root", [.. verify, receipt],
             json => json?["indication"]?.GetValue<string>() != "TOTAL_PASSED"
                 ? $"verdict {json?["indication"]} / {json?["subIndication"]}: {json?["reason"]}"

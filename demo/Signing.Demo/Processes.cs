@@ -147,6 +147,8 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var (k, v) in environment)
             psi.Environment[k] = v;
         psi.Environment["Signing__Auth__SystemKeys__courier"] = courierKey;
+        // Outside Development the server refuses to start without a session-token key: one per demo server.
+        psi.Environment["Signing__Auth__TokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet could not be started");
         var server = new ServerProcess(process, grpcPort, restPort, courierKey, logFile);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);

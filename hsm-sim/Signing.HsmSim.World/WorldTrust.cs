@@ -4,7 +4,7 @@ namespace Signing.HsmSim;
 
 /// <summary>
 /// The trust configuration of the simulated world: the test root as anchor, the NES sub-CA as intermediate, both CRLs,
-/// the world's NES policy and the e-Onay issuer. hsm-sim writes it as trust.json beside the manifest; tests that need
+/// the world's NES policy, the e-Onay issuer and the pin of the server's receipt certificate. hsm-sim writes it as trust.json beside the manifest; tests that need
 /// a variant (other tolerances) start from <see cref="Model(WorldManifest)"/>.
 /// </summary>
 public static class WorldTrust
@@ -19,6 +19,8 @@ public static class WorldTrust
         Crls = [manifest.Pki.RootCrl, manifest.Pki.NesSubCaCrl],
         QualifiedPolicyOids = [manifest.Pki.NesPolicyOid],
         EOnayIssuers = [manifest.Pki.EOnayIssuerCertificate],
+        // The receipt key is the server persona's: esign and the load driver verify receipts against this pin.
+        ReceiptSigners = [.. manifest.Personas.Where(p => p.Role == "server").Select(p => p.CertificateSha256)],
     };
 
     public static TrustConfiguration.FileModel Model(string manifestPath) => Model(WorldManifest.Load(manifestPath));

@@ -85,6 +85,8 @@ public static class ErrorCodes
     public const string FormNotPrintable = "FORM_NOT_PRINTABLE";
     public const string RateLimited = "RATE_LIMITED";
     public const string TooManyWatchers = "TOO_MANY_WATCHERS";
+    public const string ClientCertificateExpired = "CLIENT_CERTIFICATE_EXPIRED";
+    public const string ClientCertificateNotYetValid = "CLIENT_CERTIFICATE_NOT_YET_VALID";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

@@ -92,6 +92,8 @@ public static class ErrorCatalogue
             "too many requests in a short time; try again after the time given"),
         new(ErrorCodes.TooManyWatchers, "kuyruğu aynı anda izleyebileceğiniz pencere sayısına ulaştınız; birini kapatıp tekrar deneyin",
             "you already watch the queue in as many windows as allowed; close one and try again"),
+        new(ErrorCodes.ClientCertificateExpired, "istemci sertifikasının süresi dolmuş", "the client certificate has expired"),
+        new(ErrorCodes.ClientCertificateNotYetValid, "istemci sertifikası henüz geçerli değil", "the client certificate is not valid yet"),
         new(ErrorCodes.BadInput, "komut satırı ya da dosya hatalı", "the command line or a file is not right"),
         new(ErrorCodes.UnknownCommand, "bilinmeyen komut", "unknown command"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);

@@ -40,24 +40,36 @@ public static class ServerSetup
             var tls = kestrel.ApplicationServices.GetRequiredService<IOptions<TlsOptions>>().Value;
             var pinned = kestrel.ApplicationServices.GetRequiredService<IOptions<AuthOptions>>().Value.PinnedCertificates().Count > 0;
             var address = System.Net.IPAddress.Parse(server.ListenAddress);
+            // With TLS configured both ports use it: a plain REST port beside a TLS gRPC port would carry the same bearer
+            // tokens and system keys in clear text.
+            void Secure(ListenOptions o)
+            {
+                if (tls.CertificateFile is not { Length: > 0 } pfx)
+                    return;
+                o.UseHttps(pfx, tls.CertificatePassword, https =>
+                {
+                    // mTLS for system clients: a certificate is asked for when some are pinned (Signing:Auth:SystemCertificates);
+                    // the pin is the trust decision, so no chain to a public CA is required of them (their validity
+                    // period is still checked, by the Authenticator).
+                    https.ClientCertificateMode = tls.RequireClientCertificate ? ClientCertificateMode.RequireCertificate
+                        : pinned ? ClientCertificateMode.AllowCertificate
+                        : ClientCertificateMode.NoCertificate;
+                    if (pinned)
+                        https.ClientCertificateValidation = (_, _, _) => true;
+                });
+            }
             // Without TLS, Http1AndHttp2 serves only HTTP/1.1: the gRPC port must be HTTP/2 only (h2c).
             kestrel.Listen(address, server.GrpcPort, o =>
             {
                 o.Protocols = HttpProtocols.Http2;
-                if (tls.CertificateFile is { Length: > 0 } pfx)
-                    o.UseHttps(pfx, tls.CertificatePassword, https =>
-                    {
-                        // mTLS for system clients: a certificate is asked for when some are pinned (Signing:Auth:SystemCertificates);
-                        // the pin is the trust decision, so no chain to a public CA is required of them.
-                        https.ClientCertificateMode = tls.RequireClientCertificate ? ClientCertificateMode.RequireCertificate
-                            : pinned ? ClientCertificateMode.AllowCertificate
-                            : ClientCertificateMode.NoCertificate;
-                        if (pinned)
-                            https.ClientCertificateValidation = (_, _, _) => true;
-                    });
+                Secure(o);
             });
             if (server.RestPort > 0)
-                kestrel.Listen(address, server.RestPort, o => o.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(address, server.RestPort, o =>
+                {
+                    o.Protocols = HttpProtocols.Http1;
+                    Secure(o);
+                });
         });
 
         var database = DatabaseSetting.From(configuration);

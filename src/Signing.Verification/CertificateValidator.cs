@@ -111,22 +111,30 @@ public sealed class CertificateValidator(TrustConfiguration trust)
         checks.Add(new Check(prefix + "x509.revocation", mode == RevocationMode.Off ? CheckResult.Skipped : CheckResult.Passed,
             mode == RevocationMode.BestEffort ? "best effort: only available CRLs were consulted" : null));
 
+        // Validity is recorded, not returned on: a caller that accepts an expired certificate for some purpose (sign-in
+        // to renew it) must see whether everything else about it holds, so the profile and holder checks run regardless.
         var t = time.UtcDateTime;
         var truncated = new DateTime(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        Evaluation? outOfValidity = null;
         if (truncated < cert.NotBefore)
         {
             var why = $"the certificate is not valid before {cert.NotBefore:u}";
             checks.Add(new Check(prefix + "x509.validity", CheckResult.Failed, why));
-            return new Evaluation(Indication.Indeterminate, SubIndication.NotYetValid, why, Holder(HolderStatus.NotYetValid, why), tckn, path.Path);
+            outOfValidity = new Evaluation(Indication.Indeterminate, SubIndication.NotYetValid, why, Holder(HolderStatus.NotYetValid, why), tckn, path.Path);
         }
-        if (truncated > cert.NotAfter)
+        else if (truncated > cert.NotAfter)
         {
             var why = $"the certificate expired at {cert.NotAfter:u}";
             checks.Add(new Check(prefix + "x509.validity", CheckResult.Failed, why));
-            return new Evaluation(Indication.TotalFailed, SubIndication.Expired, why, Holder(HolderStatus.Expired, why), tckn, path.Path);
+            outOfValidity = new Evaluation(Indication.TotalFailed, SubIndication.Expired, why, Holder(HolderStatus.Expired, why), tckn, path.Path);
         }
-        checks.Add(new Check(prefix + "x509.validity", CheckResult.Passed, $"until {cert.NotAfter:u}"));
+        else
+        {
+            checks.Add(new Check(prefix + "x509.validity", CheckResult.Passed, $"until {cert.NotAfter:u}"));
+        }
 
+        // Not being a NES, or being someone else's, outweighs the dates: those verdicts win over an expiry.
+        Evaluation? refused = null;
         if (options.Profile == ValidationProfile.KamuSmNes)
         {
             var profileChecks = QualifiedProfile.Evaluate(cert, Trust.QualifiedPolicyOids, out tckn);
@@ -135,7 +143,7 @@ public sealed class CertificateValidator(TrustConfiguration trust)
             if (failed is not null)
             {
                 var why = "not a qualified NES certificate: " + failed.Detail;
-                return new Evaluation(Indication.Indeterminate, SubIndication.ChainConstraintsFailure, why, Holder(HolderStatus.NotQualified, why), tckn, path.Path);
+                refused = new Evaluation(Indication.Indeterminate, SubIndication.ChainConstraintsFailure, why, Holder(HolderStatus.NotQualified, why), tckn, path.Path);
             }
         }
         if (options.ExpectedTckn is { } expected)
@@ -144,8 +152,10 @@ public sealed class CertificateValidator(TrustConfiguration trust)
             var why = ok ? null : $"the certificate belongs to TCKN {(tckn is null ? "(none)" : Domain.Tckn.Mask(tckn))}, not to {Domain.Tckn.Mask(expected)}";
             checks.Add(new Check(prefix + "holder.tckn", ok ? CheckResult.Passed : CheckResult.Failed, why));
             if (!ok)
-                return new Evaluation(Indication.TotalFailed, SubIndication.SigConstraintsFailure, why, Holder(HolderStatus.WrongHolder, why), tckn, path.Path);
+                refused ??= new Evaluation(Indication.TotalFailed, SubIndication.SigConstraintsFailure, why, Holder(HolderStatus.WrongHolder, why), tckn, path.Path);
         }
+        if ((refused ?? outOfValidity) is { } failure)
+            return failure;
         var status = daysLeft <= Trust.ExpiringWithinDays ? HolderStatus.Expiring : HolderStatus.Valid;
         return new Evaluation(Indication.TotalPassed, SubIndication.None, null,
             Holder(status, status == HolderStatus.Expiring ? $"{daysLeft} days left: renew now" : null), tckn, path.Path);

@@ -22,6 +22,11 @@ public sealed class TrustConfiguration
     public IReadOnlyList<string> QualifiedPolicyOids { get; init; } = [KamuSmNesPolicyArc];
     /// <summary>Certificates whose holders may sign e-Onay confirmations (pinned by SHA-256, and chain-validated).</summary>
     public IReadOnlyList<ParsedCertificate> EOnayIssuers { get; init; } = [];
+    /// <summary>
+    /// SHA-256 (hex; colons and case as `openssl x509 -fingerprint -sha256` prints them are fine) of the directorate's
+    /// receipt certificates. A receipt batch signed by any other certificate is not a receipt, however it chains.
+    /// </summary>
+    public IReadOnlyList<string> ReceiptSigners { get; init; } = [];
     /// <summary>A certificate with this many days left or fewer is EXPIRING (Kamu SM warns 3 months ahead).</summary>
     public int ExpiringWithinDays { get; init; } = 90;
     public TimeSpan CrlGrace { get; init; } = TimeSpan.Zero;
@@ -44,17 +49,31 @@ public sealed class TrustConfiguration
         sb.Append("crls:").AppendJoin(',', Crls.Select(c => c.Sha256)).Append(';');
         sb.Append("policies:").AppendJoin(',', QualifiedPolicyOids).Append(';');
         sb.Append("eonay:").AppendJoin(',', EOnayIssuers.Select(c => c.Sha256)).Append(';');
+        sb.Append("receipts:").AppendJoin(',', ReceiptSigners.Select(NormalizeSha256)).Append(';');
         sb.Append($"expiring:{ExpiringWithinDays};grace:{CrlGrace.Ticks};revocation:{RequireRevocation};skew:{SigningTimeSkew.Ticks};eonayAge:{EOnayMaxAge.Ticks}");
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
     /// <summary>The same configuration with other CRLs (e.g. freshly downloaded ones).</summary>
-    public TrustConfiguration WithCrls(IEnumerable<ParsedCrl> crls) => new()
+    public TrustConfiguration WithCrls(IEnumerable<ParsedCrl> crls) => With(crls.ToList(), ReceiptSigners);
+
+    /// <summary>The same configuration pinning other receipt certificates (SHA-256 of each).</summary>
+    public TrustConfiguration WithReceiptSigners(IEnumerable<string> sha256) => With(Crls, sha256.ToList());
+
+    private TrustConfiguration With(IReadOnlyList<ParsedCrl> crls, IReadOnlyList<string> receiptSigners) => new()
     {
-        Name = Name, TrustAnchors = TrustAnchors, Intermediates = Intermediates, Crls = crls.ToList(),
-        QualifiedPolicyOids = QualifiedPolicyOids, EOnayIssuers = EOnayIssuers, ExpiringWithinDays = ExpiringWithinDays,
-        CrlGrace = CrlGrace, RequireRevocation = RequireRevocation, SigningTimeSkew = SigningTimeSkew, EOnayMaxAge = EOnayMaxAge,
+        Name = Name, TrustAnchors = TrustAnchors, Intermediates = Intermediates, Crls = crls,
+        QualifiedPolicyOids = QualifiedPolicyOids, EOnayIssuers = EOnayIssuers, ReceiptSigners = receiptSigners,
+        ExpiringWithinDays = ExpiringWithinDays, CrlGrace = CrlGrace, RequireRevocation = RequireRevocation,
+        SigningTimeSkew = SigningTimeSkew, EOnayMaxAge = EOnayMaxAge,
     };
+
+    /// <summary>Whether <paramref name="fingerprint"/> is a SHA-256 in a form <see cref="NormalizeSha256"/> accepts.</summary>
+    public static bool IsSha256(string fingerprint) => NormalizeSha256(fingerprint) is { Length: 64 } hex && hex.All(Uri.IsHexDigit);
+
+    /// <summary>A SHA-256 fingerprint as compared: lower-case hex without colons or spaces.</summary>
+    public static string NormalizeSha256(string fingerprint) =>
+        string.Concat(fingerprint.Where(c => c is not (':' or ' '))).Trim().ToLowerInvariant();
 
     /// <summary>The JSON shape of a trust configuration file. Paths are relative to the file.</summary>
     public sealed record FileModel
@@ -65,6 +84,8 @@ public sealed class TrustConfiguration
         public List<string> Crls { get; init; } = [];
         public List<string>? QualifiedPolicyOids { get; init; }
         public List<string> EOnayIssuers { get; init; } = [];
+        /// <summary>SHA-256 of each receipt certificate of the directorate (see <see cref="TrustConfiguration.ReceiptSigners"/>).</summary>
+        public List<string> ReceiptSigners { get; init; } = [];
         public int? ExpiringWithinDays { get; init; }
         public int? CrlGraceMinutes { get; init; }
         public bool? RequireRevocation { get; init; }
@@ -102,6 +123,8 @@ public sealed class TrustConfiguration
             Crls = model.Crls.Select(p => ParsedCrl.FromFile(Resolve(p))).ToList(),
             QualifiedPolicyOids = model.QualifiedPolicyOids ?? [KamuSmNesPolicyArc],
             EOnayIssuers = Certs(model.EOnayIssuers),
+            ReceiptSigners = model.ReceiptSigners.Select(p => IsSha256(p) ? p
+                : throw new InvalidDataException($"receiptSigners: '{p}' is not a SHA-256 fingerprint (64 hex digits)")).ToList(),
             ExpiringWithinDays = model.ExpiringWithinDays ?? 90,
             CrlGrace = TimeSpan.FromMinutes(model.CrlGraceMinutes ?? 0),
             RequireRevocation = model.RequireRevocation ?? true,

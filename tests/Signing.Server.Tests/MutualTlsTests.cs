@@ -33,4 +33,21 @@ public sealed class MutualTlsTests(TlsSigningServer server) : IClassFixture<TlsS
         await Rpc.Refused(StatusCode.Unauthenticated,
             () => new SessionService.SessionServiceClient(channel).WhoAmIAsync(new WhoAmIRequest()), "CLIENT_CERTIFICATE_UNKNOWN");
     }
+
+    [Fact]
+    public async Task A_pinned_client_certificate_past_its_notAfter_is_refused()
+    {
+        using var channel = server.ChannelWith(server.ExpiredCertificate);
+        var status = await Rpc.Refused(StatusCode.Unauthenticated,
+            () => new SessionService.SessionServiceClient(channel).WhoAmIAsync(new WhoAmIRequest()), "CLIENT_CERTIFICATE_EXPIRED");
+        Assert.Contains("old-hr", status.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["client"]);
+    }
+
+    [Fact]
+    public async Task A_pinned_client_certificate_before_its_notBefore_is_refused()
+    {
+        using var channel = server.ChannelWith(server.FutureCertificate);
+        await Rpc.Refused(StatusCode.Unauthenticated,
+            () => new SessionService.SessionServiceClient(channel).WhoAmIAsync(new WhoAmIRequest()), "CLIENT_CERTIFICATE_NOT_YET_VALID");
+    }
 }

@@ -210,3 +210,131 @@ public sealed class ExpiredSessionTests(SigningServer server) : IClassFixture<Si
             () => client.WhoAmIAsync(new WhoAmIRequest(), new Grpc.Core.Metadata { { "authorization", "Bearer " + expired } }), "TOKEN_EXPIRED");
     }
 }
+
+/// <summary>
+/// Sign-in with an expired certificate: it still proves who holds the key, but only if everything else about it is a
+/// valid NES. The certificates are issued here by the world's NES sub-CA, the proofs signed with a software key.
+/// </summary>
+public sealed class ExpiredCertificateSignInTests(SigningServer server) : IClassFixture<SigningServer>
+{
+    private async Task<SignInResponse> SignInAsync(SoftCard card)
+    {
+        var challenge = await server.Certificates().CreateChallengeAsync(new CreateChallengeRequest());
+        return await server.Sessions().SignInAsync(new SignInRequest
+        {
+            ChallengeId = challenge.ChallengeId,
+            ProofOfPossession = ByteString.CopyFrom(card.Prove(challenge.Nonce.ToByteArray())),
+        });
+    }
+
+    [Fact]
+    public async Task An_expired_certificate_that_is_not_a_NES_cannot_sign_in()
+    {
+        // A TLS-style certificate under the same sub-CA, with a valid TCKN but none of the qualified-certificate marks.
+        var card = SoftCard.Issue(Cards.Tckn("doctor"), notAfterDays: -10, nes: false);
+        var status = await Rpc.Refused(StatusCode.Unauthenticated, () => SignInAsync(card), "SIGN_IN_REFUSED");
+        // Not a NES is the reason, not merely its expiry.
+        Assert.Equal("NotQualified", status.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["holder_status"]);
+    }
+
+    [Fact]
+    public async Task The_same_certificate_unexpired_is_refused_too()
+    {
+        var card = SoftCard.Issue(Cards.Tckn("doctor"), notAfterDays: 100, nes: false);
+        await Rpc.Refused(StatusCode.Unauthenticated, () => SignInAsync(card), "SIGN_IN_REFUSED");
+    }
+
+    [Fact]
+    public async Task An_expired_NES_of_an_officer_signs_in_as_applicant_only()
+    {
+        var card = SoftCard.Issue(Cards.Tckn("officer-mersin-1"), notAfterDays: -10, nes: true);
+        var response = await SignInAsync(card);
+        Assert.Equal(["applicant"], response.Identity.Roles);
+        Assert.Equal("", response.Identity.Tenant);
+    }
+}
+
+/// <summary>A certificate from the world's NES sub-CA and a software key: proofs of possession the way a card makes them.</summary>
+public sealed class SoftCard
+{
+    private readonly Org.BouncyCastle.X509.X509Certificate _certificate;
+    private readonly Org.BouncyCastle.Crypto.AsymmetricKeyParameter _key;
+
+    private SoftCard(Org.BouncyCastle.X509.X509Certificate certificate, Org.BouncyCastle.Crypto.AsymmetricKeyParameter key)
+    {
+        _certificate = certificate;
+        _key = key;
+    }
+
+    /// <param name="nes">A qualified NES profile (nonRepudiation, QC statements, the NES policy); false = a TLS-style certificate.</param>
+    public static SoftCard Issue(string tckn, int notAfterDays, bool nes)
+    {
+        using var rsa = RSA.Create(2048);
+        var priv = Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(rsa.ExportPkcs8PrivateKey());
+        var pub = Org.BouncyCastle.Security.PublicKeyFactory.CreateKey(rsa.ExportSubjectPublicKeyInfo());
+        var manifest = Cards.Manifest;
+        var issuer = new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(File.ReadAllBytes(manifest.Pki.NesSubCaCertificate));
+        Org.BouncyCastle.Crypto.AsymmetricKeyParameter issuerKey;
+        using (var reader = new StringReader(File.ReadAllText(manifest.Pki.NesSubCaKey)))
+            issuerKey = new Org.BouncyCastle.OpenSsl.PemReader(reader).ReadObject() switch
+            {
+                Org.BouncyCastle.Crypto.AsymmetricCipherKeyPair pair => pair.Private,
+                Org.BouncyCastle.Crypto.AsymmetricKeyParameter k => k,
+                var other => throw new InvalidDataException($"unexpected {other?.GetType().Name} in the sub-CA key file"),
+            };
+        var now = DateTime.UtcNow;
+        var gen = new Org.BouncyCastle.X509.X509V3CertificateGenerator();
+        gen.SetSerialNumber(new Org.BouncyCastle.Math.BigInteger(1, RandomNumberGenerator.GetBytes(12)));
+        gen.SetIssuerDN(issuer.SubjectDN);
+        gen.SetSubjectDN(new Org.BouncyCastle.Asn1.X509.X509Name(
+            new List<Org.BouncyCastle.Asn1.DerObjectIdentifier> { Org.BouncyCastle.Asn1.X509.X509Name.C, Org.BouncyCastle.Asn1.X509.X509Name.CN,
+                Org.BouncyCastle.Asn1.X509.X509Name.SerialNumber },
+            new List<string> { "TR", "Test Kart", tckn }));
+        gen.SetNotBefore(now.AddDays(notAfterDays - 365));
+        gen.SetNotAfter(now.AddDays(notAfterDays));
+        gen.SetPublicKey(pub);
+        gen.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.BasicConstraints, true, new Org.BouncyCastle.Asn1.X509.BasicConstraints(false));
+        gen.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.AuthorityKeyIdentifier, false,
+            Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.CreateAuthorityKeyIdentifier(issuer));
+        gen.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.SubjectKeyIdentifier, false,
+            Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.CreateSubjectKeyIdentifier(pub));
+        if (nes)
+        {
+            gen.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.KeyUsage, true,
+                new Org.BouncyCastle.Asn1.X509.KeyUsage(Org.BouncyCastle.Asn1.X509.KeyUsage.DigitalSignature | Org.BouncyCastle.Asn1.X509.KeyUsage.NonRepudiation));
+            var notice = new Org.BouncyCastle.Asn1.X509.UserNotice(null,
+                new Org.BouncyCastle.Asn1.X509.DisplayText(Org.BouncyCastle.Asn1.X509.DisplayText.ContentTypeUtf8String, "Nitelikli elektronik sertifika (TEST)"));
+            gen.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.CertificatePolicies, false, new Org.BouncyCastle.Asn1.X509.CertificatePolicies(
+                new Org.BouncyCastle.Asn1.X509.PolicyInformation(new Org.BouncyCastle.Asn1.DerObjectIdentifier(manifest.Pki.NesPolicyOid),
+                    new Org.BouncyCastle.Asn1.DerSequence(new Org.BouncyCastle.Asn1.X509.PolicyQualifierInfo(
+                        Org.BouncyCastle.Asn1.X509.PolicyQualifierID.IdQtUnotice, notice)))));
+            gen.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.QCStatements, false, new Org.BouncyCastle.Asn1.DerSequence(
+                new Org.BouncyCastle.Asn1.X509.Qualified.QCStatement(new Org.BouncyCastle.Asn1.DerObjectIdentifier(Signing.Verification.QualifiedProfile.QcComplianceOid)),
+                new Org.BouncyCastle.Asn1.X509.Qualified.QCStatement(new Org.BouncyCastle.Asn1.DerObjectIdentifier(Signing.Verification.QualifiedProfile.BtkStatementOids[0]))));
+        }
+        else
+        {
+            gen.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.KeyUsage, true,
+                new Org.BouncyCastle.Asn1.X509.KeyUsage(Org.BouncyCastle.Asn1.X509.KeyUsage.DigitalSignature | Org.BouncyCastle.Asn1.X509.KeyUsage.KeyEncipherment));
+            gen.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.ExtendedKeyUsage, false,
+                new Org.BouncyCastle.Asn1.X509.ExtendedKeyUsage(Org.BouncyCastle.Asn1.X509.KeyPurposeID.id_kp_serverAuth));
+        }
+        var certificate = gen.Generate(new Org.BouncyCastle.Crypto.Operators.Asn1SignatureFactory("SHA256WITHRSA", issuerKey));
+        return new SoftCard(certificate, priv);
+    }
+
+    /// <summary>CAdES-BES over the nonce, attached, with the signing-certificate-v2 binding the server requires.</summary>
+    public byte[] Prove(byte[] nonce)
+    {
+        var essId = new Org.BouncyCastle.Asn1.Ess.EssCertIDv2(SHA256.HashData(_certificate.GetEncoded()),
+            new Org.BouncyCastle.Asn1.X509.IssuerSerial(new Org.BouncyCastle.Asn1.X509.GeneralNames(
+                new Org.BouncyCastle.Asn1.X509.GeneralName(_certificate.IssuerDN)), new Org.BouncyCastle.Asn1.DerInteger(_certificate.SerialNumber)));
+        var attributes = new Org.BouncyCastle.Asn1.Cms.AttributeTable(new Org.BouncyCastle.Asn1.Asn1EncodableVector(
+            new Org.BouncyCastle.Asn1.Cms.Attribute(Org.BouncyCastle.Asn1.Pkcs.PkcsObjectIdentifiers.IdAASigningCertificateV2,
+                new Org.BouncyCastle.Asn1.DerSet(new Org.BouncyCastle.Asn1.Ess.SigningCertificateV2([essId])))));
+        var generator = new Org.BouncyCastle.Cms.CmsSignedDataGenerator();
+        generator.AddSigner(_key, _certificate, Org.BouncyCastle.Cms.CmsSignedGenerator.DigestSha256, attributes, null);
+        generator.AddCertificate(_certificate);
+        return generator.Generate(new Org.BouncyCastle.Cms.CmsProcessableByteArray(nonce), true).GetEncoded("DER");
+    }
+}

@@ -109,6 +109,25 @@ public sealed class StartupFailureTests(PostgresFixture database) : IClassFixtur
     }
 
     [Fact]
+    public async Task Without_a_token_key_outside_Development_the_server_refuses_to_start()
+    {
+        var line = RefusedWith(await StartAsync(e => e["Signing__Auth__TokenKey"] = null), StartupFailure.InvalidSetting);
+
+        Assert.Contains("Signing:Auth:TokenKey", line);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("100000")]
+    public async Task A_token_lifetime_out_of_range_is_named_with_its_value(string minutes)
+    {
+        var line = RefusedWith(await StartAsync(null, $"--Signing:Auth:TokenMinutes={minutes}"), StartupFailure.InvalidSetting);
+
+        Assert.Contains("Signing:Auth:TokenMinutes must be at", line);
+        Assert.Contains($"(was {minutes})", line);
+    }
+
+    [Fact]
     public async Task A_SIGNING_CONFIG_file_that_does_not_exist_is_named()
     {
         var missing = Path.Combine(Path.GetTempPath(), "no-such-server-" + Guid.NewGuid().ToString("N") + ".json");

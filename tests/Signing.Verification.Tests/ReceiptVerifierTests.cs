@@ -20,9 +20,52 @@ public class ReceiptVerifierTests(VerificationWorld world)
 
     private VerificationOptions Options => new() { Profile = ValidationProfile.None, At = world.Now };
 
-    private byte[] SignBatch(byte[] content) => world.Signer(world.P256, "SHA256WITHECDSA") with { Content = content } is var b ? b.Build() : [];
+    /// <summary>The receipt certificate of these tests' directorate: pinned in <see cref="PinnedTrust"/>.</summary>
+    private readonly Org.BouncyCastle.X509.X509Certificate receiptCertificate = world.IssueLeaf(world.P256.Public, name: "Test Müdürlüğü Alındı");
 
-    private Verdict Verify(byte[] document, byte[] signature) => new ReceiptVerifier(new CmsVerifier(world.Trust)).Verify(document, signature, Options);
+    private string ReceiptPin => Convert.ToHexStringLower(SHA256.HashData(receiptCertificate.GetEncoded()));
+
+    private TrustConfiguration PinnedTrust => world.Trust.WithReceiptSigners([ReceiptPin]);
+
+    private byte[] SignBatch(byte[] content) => world.Signer(world.P256, "SHA256WITHECDSA", receiptCertificate) with { Content = content } is var b ? b.Build() : [];
+
+    private Verdict Verify(byte[] document, byte[] signature) => new ReceiptVerifier(new CmsVerifier(PinnedTrust)).Verify(document, signature, Options);
+
+    [Fact]
+    public void ABatchSignedByAnotherCertificateUnderTheRootIsNotAReceipt()
+    {
+        // Any NES under the same root can sign a well-formed batch listing a document of its making.
+        var forged = (world.Signer(world.P256, "SHA256WITHECDSA") with { Content = ReceiptBatch.ToJson([Mine], world.Now) }).Build();
+
+        // The world's trust pins the world server's receipt certificate, not this signer.
+        var verdict = new ReceiptVerifier(new CmsVerifier(world.Trust)).Verify(Mine, forged, Options);
+
+        Assert.False(verdict.Passed, "a batch signed by someone else's certificate passed as a receipt");
+        Assert.Equal(Indication.TotalFailed, verdict.Indication);
+        Assert.Equal(SubIndication.SigConstraintsFailure, verdict.SubIndication);
+        Assert.Equal(CheckResult.Failed, verdict.Checks.Single(c => c.Name == ReceiptVerifier.SignerCheck).Result);
+    }
+
+    [Fact]
+    public void WithoutAPinnedReceiptCertificateNothingPasses()
+    {
+        var verdict = new ReceiptVerifier(new CmsVerifier(world.Trust.WithReceiptSigners([])))
+            .Verify(Mine, SignBatch(ReceiptBatch.ToJson([Mine], world.Now)), Options);
+
+        Assert.False(verdict.Passed);
+        Assert.Equal(Indication.Indeterminate, verdict.Indication);
+        Assert.Contains("no receipt certificate is pinned", verdict.Reason);
+    }
+
+    [Fact]
+    public void APinGivenAsOpenSslPrintsItMatches()
+    {
+        var colons = string.Join(':', Convert.ToHexString(SHA256.HashData(receiptCertificate.GetEncoded())).Chunk(2).Select(c => new string(c)));
+        var verdict = new ReceiptVerifier(new CmsVerifier(world.Trust.WithReceiptSigners([colons])))
+            .Verify(Mine, SignBatch(ReceiptBatch.ToJson([Mine], world.Now)), Options);
+
+        Assert.True(verdict.Passed, verdict.Reason);
+    }
 
     [Fact]
     public void AReceiptListedInItsSignedBatchPasses()
@@ -100,7 +143,7 @@ public class ReceiptVerifierTests(VerificationWorld world)
             File.WriteAllBytes(Path.ChangeExtension(document, ".p7s"), SignBatch(ReceiptBatch.ToJson([Other, Mine], world.Now)));
             var trust = Path.Combine(dir.FullName, "trust.json");
             File.WriteAllText(trust, TrustConfiguration.Serialize(Signing.HsmSim.WorldTrust.Model(LocalWorld.ManifestPath)));
-            string[] common = ["--trust-config", trust, "--at", world.Now.ToString("O")];
+            string[] common = ["--trust-config", trust, "--at", world.Now.ToString("O"), "--receipt-signer", ReceiptPin];
 
             var (ok, okOut) = Esign(["cms", "verify-receipt", document, .. common]);
             Assert.True(ok == CertCommands.Passed, okOut);
@@ -122,13 +165,78 @@ public class ReceiptVerifierTests(VerificationWorld world)
             Assert.Contains("changed.p7s", missingOut);
 
             // No trust given: the signer cannot be chained, which is not a pass.
-            var (untrusted, _) = Esign(["cms", "verify-receipt", document, "--at", world.Now.ToString("O")]);
+            var (untrusted, _) = Esign(["cms", "verify-receipt", document, "--at", world.Now.ToString("O"), "--receipt-signer", ReceiptPin]);
             Assert.Equal(CertCommands.Indeterminate, untrusted);
+
+            // Chained to the root, but not the directorate's receipt certificate (the world's trust pins the world server's).
+            var (forged, forgedOut) = Esign(["cms", "verify-receipt", document, "--trust-config", trust, "--at", world.Now.ToString("O")]);
+            Assert.Equal(CertCommands.Failed, forged);
+            Assert.Contains("FAIL receipt-signer", forgedOut);
+
+            // The pin may also be the receipt certificate itself, as the directorate publishes it.
+            var pem = Path.Combine(dir.FullName, "receipt-signer.pem");
+            File.WriteAllText(pem, PemEncoding.WriteString("CERTIFICATE", receiptCertificate.GetEncoded()));
+            var (byFile, byFileOut) = Esign(["cms", "verify-receipt", document, "--trust-config", trust, "--at", world.Now.ToString("O"), "--receipt-signer", pem]);
+            Assert.True(byFile == CertCommands.Passed, byFileOut);
         }
         finally
         {
             dir.Delete(true);
         }
+    }
+
+    /// <summary>README's recipe without esign, run as written: the signer is checked against the pin, not only the root.</summary>
+    [Fact]
+    public void TheReadmeOpenSslRecipeAcceptsTheDirectoratesReceiptAndRefusesAnotherSigner()
+    {
+        // The build's Bootstrap installs openssl (libengine-pkcs11-openssl pulls it in).
+        Assert.True(File.Exists("/usr/bin/openssl"), "openssl is not installed: run ./build.sh --target=Bootstrap");
+        var dir = Directory.CreateTempSubdirectory("openssl-receipt-");
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir.FullName, "receipt.json"), Mine);
+            File.Copy(world.Manifest.Pki.RootCertificate, Path.Combine(dir.FullName, "root.pem"));
+            var genuine = world.Signer(world.P256, "SHA256WITHECDSA", receiptCertificate) with
+            {
+                Content = ReceiptBatch.ToJson([Other, Mine], world.Now), Embedded = [receiptCertificate, world.SubCa],
+            };
+            var forged = world.Signer(world.P256, "SHA256WITHECDSA") with { Content = ReceiptBatch.ToJson([Mine], world.Now) };
+            var leaf = forged.Certificate;
+            var forgedCms = (forged with { Embedded = [leaf, world.SubCa] }).Build();
+            var pin = Convert.ToHexString(SHA256.HashData(receiptCertificate.GetEncoded()));
+
+            File.WriteAllBytes(Path.Combine(dir.FullName, "receipt.p7s"), genuine.Build());
+            var (ok, okOut) = Recipe(dir.FullName, pin);
+            Assert.True(ok == 0, okOut);
+
+            File.WriteAllBytes(Path.Combine(dir.FullName, "receipt.p7s"), forgedCms);
+            var (bad, badOut) = Recipe(dir.FullName, pin);
+            Assert.True(bad != 0, "the recipe accepted a batch signed by another certificate: " + badOut);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    /// <summary>README.md's commands (section "What is signed"), with the pin the directorate publishes in $PIN.</summary>
+    private static (int Exit, string Output) Recipe(string dir, string pin)
+    {
+        const string script = """
+            set -e
+            openssl cms -verify -binary -inform DER -in receipt.p7s -CAfile root.pem -purpose any -signer signer.pem -out batch.json
+            test "$(openssl x509 -in signer.pem -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :)" = "$(echo "$PIN" | tr -d : | tr a-f A-F)"
+            test "$(grep -c "$(sha256sum < receipt.json | cut -c1-64)" batch.json)" = 1
+            """;
+        var psi = new System.Diagnostics.ProcessStartInfo("bash", ["-c", script])
+        {
+            WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        psi.Environment["PIN"] = pin.ToLowerInvariant(); // published in either case; the recipe compares case-blind
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output);
     }
 
     [Fact]

@@ -49,23 +49,37 @@ public static class CertCommands
     {
         var command = new Command("verify-receipt",
             "Check a submission receipt saved by `esign apply --receipt-out`: the directorate's signature (an attached CMS over the " +
-            "receipt batch) and that the batch lists this receipt's SHA-256. Give the directorate's root with --trust-anchor. " +
-            "Exit 0 only when both hold.");
+            "receipt batch), that its signer is the directorate's receipt certificate (--receipt-signer, or receiptSigners in " +
+            "--trust-config) and that the batch lists this receipt's SHA-256. Give the directorate's root with --trust-anchor. " +
+            "Exit 0 only when all hold.");
         var document = new Argument<FileInfo>("RECEIPT") { Description = "The receipt document, exactly as saved (RECEIPT.json)." };
         var signature = new Option<FileInfo?>("--signature") { Description = "The receipt's signature (CMS, DER or PEM); default: RECEIPT with the extension .p7s." };
+        var signers = new Option<string[]>("--receipt-signer")
+        {
+            Description = "The directorate's receipt certificate, as it publishes it: its SHA-256 fingerprint (hex, colons allowed) " +
+                          "or the certificate file (PEM/DER); repeatable. Without one (here or in --trust-config) no receipt passes.",
+        };
         command.Arguments.Add(document);
         command.Options.Add(signature);
+        command.Options.Add(signers);
         // The directorate's receipt key is not a personal NES: RFC 5280 only unless asked otherwise.
         var common = new CommonOptions(command, defaultProfile: "none");
         command.SetAction(parse => common.Run(parse, stdout, stderr, (trust, options) =>
         {
             var documentFile = parse.GetValue(document)!;
             var signatureFile = parse.GetValue(signature) ?? new FileInfo(Path.ChangeExtension(documentFile.FullName, ".p7s"));
-            return new ReceiptVerifier(new CmsVerifier(trust)).Verify(File.ReadAllBytes(documentFile.FullName),
+            var pinned = trust.WithReceiptSigners([.. trust.ReceiptSigners, .. (parse.GetValue(signers) ?? []).SelectMany(ReceiptPins)]);
+            return new ReceiptVerifier(new CmsVerifier(pinned)).Verify(File.ReadAllBytes(documentFile.FullName),
                 File.ReadAllBytes(signatureFile.FullName), options);
         }));
         return command;
     }
+
+    /// <summary>A --receipt-signer value: a fingerprint as given, or the fingerprint of each certificate in the file it names.</summary>
+    private static IEnumerable<string> ReceiptPins(string value) =>
+        File.Exists(value) ? ParsedCertificate.FromFile(value).Select(c => c.Sha256)
+        : TrustConfiguration.IsSha256(value) ? [value]
+        : throw new FormatException($"--receipt-signer: '{value}' is neither a SHA-256 fingerprint (64 hex digits) nor a certificate file");
 
     private sealed class CommonOptions
     {
@@ -115,6 +129,7 @@ public static class CertCommands
                     Crls = [.. baseTrust.Crls, .. (parse.GetValue(crls) ?? []).Select(x => ParsedCrl.FromFile(x.FullName))],
                     QualifiedPolicyOids = baseTrust.QualifiedPolicyOids,
                     EOnayIssuers = baseTrust.EOnayIssuers,
+                    ReceiptSigners = baseTrust.ReceiptSigners,
                     ExpiringWithinDays = baseTrust.ExpiringWithinDays,
                     CrlGrace = baseTrust.CrlGrace,
                     RequireRevocation = parse.GetValue(requireRevocation),
@@ -148,7 +163,7 @@ public static class CertCommands
             {
                 verdict = verify(trust, options);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidDataException)
             {
                 error.WriteLine("esign: " + e.Message);
                 return UsageError;

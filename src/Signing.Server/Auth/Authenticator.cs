@@ -58,10 +58,11 @@ public sealed class Authenticator
         {
             // Kestrel accepted the TLS handshake; the pin decides whether this is a known system client.
             var sha256 = Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
-            return _systemCertificates.TryGetValue(sha256, out var client)
-                ? new Caller("", client, new HashSet<string> { Roles.System }, null)
-                : throw ServiceError.Unauthenticated(ErrorCodes.ClientCertificateUnknown, "the client certificate is not one of the configured system clients",
+            if (!_systemCertificates.TryGetValue(sha256, out var client))
+                throw ServiceError.Unauthenticated(ErrorCodes.ClientCertificateUnknown, "the client certificate is not one of the configured system clients",
                     "istemci sertifikası tanımlı sistem istemcilerinden biri değil");
+            RequireWithinValidity(certificate, client);
+            return new Caller("", client, new HashSet<string> { Roles.System }, null);
         }
         var key = context.RequestHeaders.GetValue(ApiKeyHeader);
         if (!string.IsNullOrEmpty(key))
@@ -75,6 +76,26 @@ public sealed class Authenticator
             throw ServiceError.Unauthenticated(ErrorCodes.ApiKeyInvalid, "the system key is not known", "sistem anahtarı tanınmıyor");
         }
         return null;
+    }
+
+    /// <summary>
+    /// A pinned certificate is trusted without a chain (see ServerSetup), so nothing else checks its dates: one past its
+    /// notAfter (or before its notBefore) no longer names a system client, whatever its pin.
+    /// </summary>
+    private void RequireWithinValidity(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string client)
+    {
+        var now = _tokens.Now;
+        var metadata = new Dictionary<string, string> { ["client"] = client };
+        if (now > new DateTimeOffset(certificate.NotAfter.ToUniversalTime()))
+            throw new ServiceError(StatusCode.Unauthenticated, ErrorCodes.ClientCertificateExpired,
+                $"the client certificate of system client '{client}' expired at {certificate.NotAfter.ToUniversalTime():u}; renew it and update its pin",
+                $"'{client}' sistem istemcisinin sertifikasının süresi {certificate.NotAfter.ToUniversalTime():u} tarihinde doldu; yenileyip sabitlemesini güncelleyin",
+                metadata: metadata);
+        if (now < new DateTimeOffset(certificate.NotBefore.ToUniversalTime()))
+            throw new ServiceError(StatusCode.Unauthenticated, ErrorCodes.ClientCertificateNotYetValid,
+                $"the client certificate of system client '{client}' is not valid before {certificate.NotBefore.ToUniversalTime():u}",
+                $"'{client}' sistem istemcisinin sertifikası {certificate.NotBefore.ToUniversalTime():u} tarihinden önce geçerli değil",
+                metadata: metadata);
     }
 
     /// <summary>The caller, who must hold one of <paramref name="roles"/>.</summary>

@@ -7,9 +7,11 @@ using Signing.Server.Configuration;
 namespace Signing.Server.Auth;
 
 /// <summary>
-/// Issues the short-lived bearer tokens (JWT, HMAC-SHA256) handed out by SignIn. The key comes from
-/// configuration (Signing:Auth:TokenKey, base64, ≥ 32 bytes) or is made at start-up, in which case a
-/// restart signs everybody out — acceptable for a single instance, configure a key for several.
+/// Issues and checks the short-lived bearer tokens (JWT, HMAC-SHA256) handed out by SignIn. The key comes from
+/// configuration (Signing:Auth:TokenKey, base64, ≥ 32 bytes); only in Development may it be left out, and then one is made
+/// at start-up (a restart signs everybody out). A token is accepted only as the server makes it: HS256, with an issue
+/// time and an expiry no further from it than the configured lifetime, so a leaked key cannot mint everlasting tokens
+/// unnoticed and no other algorithm is ever tried.
 /// </summary>
 public sealed class SessionTokens
 {
@@ -38,16 +40,46 @@ public sealed class SessionTokens
     public SymmetricSecurityKey Key { get; }
     public TimeSpan Lifetime { get; }
 
+    /// <summary>The clock the tokens are issued and judged by.</summary>
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    private static readonly TimeSpan Skew = TimeSpan.FromSeconds(30);
+
     public TokenValidationParameters ValidationParameters => new()
     {
         ValidIssuer = Issuer,
         ValidAudience = Audience,
         IssuerSigningKey = Key,
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         ValidateLifetime = true,
-        ClockSkew = TimeSpan.FromSeconds(30),
+        RequireExpirationTime = true,
+        LifetimeValidator = ValidateLifetime,
+        ClockSkew = Skew,
         NameClaimType = SigningClaims.Name,
         RoleClaimType = SigningClaims.Role,
     };
+
+    /// <summary>
+    /// Expiry and not-before as the library judges them (an expired token stays SecurityTokenExpiredException, which
+    /// callers report as TOKEN_EXPIRED), then the bound: an issue time must be there, not in the future, and the expiry at
+    /// most the configured lifetime after it (exp and iat are whole seconds, hence the one second).
+    /// </summary>
+    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (expires is null)
+            throw new SecurityTokenNoExpirationException("the token has no expiry");
+        if (notBefore is { } nbf && nbf > now + Skew)
+            throw new SecurityTokenNotYetValidException("the token is not valid yet") { NotBefore = nbf };
+        if (expires.Value < now - Skew)
+            throw new SecurityTokenExpiredException("the token has expired") { Expires = expires.Value };
+        var issuedAt = (token as JsonWebToken)?.IssuedAt ?? default;
+        if (issuedAt == default || issuedAt > now + Skew)
+            throw new SecurityTokenInvalidLifetimeException("the token has no usable issue time");
+        if (expires.Value - issuedAt > Lifetime + TimeSpan.FromSeconds(1))
+            throw new SecurityTokenInvalidLifetimeException($"the token lives longer than {Lifetime.TotalMinutes} minutes");
+        return true;
+    }
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(Caller caller)
     {

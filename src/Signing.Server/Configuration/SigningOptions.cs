@@ -19,7 +19,7 @@ public sealed class ServerOptions
     public string? TrustConfiguration { get; set; }
 }
 
-/// <summary>Section <c>Signing:Tls</c>: TLS on the gRPC port (absent = h2c).</summary>
+/// <summary>Section <c>Signing:Tls</c>: TLS on the gRPC and REST ports (absent = h2c and plain HTTP/1.1).</summary>
 public sealed class TlsOptions
 {
     public const string Section = "Signing:Tls";
@@ -36,9 +36,17 @@ public sealed class AuthOptions
     public const string Section = "Signing:Auth";
     public const int MinimumTokenKeyBytes = 32;
     public const int MinimumSystemKeyLength = 16;
+    public const string TokenKeyKey = Section + ":TokenKey";
+    public const string TokenMinutesKey = Section + ":TokenMinutes";
+    /// <summary>A bearer token is a stolen session if it leaks: a card sign-in every two hours at most bounds that.</summary>
+    public const int MaximumTokenMinutes = 120;
 
-    /// <summary>Base64 HMAC key of the session tokens; empty = a random key per start (a restart signs everybody out).</summary>
+    /// <summary>
+    /// Base64 HMAC key of the session tokens. Required outside Development (the server does not start without it, so
+    /// several instances share it and a restart keeps everybody signed in); in Development empty = a random key per start.
+    /// </summary>
     public string? TokenKey { get; set; }
+    /// <summary>Lifetime of a session token, 1 to <see cref="MaximumTokenMinutes"/>.</summary>
     public int TokenMinutes { get; set; } = 30;
     /// <summary>System client name → API key (x-api-key).</summary>
     public Dictionary<string, string?> SystemKeys { get; set; } = [];

@@ -13,6 +13,11 @@ public static class SigningOptionsSetup
         Add<ServerOptions>(services, configuration.GetSection(ServerOptions.Section));
         Add<TlsOptions>(services, configuration.GetSection(TlsOptions.Section));
         Add<AuthOptions>(services, configuration.GetSection(AuthOptions.Section));
+        // Whether a token key may be left out depends on the environment, which the shared validation does not see.
+        // A composition without a host environment is treated as production.
+        services.AddOptions<AuthOptions>().Validate<IServiceProvider>((o, sp) => sp.GetService<IHostEnvironment>()?.IsDevelopment() == true || !string.IsNullOrEmpty(o.TokenKey),
+            $"{AuthOptions.TokenKeyKey} is not set: outside Development the session-token key must be configured " +
+            $"(base64 of at least {AuthOptions.MinimumTokenKeyBytes} random bytes, e.g. `openssl rand -base64 32`; the same on every instance)");
         Add<ServerKeyOptions>(services, configuration.GetSection(ServerKeyOptions.Section));
         Add<ReceiptOptions>(services, configuration.GetSection(ReceiptOptions.Section));
         Add<GroupCommitSwitch>(services, configuration.GetSection(GroupCommitOptions.Section));
@@ -52,7 +57,9 @@ public sealed class SigningOptionsValidation :
     public ValidateOptionsResult Validate(string? name, AuthOptions o) => Result(
         [
             TokenKey(o.TokenKey),
-            AtLeast("Signing:Auth:TokenMinutes", o.TokenMinutes, 1),
+            AtLeast(AuthOptions.TokenMinutesKey, o.TokenMinutes, 1),
+            o.TokenMinutes <= AuthOptions.MaximumTokenMinutes ? null
+                : $"{AuthOptions.TokenMinutesKey} must be at most {AuthOptions.MaximumTokenMinutes} (was {o.TokenMinutes})",
             .. o.SystemKeys.Where(k => !string.IsNullOrEmpty(k.Value) && k.Value.Length < AuthOptions.MinimumSystemKeyLength)
                 .Select(k => $"Signing:Auth:SystemKeys:{k.Key} must be at least {AuthOptions.MinimumSystemKeyLength} characters"),
             .. o.SystemCertificates.Where(c => !string.IsNullOrWhiteSpace(c.Value) && !IsSha256Hex(AuthOptions.Fingerprint(c.Value)))
@@ -96,7 +103,7 @@ public sealed class SigningOptionsValidation :
             return null;
         var bytes = new byte[value.Length];
         return Convert.TryFromBase64String(value, bytes, out var length) && length >= AuthOptions.MinimumTokenKeyBytes ? null
-            : $"Signing:Auth:TokenKey must be base64 of at least {AuthOptions.MinimumTokenKeyBytes} bytes";
+            : $"{AuthOptions.TokenKeyKey} must be base64 of at least {AuthOptions.MinimumTokenKeyBytes} bytes";
     }
 
     private static bool IsSha256Hex(string value) => value.Length == 64 && value.All(Uri.IsHexDigit);

@@ -11,8 +11,8 @@ namespace Signing.Server.Services;
 
 /// <summary>
 /// Sign-in with a smart card: the caller signs a fresh challenge with the key of its NES; the verified signature is the
-/// identity. An expired NES still proves who holds the key (its holder must be able to sign in to renew it the wet way);
-/// a revoked, untrusted or tampered one does not.
+/// identity. An expired NES still proves who holds the key (its holder must be able to sign in to renew it the wet way),
+/// as applicant only and only if it is otherwise a valid NES; a revoked, untrusted, tampered or non-qualified one does not.
 /// </summary>
 public sealed class SessionServiceImpl(Applications applications, ChallengeStore challenges, Trust trust, SessionTokens tokens,
     Authenticator auth, ILogger<SessionServiceImpl> logger) : SessionService.SessionServiceBase
@@ -26,9 +26,7 @@ public sealed class SessionServiceImpl(Applications applications, ChallengeStore
         var nonce = challenges.Redeem(request.ChallengeId) ?? throw CertificateServiceImpl.ChallengeUnknown();
         var now = applications.Now;
         var verdict = trust.Cms.VerifyProofOfPossession(request.ProofOfPossession.ToByteArray(), nonce, null, now);
-        var expiredOnly = !verdict.Passed && verdict.Holder?.Status == Vf.HolderStatus.Expired
-            && verdict.Checks.Where(c => c.Result == Vf.CheckResult.Failed).All(c => c.Name.EndsWith("x509.validity", StringComparison.Ordinal))
-            && verdict.Checks.Any(c => c.Name == "cms.signature" && c.Result == Vf.CheckResult.Passed);
+        var expiredOnly = !verdict.Passed && ExpiredButOtherwiseQualified(verdict);
         if (!verdict.Passed && !expiredOnly || verdict.Signer?.Tckn is null || !Tckn.TryParse(verdict.Signer.Tckn, out var tckn))
         {
             logger.LogInformation("sign-in refused: {Indication}/{SubIndication}", verdict.Indication, verdict.SubIndication);
@@ -46,6 +44,18 @@ public sealed class SessionServiceImpl(Applications applications, ChallengeStore
         var (token, expires) = tokens.Issue(caller);
         logger.LogInformation("{Tckn} signed in as {Roles}{Tenant}", tckn.Mask(), string.Join("+", roles), caller.Tenant is null ? "" : " of " + caller.Tenant);
         return Task.FromResult(new SignInResponse { AccessToken = token, ExpiresAt = Timestamp.FromDateTimeOffset(expires), Identity = Identity(caller) });
+    }
+
+    /// <summary>
+    /// Whether the only thing wrong is the expiry: the validator runs every check even on an expired certificate, so the
+    /// qualified-profile checks must be there and have passed (a certificate never judged as a NES is not one).
+    /// </summary>
+    internal static bool ExpiredButOtherwiseQualified(Vf.Verdict verdict)
+    {
+        return verdict.Holder?.Status == Vf.HolderStatus.Expired
+            && verdict.Checks.Where(c => c.Result == Vf.CheckResult.Failed).All(c => c.Name == "x509.validity")
+            && verdict.Checks.Any(c => c.Name == "cms.signature" && c.Result == Vf.CheckResult.Passed)
+            && verdict.Checks.Any(c => c.Name.StartsWith("qualified.", StringComparison.Ordinal));
     }
 
     public override async Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context) =>

@@ -22,6 +22,10 @@ public static class ServerStart
         ["SIGNING_CONFIG"] = LocalWorld.ServerConfigPath,
         ["SOFTHSM2_CONF"] = LocalWorld.LoadManifest().SoftHsm2Conf,
         ["SIGNING_SERVER_PIN"] = LocalWorld.LoadManifest().Persona("server-mersin").UserPin,
+        // Outside Development the session-token key must be configured.
+        ["Signing__Auth__TokenKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        ["ASPNETCORE_ENVIRONMENT"] = null,
+        ["DOTNET_ENVIRONMENT"] = null,
         // Nothing from the test run's own environment may make the start succeed or fail for another reason.
         ["SIGNING_HSM_MANIFEST"] = null,
         ["Logging__LogLevel__Default"] = null,

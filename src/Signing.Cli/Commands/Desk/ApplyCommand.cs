@@ -62,7 +62,8 @@ internal static class ApplyCommand
         public Option<FileInfo?> ReceiptOut { get; } = new("--receipt-out")
         {
             Description = "Also save the signed receipt: its document to FILE and its signature beside it (FILE with the extension .p7s), " +
-                          "your proof of submission; check them offline with `esign cms verify-receipt FILE --trust-anchor ROOT.pem`.",
+                          "your proof of submission; check them offline with `esign cms verify-receipt FILE --trust-anchor ROOT.pem " +
+                          "--receipt-signer FINGERPRINT` (the receipt certificate your directorate publishes).",
             HelpName = "FILE",
         };
         public Option<string?> Tckn { get; } = new("--tckn") { Description = "Without a card (wet / e-Onay): your TCKN." };
@@ -211,7 +212,7 @@ internal static class ApplyCommand
             Views.Application(ctx, application, withHistory: false);
             Views.Receipt(ctx, receipt);
             if (savedReceipt is var (savedDocument, savedSignature))
-                ctx.Line(ctx.T("apply.receiptSaved", savedDocument, savedSignature));
+                ctx.Line(ctx.T("apply.receiptSaved", savedDocument, savedSignature, ApplyReceipt.SignerFingerprint(receipt)));
             if (pdfPath is not null)
                 ctx.Line(ctx.T("apply.pdf", pdfPath));
             return DeskExit.Ok;

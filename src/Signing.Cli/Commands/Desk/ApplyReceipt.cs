@@ -52,6 +52,16 @@ internal static class ApplyReceipt
         return files;
     }
 
+    /// <summary>
+    /// SHA-256 of the certificate that signed <paramref name="receipt"/>, for the person to compare with the fingerprint
+    /// the directorate publishes: taken from the receipt itself it proves nothing until compared.
+    /// </summary>
+    public static string SignerFingerprint(SignedReceipt? receipt) =>
+        receipt is null || receipt.Signature.IsEmpty ? "?"
+            : new Signing.Verification.CmsVerifier(new Signing.Verification.TrustConfiguration())
+                .Verify(receipt.Signature.ToByteArray(), null, new Signing.Verification.VerificationOptions { Profile = Signing.Verification.ValidationProfile.None })
+                .Signer?.CertificateSha256 ?? "?";
+
     /// <summary>The receipt for scripts: its document as JSON (when it is JSON) and the signature's size.</summary>
     public static JsonNode Node(SignedReceipt? receipt)
     {

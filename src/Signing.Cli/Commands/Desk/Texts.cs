@@ -52,8 +52,12 @@ internal static class Texts
         ["apply.formWritten"] = ("Form JSON {0} dosyasına yazıldı; SHA-256: {1}", "Form JSON written to {0}; SHA-256: {1}"),
         ["apply.ok"] = ("Başvuru alındı", "Application received"),
         ["apply.replayed"] = ("(aynı istek daha önce alınmıştı; aynı başvuru döndü)", "(this request was received before; the same application is returned)"),
-        ["apply.receiptSaved"] = ("Alındı belgesi kaydedildi: {0}, imzası {1}. Doğrulamak için: esign cms verify-receipt {0} --trust-anchor KÖK.pem",
-            "Receipt saved: {0}, its signature {1}. To check them: esign cms verify-receipt {0} --trust-anchor ROOT.pem"),
+        ["apply.receiptSaved"] = ("Alındı belgesi kaydedildi: {0}, imzası {1}. Bu belgeyi imzalayan sertifikanın SHA-256 parmak izi: {2}. " +
+            "Bunu il müdürlüğünüzün yayımladığı alındı sertifikası parmak iziyle karşılaştırın; doğrulamak için: " +
+            "esign cms verify-receipt {0} --trust-anchor KÖK.pem --receipt-signer YAYIMLANAN-PARMAK-İZİ",
+            "Receipt saved: {0}, its signature {1}. The certificate that signed it has the SHA-256 fingerprint {2}. " +
+            "Compare it with the receipt-certificate fingerprint your directorate publishes; to check the receipt: " +
+            "esign cms verify-receipt {0} --trust-anchor ROOT.pem --receipt-signer PUBLISHED-FINGERPRINT"),
         ["apply.receiptNotSaved"] = ("alındı belgesi kaydedilemedi (başvuru alındı)", "the receipt could not be saved (the application is in)"),
         ["apply.noReceipt"] = ("sunucu alındı belgesi göndermedi; kaydedilecek bir şey yok (başvuru alındı)", "the server sent no receipt; nothing was saved (the application is in)"),
         ["apply.pdf"] = ("Yazdırılacak form kaydedildi: {0} — 2 nüsha yazdırın, imzalayın ve masaya teslim edin.", "Printable form saved: {0} — print 2 copies, sign them and bring them to the desk."),
