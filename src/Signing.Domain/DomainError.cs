@@ -81,6 +81,7 @@ public static class ErrorCodes
     public const string DeadlineExceeded = "DEADLINE_EXCEEDED";
     public const string Cancelled = "CANCELLED";
     public const string Internal = "INTERNAL";
+    public const string MessageMalformed = "MESSAGE_MALFORMED";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

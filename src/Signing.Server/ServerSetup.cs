@@ -137,6 +137,7 @@ public static class ServerSetup
 
     public static WebApplication MapSigningServer(this WebApplication app)
     {
+        app.UseMiddleware<RequestFrameCheck>();
         app.MapGrpcService<CertificateServiceImpl>();
         app.MapGrpcService<SessionServiceImpl>();
         app.MapGrpcService<ApplicationServiceImpl>();
