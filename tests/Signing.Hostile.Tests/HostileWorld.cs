@@ -174,13 +174,32 @@ public sealed class HostileWorld : IAsyncLifetime
         _signedInAt = DateTimeOffset.UtcNow;
     }
 
-    /// <summary>Rows in every table of the store's schema: a refused call must leave this unchanged.</summary>
-    public async Task<long> CountRowsAsync()
+    /// <summary>The last event's sequence number: read after every case, so a refused call that appended is named.</summary>
+    public Task<long> LastEventAsync() => ScalarAsync(ref _lastEvent, "select coalesce(max(seq_id), 0) from signing.mt_events");
+
+    /// <summary>Rows in every table of the store's schema: read every few hundred cases (it costs a count per table).</summary>
+    public Task<long> CountRowsAsync() => ScalarAsync(ref _countRows, _countSql);
+
+    private NpgsqlConnection? _connection;
+    private NpgsqlCommand? _lastEvent;
+    private NpgsqlCommand? _countRows;
+
+    // One connection and prepared statements for the whole run (cases run one at a time).
+    private Task<long> ScalarAsync(ref NpgsqlCommand? command, string sql)
     {
-        await using var connection = new NpgsqlConnection(Server.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(_countSql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
+        if (_connection is null)
+        {
+            _connection = new NpgsqlConnection(Server.ConnectionString);
+            _connection.Open();
+        }
+        if (command is null)
+        {
+            command = new NpgsqlCommand(sql, _connection);
+            command.Prepare();
+        }
+        return Execute(command);
+
+        static async Task<long> Execute(NpgsqlCommand c) => Convert.ToInt64(await c.ExecuteScalarAsync());
     }
 
     private async Task<string> CountSqlAsync()
@@ -197,5 +216,10 @@ public sealed class HostileWorld : IAsyncLifetime
         return "select " + string.Join(" + ", tables.Select(t => $"(select count(*) from signing.\"{t}\")"));
     }
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (_connection is not null)
+            await _connection.DisposeAsync();
+        await Server.DisposeAsync();
+    }
 }
