@@ -1,5 +1,6 @@
 // Signing build: bootstrap, database, hsm-sim world, build, test, run, demo, clean.
 // ./build.sh --target=<Target> [--configuration=Release] [--fresh] [--clock=2026-01-01T00:00:00Z] [--exclusive]
+// ./build.sh --target=Test --long   (the hostile-input suite runs 1,000,000 generated cases instead of 10,000)
 // ./build.sh --target=Run --demo   (= --target=Demo: the scripted day through esign against a server of its own)
 using System.Security.Cryptography;
 using System.Xml.Linq;
@@ -156,7 +157,9 @@ Task("Test").Description("Db + HsmSim + Build, then every test project; TRX resu
     .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").Does(() =>
 {
     CleanDirectory(resultsDir);
-    var exit = Run("dotnet", $"test \"{repo.FullPath}/Signing.sln\" -c {configuration} --no-build --nologo --results-directory \"{resultsDir.FullPath}\" --logger trx --logger \"console;verbosity=normal\"", WorldEnv());
+    var env = WorldEnv();
+    if (HasArgument("long")) env["SIGNING_HOSTILE_CASES"] = "1000000";
+    var exit = Run("dotnet", $"test \"{repo.FullPath}/Signing.sln\" -c {configuration} --no-build --nologo --results-directory \"{resultsDir.FullPath}\" --logger trx --logger \"console;verbosity=normal\"", env);
     // Every TRX file's counters, as the plain closing line CI reads.
     var counters = System.IO.Directory.GetFiles(resultsDir.FullPath, "*.trx", SearchOption.AllDirectories)
         .Select(f => XDocument.Load(f).Descendants().FirstOrDefault(e => e.Name.LocalName == "Counters")).Where(c => c != null).ToList();

@@ -13,14 +13,15 @@ namespace Signing.Hostile.Tests;
 /// Generated hostile requests for every RPC of esign.v1, as every kind of caller, against the real server. Each call ends
 /// in OK or a documented status carrying an ErrorInfo reason from ErrorCodes (and field violations for INVALID_ARGUMENT);
 /// never INTERNAL or UNKNOWN, never an error logged with an exception, and a refused call leaves every table unchanged.
-/// SIGNING_HOSTILE_CASES sets the number of cases (the build's --long sets a million); SIGNING_HOSTILE_SEED replays a
-/// failure with the seed CsCheck printed.
+/// SIGNING_HOSTILE_CASES sets the number of cases (the build's --long sets a million), SIGNING_HOSTILE_SECONDS a time
+/// budget instead; SIGNING_HOSTILE_SEED replays a failure with the seed CsCheck printed.
 /// </summary>
 [Collection(HostileCollection.Name)]
 public sealed class HostileInputTests(HostileWorld world, ITestOutputHelper output)
 {
     public const string CasesVariable = "SIGNING_HOSTILE_CASES";
     public const string SeedVariable = "SIGNING_HOSTILE_SEED";
+    public const string SecondsVariable = "SIGNING_HOSTILE_SECONDS";
     private const int DefaultCases = 10_000;
     private const int RowCountEvery = 250;
 
@@ -38,6 +39,8 @@ public sealed class HostileInputTests(HostileWorld world, ITestOutputHelper outp
     {
         var cases = int.TryParse(Environment.GetEnvironmentVariable(CasesVariable), out var n) && n > 0 ? n : DefaultCases;
         var seed = Environment.GetEnvironmentVariable(SeedVariable) is { Length: > 0 } s ? s : null;
+        // A time budget instead of a count, for a long run that must end by a given hour.
+        var seconds = int.TryParse(Environment.GetEnvironmentVariable(SecondsVariable), out var t) && t > 0 ? t : -1;
         var lastEvent = await world.LastEventAsync();
         var rows = await world.CountRowsAsync();
         var done = 0;
@@ -78,9 +81,9 @@ public sealed class HostileInputTests(HostileWorld world, ITestOutputHelper outp
             }
             findings.TryAdd(c.Method.Name + ": " + v.Kind, c + " → " + v.Message);
             throw new Xunit.Sdk.XunitException(v.Message);
-        }, output.WriteLine, seed: seed, iter: cases, threads: 1, print: c => c.ToString()).ContinueWith(t =>
+        }, output.WriteLine, seed: seed, iter: cases, time: seconds, threads: 1, print: c => c.ToString()).ContinueWith(t =>
         {
-            output.WriteLine($"{cases} cases in {clock.Elapsed.TotalSeconds:0.0} s ({cases / clock.Elapsed.TotalSeconds:0} cases/s; "
+            output.WriteLine($"{done} cases in {clock.Elapsed.TotalSeconds:0.0} s ({done / clock.Elapsed.TotalSeconds:0} cases/s; "
                 + $"calls {Stopwatch.GetElapsedTime(0, callTicks).TotalSeconds:0.0} s, store reads {Stopwatch.GetElapsedTime(0, countTicks).TotalSeconds:0.0} s)");
             foreach (var (kind, example) in knownElsewhere.OrderBy(f => f.Key))
                 output.WriteLine($"KNOWN, fixed on another branch: {kind}\n    {example}");
