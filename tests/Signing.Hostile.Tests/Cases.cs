@@ -67,7 +67,8 @@ public static class Generators
 
     public static readonly Gen<HostileCase> Case =
         from rpc in Gen.Int[0, RawRpc.All.Count - 1]
-        from caller in Gen.Int[0, HostileWorld.CallerNames.Length - 1]
+        // Mostly callers who may call something, so cases get past sign-in to the checks behind it.
+        from caller in Gen.Frequency((1, Gen.Const(0)), (3, Gen.Int[1, 3]), (1, Gen.Int[4, HostileWorld.CallerNames.Length - 1]))
         from template in Gen.Frequency((9, Gen.Const(true)), (1, Gen.Const(false)))
         from changes in Change.Array[0, 4]
         from wire in Gen.Frequency((3, Gen.Const(HostileCase.NoWireChange)), (1, Gen.Int[0, Wire.Kinds - 1]))
