@@ -1,5 +1,5 @@
 // Signing build: bootstrap, database, hsm-sim world, build, test, run, demo, clean.
-// ./build.sh --target=<Target> [--configuration=Release] [--fresh] [--clock=2026-01-01T00:00:00Z] [--exclusive]
+// ./build.sh --target=<Target> [--configuration=Release] [--fresh] [--clock=2026-01-01T00:00:00Z] [--exclusive] [--long: 1,000,000 hostile-input cases]
 // ./build.sh --target=Run --demo   (= --target=Demo: the scripted day through esign against a server of its own)
 using System.Security.Cryptography;
 using System.Xml.Linq;
@@ -160,6 +160,7 @@ Task("Test").Description("Db + HsmSim + Build, then every test project; TRX resu
     CleanDirectory(resultsDir);
     // Every log line the in-process test servers write (tests' CapturedLogs), so the run's log can be searched (no TCKN).
     var testEnv = new Dictionary<string, string>(WorldEnv()) { ["SIGNING_TEST_SERVER_LOG"] = resultsDir.CombineWithFilePath("server-log.txt").FullPath };
+    if (HasArgument("long")) testEnv["SIGNING_HOSTILE_CASES"] = "1000000";
     var exit = Run("dotnet", $"test \"{repo.FullPath}/Signing.sln\" -c {configuration} --no-build --nologo --results-directory \"{resultsDir.FullPath}\" --logger trx --logger \"console;verbosity=normal\"", testEnv);
     // Every TRX file's counters, as the plain closing line CI reads.
     var counters = System.IO.Directory.GetFiles(resultsDir.FullPath, "*.trx", SearchOption.AllDirectories)

@@ -87,6 +87,7 @@ public static class ErrorCodes
     public const string TooManyWatchers = "TOO_MANY_WATCHERS";
     public const string ClientCertificateExpired = "CLIENT_CERTIFICATE_EXPIRED";
     public const string ClientCertificateNotYetValid = "CLIENT_CERTIFICATE_NOT_YET_VALID";
+    public const string MessageMalformed = "MESSAGE_MALFORMED";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

@@ -94,6 +94,7 @@ public static class ErrorCatalogue
             "you already watch the queue in as many windows as allowed; close one and try again"),
         new(ErrorCodes.ClientCertificateExpired, "istemci sertifikasının süresi dolmuş", "the client certificate has expired"),
         new(ErrorCodes.ClientCertificateNotYetValid, "istemci sertifikası henüz geçerli değil", "the client certificate is not valid yet"),
+        new(ErrorCodes.MessageMalformed, "istek geçerli bir protobuf iletisi değil", "the request is not a well-formed protobuf message"),
         new(ErrorCodes.BadInput, "komut satırı ya da dosya hatalı", "the command line or a file is not right"),
         new(ErrorCodes.UnknownCommand, "bilinmeyen komut", "unknown command"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);

@@ -158,6 +158,7 @@ public static class ServerSetup
     public static WebApplication MapSigningServer(this WebApplication app)
     {
         app.UseSigningLimits();
+        app.UseMiddleware<RequestFrameCheck>();
         app.MapGrpcService<CertificateServiceImpl>();
         app.MapGrpcService<SessionServiceImpl>();
         app.MapGrpcService<ApplicationServiceImpl>();

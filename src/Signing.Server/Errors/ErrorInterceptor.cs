@@ -128,12 +128,14 @@ public sealed class RequestLimits(int maxMessageBytes)
         if (request is not Google.Protobuf.IMessage message)
             return;
         var size = message.CalculateSize();
-        if (size <= MaxMessageBytes)
-            return;
-        throw new ServiceError(StatusCode.ResourceExhausted, ErrorCodes.MessageTooLarge,
+        if (size > MaxMessageBytes)
+            throw TooLarge(size);
+    }
+
+    public ServiceError TooLarge(long size) =>
+        new(StatusCode.ResourceExhausted, ErrorCodes.MessageTooLarge,
             $"the request is {size} bytes; this server accepts at most {MaxMessageBytes} (forms are tens of KB, a scanned receipt a few hundred)",
             $"istek {size} bayt; bu sunucu en çok {MaxMessageBytes} bayt kabul eder",
             metadata: new Dictionary<string, string> { ["size"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["limit"] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-    }
 }

@@ -128,7 +128,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
         var (caller, tenant) = await OfficerAsync(context);
         var id = Requests.ApplicationId(request.ApplicationId);
         new RequestCheck()
-            .Require(request.Decision != Decision.Unspecified, "decision", "required: APPROVE or REJECT", "zorunlu: onay ya da ret")
+            .Require(request.Decision is Decision.Approve or Decision.Reject, "decision", "required: APPROVE or REJECT", "zorunlu: onay ya da ret")
             .Require(request.Decision != Decision.Reject || !string.IsNullOrWhiteSpace(request.Reason), "reason", "required for a rejection", "ret için gerekçe zorunlu")
             .Require(request.Reason.Length <= 1000, "reason", "at most 1000 characters", "en çok 1000 karakter")
             .ThrowIfInvalid();

@@ -81,6 +81,9 @@ public sealed class CertificateServiceImpl(Applications applications, ChallengeS
             .Require(!request.Certificate.IsEmpty || request.NotAfter is not null, "certificate", "either the certificate or not_after is required",
                 "sertifika ya da not_after gerekli")
             .Require(tenant is not null, "tenant", "unknown directorate", "bilinmeyen il müdürlüğü")
+            // A Timestamp off the wire may hold any seconds and nanos; only those of a real date convert.
+            .Require(request.NotAfter is null || (request.NotAfter.Seconds is >= -62_135_596_800 and <= 253_402_300_799
+                && request.NotAfter.Nanos is >= 0 and < 1_000_000_000), "not_after", "not a date between years 1 and 9999", "geçerli bir tarih değil")
             .ThrowIfInvalid();
         var now = applications.Now;
         DateTimeOffset notAfter;
