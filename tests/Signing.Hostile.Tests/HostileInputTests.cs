@@ -50,7 +50,6 @@ public sealed class HostileInputTests(HostileWorld world, ITestOutputHelper outp
 
         // Every kind of violation once, with its first case: CsCheck reports only the simplest failure, this lists them all.
         var findings = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
-        var knownElsewhere = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
         // One thread: the last event is read after each call, so an append is blamed on the call that made it; every
         // other table is counted every few hundred cases, and must not change over a stretch of refused calls.
         await Generators.Case.SampleAsync(async c =>
@@ -61,7 +60,7 @@ public sealed class HostileInputTests(HostileWorld world, ITestOutputHelper outp
             var events = await world.LastEventAsync();
             var appended = events != lastEvent;
             lastEvent = events;
-            mayHaveWritten |= outcome.Code == StatusCode.OK || OwnedByAnotherBranch(c, outcome);
+            mayHaveWritten |= outcome.Code == StatusCode.OK;
             string? tablesChanged = null;
             if (++done % RowCountEvery == 0)
             {
@@ -74,19 +73,12 @@ public sealed class HostileInputTests(HostileWorld world, ITestOutputHelper outp
             Interlocked.Add(ref countTicks, Stopwatch.GetTimestamp() - called);
             if (Violation(outcome, appended, tablesChanged) is not { } v)
                 return outcome.Class;
-            if (OwnedByAnotherBranch(c, outcome))
-            {
-                knownElsewhere.TryAdd(c.Method.Name + ": " + v.Kind, c + " → " + v.Message);
-                return outcome.Class + " (known)";
-            }
             findings.TryAdd(c.Method.Name + ": " + v.Kind, c + " → " + v.Message);
             throw new Xunit.Sdk.XunitException(v.Message);
         }, output.WriteLine, seed: seed, iter: cases, time: seconds, threads: 1, print: c => c.ToString()).ContinueWith(t =>
         {
             output.WriteLine($"{done} cases in {clock.Elapsed.TotalSeconds:0.0} s ({done / clock.Elapsed.TotalSeconds:0} cases/s; "
                 + $"calls {Stopwatch.GetElapsedTime(0, callTicks).TotalSeconds:0.0} s, store reads {Stopwatch.GetElapsedTime(0, countTicks).TotalSeconds:0.0} s)");
-            foreach (var (kind, example) in knownElsewhere.OrderBy(f => f.Key))
-                output.WriteLine($"KNOWN, fixed on another branch: {kind}\n    {example}");
             foreach (var (kind, example) in findings.OrderBy(f => f.Key))
                 output.WriteLine($"FINDING {kind}\n    {example}");
             return t;
@@ -143,15 +135,6 @@ public sealed class HostileInputTests(HostileWorld world, ITestOutputHelper outp
             // our own hang-up, not the server's answer
         }
     }
-
-    /// <summary>
-    /// Findings whose fix belongs to another part of the same issue (issue 20, the branch that makes one form validation
-    /// before anything is stored): a wet form the PDF cannot print is stored, then answered INTERNAL. Listed in the output,
-    /// not failed on; delete this once that branch is merged, and the suite holds the fix in place.
-    /// </summary>
-    private static bool OwnedByAnotherBranch(HostileCase c, Outcome outcome) =>
-        c.Method.Name == "ApplicationService.SubmitWetSigned" && outcome.Code == StatusCode.Internal
-        && outcome.LoggedErrors.Count > 0 && outcome.LoggedErrors.All(e => e.Contains("ArgumentException") && e.Contains("SubmitWetSigned"));
 
     /// <summary>What is wrong with the outcome (a short kind, to list each finding once, and the whole story), or null.</summary>
     private static (string Kind, string Message)? Violation(Outcome outcome, bool appended, string? tablesChanged)

@@ -17,7 +17,7 @@ public sealed class HostileWorld : IAsyncLifetime
     public const string Applicant = "doctor";
     public const string Officer = "officer-mersin-1";
 
-    public SigningServer Server { get; } = new();
+    public SigningServer Server { get; } = new Unthrottled();
     public CallInvoker Invoker { get; private set; } = null!;
 
     /// <summary>Callers a case can act as; the last ones carry credentials that must not work.</summary>
@@ -222,4 +222,13 @@ public sealed class HostileWorld : IAsyncLifetime
             await _connection.DisposeAsync();
         await Server.DisposeAsync();
     }
+}
+
+/// <summary>
+/// The server with its rate limits off: thousands of cases a minute from one in-process client would otherwise be
+/// answered RATE_LIMITED before they reach the code under test (the limits have tests of their own).
+/// </summary>
+internal sealed class Unthrottled : SigningServer
+{
+    protected override void AddSettings(Dictionary<string, string?> settings) => settings["Signing:RateLimits:Enabled"] = "false";
 }
