@@ -72,7 +72,7 @@ public class SingleUseTests
         Assert.Equal([SingleUseKind.ReceiptFile, SingleUseKind.ReceiptTransfer], keys.Select(k => k.Kind));
         Assert.Equal(receipt.FileSha256.ToLowerInvariant(), keys[0].Key);
         // The same transfer typed with other casing, spacing and punctuation, in another scan, is the same transfer.
-        var retyped = receipt with { Description = "  gülşen   çelik-40618273540 / nes 3 yıllık başvurusu ", FileSha256 = new string('e', 64) };
+        var retyped = receipt with { Description = "  gülşen   çelik-40618273540 / açıklama=nes 3 yıllık başvurusu ", FileSha256 = new string('e', 64) };
         Assert.Equal(keys[1], SingleUse.Of(retyped)[1]);
         Assert.NotEqual(keys[0], SingleUse.Of(retyped)[0]);
         // Another day is another transfer.
