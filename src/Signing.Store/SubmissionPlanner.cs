@@ -68,7 +68,7 @@ internal static class SubmissionPlanner
         {
             var command = commands[i];
             var id = command.ApplicationId;
-            if (Blocker(command, stored, open, claims, out var ownCommitUnseen) is { } blocked)
+            if (Blocker(command, stored, open, out var ownCommitUnseen) is { } blocked)
             {
                 if (ownCommitUnseen)
                     unread.Add(id);
@@ -79,6 +79,14 @@ internal static class SubmissionPlanner
             if (!decision.IsAccepted)
             {
                 answers[i] = StoreResult<WriteResult>.Fail(FailureKind.Domain, decision.Error!.Code, decision.Error.Message);
+                continue;
+            }
+            // Only a confirmation the decider accepts is judged spent or not: a broken one keeps its own reason.
+            if (Spent(command, claims, out ownCommitUnseen) is { } spent)
+            {
+                if (ownCommitUnseen)
+                    unread.Add(id);
+                answers[i] = spent;
                 continue;
             }
             var tckn = command.Applicant.Tckn.Value;
@@ -98,16 +106,16 @@ internal static class SubmissionPlanner
     /// signed material was committed meanwhile), given a fresh read: the same rules as <see cref="Plan"/>, never a write.
     /// </summary>
     public static StoreResult<WriteResult> AfterLostRace(SubmissionSnapshot known, SubmitRenewal command) =>
-        Blocker(command, known.Stored, known.OpenRenewals, known.Claimed, out _) ?? OpenRenewalExists(null);
+        Blocker(command, known.Stored, known.OpenRenewals, out _) ?? Spent(command, known.Claimed, out _) ?? OpenRenewalExists(null);
 
     /// <summary>
     /// What stops a command before the decider, in this order: its own request already stored (a replay, or a request id
-    /// reused for other content), an open renewal of its applicant, its signed material held by another application.
-    /// <paramref name="ownCommitUnseen"/>: a guard names the command's own id while its stream was not read, i.e. it
-    /// committed between the reads (reading the stream turns it into a replay).
+    /// reused for other content), an open renewal of its applicant. <paramref name="ownCommitUnseen"/>: the guard names
+    /// the command's own id while its stream was not read, i.e. it committed between the reads (reading the stream turns
+    /// it into a replay).
     /// </summary>
     private static StoreResult<WriteResult>? Blocker(SubmitRenewal command, IReadOnlyDictionary<Guid, StoredSubmission> stored,
-        IReadOnlyDictionary<string, Guid> open, IReadOnlyDictionary<SingleUseKey, Guid> claims, out bool ownCommitUnseen)
+        IReadOnlyDictionary<string, Guid> open, out bool ownCommitUnseen)
     {
         ownCommitUnseen = false;
         var id = command.ApplicationId;
@@ -118,12 +126,20 @@ internal static class SubmissionPlanner
             ownCommitUnseen = holder == id;
             return OpenRenewalExists(holder);
         }
-        if (SingleUse.Of(command.Confirmation) is { } claim && claims.TryGetValue(claim, out var claimant))
-        {
-            ownCommitUnseen = claimant == id;
-            return ownCommitUnseen ? OpenRenewalExists(null) : SignedMaterialReused(claim);
-        }
         return null;
+    }
+
+    /// <summary>
+    /// The command's signed material held by another application (any tenant, any time: withdrawn and rejected ones
+    /// keep theirs). Held by the command's own id: its commit was not read yet (<paramref name="ownCommitUnseen"/>).
+    /// </summary>
+    private static StoreResult<WriteResult>? Spent(SubmitRenewal command, IReadOnlyDictionary<SingleUseKey, Guid> claims, out bool ownCommitUnseen)
+    {
+        ownCommitUnseen = false;
+        if (SingleUse.Of(command.Confirmation) is not { } claim || !claims.TryGetValue(claim, out var claimant))
+            return null;
+        ownCommitUnseen = claimant == command.ApplicationId;
+        return ownCommitUnseen ? OpenRenewalExists(null) : SignedMaterialReused(claim);
     }
 
     /// <summary>

@@ -218,6 +218,18 @@ public class SubmissionPlannerTests
     }
 
     [Fact]
+    public void Given_held_material_in_a_confirmation_the_decider_refuses_when_planned_then_the_decider_s_reason_is_given()
+    {
+        var broken = Admitted(Doctor) with
+        {
+            Confirmation = new Confirmation.EOnay(new EOnayFacts(Indication.Failed, Doctor.Tckn.Value, "nonce-broken", Now)),
+        };
+        var known = SubmissionSnapshot.Empty with { Claims = new Dictionary<SingleUseKey, Guid> { [SingleUse.Of(broken.Confirmation)!] = Guid.NewGuid() } };
+
+        Assert.Equal(ErrorCodes.EOnayNotConfirmed, Assert.Single(SubmissionPlanner.Plan(known, [broken]).Answers).Failure!.Error.Code);
+    }
+
+    [Fact]
     public void Given_a_retry_whose_material_it_holds_itself_when_planned_then_it_is_a_replay_not_a_reuse()
     {
         var command = Admitted(Doctor) with { Confirmation = EOnay(Doctor, "nonce-retry") };
