@@ -96,7 +96,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         var fp = await Apply("fp", "fp-expiring", "esign", contact["fp-expiring"], "AWAITING_APPROVAL", cancel, mustLack: "RECEIPT");
         var fpPersona = _world.Persona("fp-expiring");
         var receiptFile = Path.Combine(options.WorkDirectory, "dekont-gulsen-celik.pdf");
-        await File.WriteAllTextAsync(receiptFile, "%PDF-1.4\n% Halk Bankası dekont (demo)\n", cancel);
+        await File.WriteAllTextAsync(receiptFile, "%PDF-1.4\n% Halk Bankası dekont (demo): GÜLŞEN ÇELİK\n", cancel);
         var paidOn = _world.Clock.UtcDateTime.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await Step(fpPersona.Id, "attaches the bank receipt (780,00 TL)",
             ["receipt", "attach", fp.Id, receiptFile, "--amount", "780.00", "--iban", "TR41 0001 2009 5940 0005 0000 47",
@@ -129,7 +129,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["paper", "register", wet.Code, "--copies", "2", "--json"], json => ExpectStatus(json, "AWAITING_APPROVAL", "wet"), cancel);
         var expired = _world.Persona("fp-expired");
         var wetReceipt = Path.Combine(options.WorkDirectory, "dekont-ismail-sahin.pdf");
-        await File.WriteAllTextAsync(wetReceipt, "%PDF-1.4\n% Halk Bankası dekont (demo)\n", cancel);
+        await File.WriteAllTextAsync(wetReceipt, "%PDF-1.4\n% Halk Bankası dekont (demo): İSMAİL ŞAHİN\n", cancel);
         await Step("officer-mersin-1", "attaches the receipt handed in with the paper form",
             ["receipt", "attach", wet.Code, wetReceipt, "--amount", "780,00", "--iban", "TR410001200959400005000047",
              "--description", $"{expired.Name.ToUpper(CultureInfo.GetCultureInfo("tr-TR"))} {expired.Tckn} NES 3 YILLIK BAŞVURUSU", "--date", paidOn, "--json"],

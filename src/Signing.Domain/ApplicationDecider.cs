@@ -103,7 +103,7 @@ public static partial class ApplicationDecider
             familyPhysician ? c.Tenant.Fee.Amount : null,
             familyPhysician ? c.Tenant.FeeIban.Value : null,
             route is ApplicationRoute.DirectorateQueue or ApplicationRoute.DirectoratePaper ? Math.Max(1, c.Tenant.ApprovalsRequired) : 0,
-            c.At));
+            c.At, c.Submitter, c.ContentSha256));
     }
 
     private static Decision RegisterPaper(RegisterPaper c, ApplicationState state)
@@ -123,6 +123,8 @@ public static partial class ApplicationDecider
             return Decision.Refuse(ErrorCodes.ReceiptNotRequired, $"No receipt is needed: for {state.Category} the fee is not paid by the applicant to the directorate.");
         if (!state.IsOnQueue())
             return Decision.Refuse(ErrorCodes.ReceiptNotAccepted, $"A receipt is attached before the decision, not now (the application is {state.Status}).");
+        if (ReceiptMatcher.CheckDate(c.Receipt.PaidOn, state.SubmittedAt, c.At) is { } date)
+            return Decision.Refuse(date.Code, "The receipt's date is not plausible: " + date.Message + ".");
         var payer = new PersonName(state.GivenName, state.Surname);
         var problems = ReceiptMatcher.Check(c.Receipt, Money.Tl(state.FeeDue!.Value), Iban.Parse(state.FeeIban!), payer, Tckn.Parse(state.ApplicantTckn));
         if (problems.Count > 0)
@@ -145,8 +147,6 @@ public static partial class ApplicationDecider
             return NotOnQueue(state).Error;
         if (OfficerProblem(tenant, officer, state) is { } problem)
             return problem.Error;
-        if (officer.Value == state.ApplicantTckn)
-            return new DomainError(ErrorCodes.SelfDecision, "An officer never decides on their own application.");
         if (decision == OfficerDecision.Reject)
             return null;
         if (!state.IsApprovable())
@@ -204,6 +204,9 @@ public static partial class ApplicationDecider
             return Decision.Refuse(ErrorCodes.WrongTenant, $"This application belongs to directorate {state.Tenant}, not {tenant.ProvinceCode}.");
         if (!tenant.IsOfficer(officer))
             return Decision.Refuse(ErrorCodes.NotAnOfficer, $"{officer.Mask()} is not an e-signature officer of directorate {tenant.ProvinceCode}.");
+        // Every officer act (paper, approval, rejection) is a check by a second person: never on one's own renewal.
+        if (officer.Value == state.ApplicantTckn)
+            return Decision.Refuse(ErrorCodes.SelfDecision, "An officer never acts as officer on their own application; another officer must.");
         return null;
     }
 

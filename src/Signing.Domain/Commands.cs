@@ -16,7 +16,18 @@ public sealed record SubmitRenewal(
     DateTimeOffset At,
     ApplicationReason Reason = ApplicationReason.Yenileme,
     CertificateKind Kind = CertificateKind.Nes,
-    int TermYears = KamuSm.NesTermYears) : ApplicationCommand(At);
+    int TermYears = KamuSm.NesTermYears,
+    string Submitter = "",
+    string ContentSha256 = "") : ApplicationCommand(At)
+{
+    // Submitter: who sent the request (an applicant's TCKN or a system client's name, see SubmitterOf); a retry matches
+    // only its own submitter's requests. ContentSha256: hex SHA-256 of the signed bytes (the form JSON), so a request id
+    // reused for other content is told apart from a retry.
+
+    public static string ApplicantSubmitter(string tckn) => "applicant:" + tckn;
+
+    public static string SystemSubmitter(string clientName) => "system:" + clientName;
+}
 
 /// <summary>The officer has received the wet-signed paper copies at the desk.</summary>
 public sealed record RegisterPaper(TenantSettings Tenant, Tckn Officer, int Copies, DateTimeOffset At) : ApplicationCommand(At);

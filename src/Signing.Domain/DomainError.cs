@@ -53,11 +53,19 @@ public static class ErrorCodes
     public const string ConfirmedByRequired = "delivery.confirmed_by_required";
     public const string PriceNotShown = "kamusm.price_not_shown";
     public const string PaymentAmount = "kamusm.payment_amount_mismatch";
+    public const string ReceiptPaidInFuture = "receipt.paid_on_in_future";
+    public const string ReceiptPaidTooEarly = "receipt.paid_on_too_early";
 
     // Raised by the store, not the decider.
     public const string Concurrency = "concurrency.version_conflict";
     public const string NotFound = "application.not_found";
     public const string OpenRenewalExists = "application.open_renewal_exists";
+    /// <summary>The same submitter sent this request id before with other content; says nothing of the stored application.</summary>
+    public const string RequestIdReused = "submission.request_id_reused";
+    /// <summary>An e-Onay confirmation or a signed form already used by an application (any directorate).</summary>
+    public const string SignedMaterialReused = "submission.signed_material_reused";
+    /// <summary>A receipt (same scanned file, or same bank transfer) already attached to another application.</summary>
+    public const string ReceiptAlreadyAttached = "receipt.already_attached";
 
     // Raised by the server before or around the domain: requests, sign-in, transport, the server's own resources.
     public const string InvalidArgument = "INVALID_ARGUMENT";

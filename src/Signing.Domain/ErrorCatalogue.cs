@@ -46,7 +46,7 @@ public static class ErrorCatalogue
         new(ErrorCodes.NotOnQueue, "başvuru onay kuyruğunda değil", "the application is not on the approval queue"),
         new(ErrorCodes.WrongTenant, "başvuru başka bir il müdürlüğüne ait", "the application belongs to another directorate"),
         new(ErrorCodes.NotAnOfficer, "bu müdürlüğün e-imza yetkilisi değilsiniz", "you are not an e-signature officer of this directorate"),
-        new(ErrorCodes.SelfDecision, "kendi başvurunuz hakkında karar veremezsiniz", "an officer never decides on their own application"),
+        new(ErrorCodes.SelfDecision, "kendi başvurunuz üzerinde yetkili olarak işlem yapamazsınız", "an officer never acts as officer on their own application"),
         new(ErrorCodes.SameOfficerTwice, "ikinci onay başka bir yetkiliden gelmelidir", "the second approval must come from another officer"),
         new(ErrorCodes.OfficerSignatureInvalid, "yetkilinin karar imzası doğrulanamadı", "the officer's signature on the decision did not verify"),
         new(ErrorCodes.RejectionReasonRequired, "ret gerekçesi gerekli", "a rejection needs a reason"),
@@ -97,6 +97,13 @@ public static class ErrorCatalogue
         new(ErrorCodes.MessageMalformed, "istek geçerli bir protobuf iletisi değil", "the request is not a well-formed protobuf message"),
         new(ErrorCodes.BadInput, "komut satırı ya da dosya hatalı", "the command line or a file is not right"),
         new(ErrorCodes.UnknownCommand, "bilinmeyen komut", "unknown command"),
+        new(ErrorCodes.ReceiptPaidInFuture, "dekont tarihi ileri bir tarih", "the receipt is dated in the future"),
+        new(ErrorCodes.ReceiptPaidTooEarly, "dekont başvurudan çok önceki bir tarihli", "the receipt is dated too long before the application"),
+        new(ErrorCodes.RequestIdReused, "bu istek kimliği başka bir içerikle kullanılmış; yeni bir istek kimliği kullanın",
+            "this request id was used with other content; use a new request id"),
+        new(ErrorCodes.SignedMaterialReused, "bu imza ya da e-Onay daha önce bir başvuruda kullanılmış; formu yeniden imzalayın ya da yeni bir e-Onay alın",
+            "this signature or e-Onay confirmation was already used by an application; sign the form again or get a new e-Onay confirmation"),
+        new(ErrorCodes.ReceiptAlreadyAttached, "bu dekont başka bir başvuruya eklenmiş", "this receipt is already attached to another application"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);
 
     public static IReadOnlyCollection<ErrorText> All => Texts.Values;

@@ -30,7 +30,9 @@ public sealed record RenewalSubmitted(
     decimal? FeeDue,
     string? FeeIban,
     int ApprovalsRequired,
-    DateTimeOffset At) : IApplicationEvent;
+    DateTimeOffset At,
+    string? Submitter = null,
+    string? ContentSha256 = null) : IApplicationEvent;
 
 public sealed record PaperRegistered(string OfficerTckn, int Copies, DateTimeOffset At) : IApplicationEvent;
 

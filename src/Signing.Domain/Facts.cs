@@ -10,7 +10,8 @@ public sealed record SignatureFacts(
     DateTimeOffset CertificateNotAfter,
     string CertificateSha256,
     string? SubIndication = null,
-    DateTimeOffset? SigningTime = null);
+    DateTimeOffset? SigningTime = null,
+    string? SignedAttributesSha256 = null);
 
 /// <summary>What the verification engine concluded about an e-Onay confirmation (signed by a configured issuer key).</summary>
 public sealed record EOnayFacts(Indication Indication, string? Tckn, string Reference, DateTimeOffset ConfirmedAt);

@@ -33,6 +33,33 @@ public static class ReceiptMatcher
         return problems;
     }
 
+    /// <summary>
+    /// The earliest payment date accepted, in days before the application's submission: a renewal is applied for within
+    /// the 3-month window before expiry, so a transfer older than about six months belongs to something else.
+    /// </summary>
+    public const int MaxDaysPaidBeforeSubmission = 180;
+
+    /// <summary>Turkey keeps UTC+3 all year: bank receipts are dated in it.</summary>
+    public static readonly TimeSpan TurkeyOffset = TimeSpan.FromHours(3);
+
+    /// <summary>
+    /// The payment date against the calendar in Turkey: not after today, not more than
+    /// <see cref="MaxDaysPaidBeforeSubmission"/> days before the submission day. Null when the date is plausible.
+    /// </summary>
+    public static Mismatch? CheckDate(DateOnly paidOn, DateTimeOffset submittedAt, DateTimeOffset now)
+    {
+        var today = TurkishDate(now);
+        if (paidOn > today)
+            return new(ErrorCodes.ReceiptPaidInFuture, $"the receipt is dated {paidOn:yyyy-MM-dd}, after today ({today:yyyy-MM-dd}, Turkish time)");
+        var earliest = TurkishDate(submittedAt).AddDays(-MaxDaysPaidBeforeSubmission);
+        if (paidOn < earliest)
+            return new(ErrorCodes.ReceiptPaidTooEarly,
+                $"the receipt is dated {paidOn:yyyy-MM-dd}, more than {MaxDaysPaidBeforeSubmission} days before the application (earliest {earliest:yyyy-MM-dd})");
+        return null;
+    }
+
+    private static DateOnly TurkishDate(DateTimeOffset at) => DateOnly.FromDateTime(at.ToOffset(TurkeyOffset).DateTime);
+
     /// <summary>The exact description a payer should write: "AYŞE YILMAZ 12345678950 NES 3 YILLIK BAŞVURUSU".</summary>
     public static string DescriptionFor(PersonName payer, Tckn tckn) => $"{payer.Upper} {tckn.Value} {KamuSm.ReceiptPhrase}";
 

@@ -22,12 +22,17 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
     internal SubmissionWriter Submissions { get; } = new(store, observer);
 
     /// <summary>
-    /// The stream id of a submission: derived from (tenant, client request id), so a retried request lands on the same
-    /// stream and can never start a second one, even when both attempts race.
+    /// The stream id of a submission: derived from (tenant, submitter, client request id), so a retried request lands on
+    /// the same stream and can never start a second one, even when both attempts race, while two submitters who pick the
+    /// same request id never meet. The submitter is length-prefixed: no choice of submitter and request id spells another pair.
     /// </summary>
-    public static Guid ApplicationIdFor(string tenant, string clientRequestId)
+    public static Guid ApplicationIdFor(string tenant, string submitter, string clientRequestId) =>
+        ApplicationIdFor(tenant, "submission/" + submitter.Length + ":" + submitter + "/" + clientRequestId);
+
+    /// <summary>A name-based stream id within a tenant (UUID version 8 from SHA-256 of the tenant and the name).</summary>
+    public static Guid ApplicationIdFor(string tenant, string name)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("signing/application/" + tenant + "/" + clientRequestId));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("signing/application/" + tenant + "/" + name));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8 (custom, name-based)
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC 4122 variant
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
@@ -35,7 +40,7 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
 
     /// <summary>
     /// Submits a renewal in a transaction of its own. The command's ApplicationId is ignored: the id comes from
-    /// (tenant, ClientRequestId). A retry returns the same application (WasRetry = true).
+    /// (tenant, Submitter, ClientRequestId). A retry with the same content returns the same application (WasRetry = true).
     /// </summary>
     public async Task<StoreResult<WriteResult>> SubmitAsync(string tenant, SubmitRenewal command, CancellationToken ct = default)
     {
@@ -65,6 +70,15 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
         if (!decision.IsAccepted)
             return StoreResult<WriteResult>.Fail(FailureKind.Domain, decision.Error!.Code, decision.Error.Message);
 
+        var claims = command is AttachReceipt attach ? SingleUse.Of(attach.Receipt) : [];
+        if (claims.Count > 0)
+        {
+            var held = await HeldAsync(session, claims, ct);
+            if (held.Values.Any(holder => holder != id))
+                return ReceiptAlreadyAttached();
+            foreach (var claim in claims.Where(c => !held.ContainsKey(c)))
+                SingleUseClaims.Claim(session, tenant, id, claim);
+        }
         stream.AppendMany(decision.Events.Cast<object>().ToArray());
         var after = decision.Events.Aggregate(state, ApplicationDecider.Evolve);
         if (state.IsOpen() && !after.IsOpen())
@@ -80,7 +94,20 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
         {
             return Conflict(expectedVersion, null);
         }
+        catch (Exception ex) when (SingleUseClaims.IsCollision(ex))
+        {
+            // Another commit claimed the same receipt meanwhile: another application's, or this one's (a stale version).
+            await using var fresh = store.QuerySession(tenant);
+            return (await HeldAsync(fresh, claims, ct)).Values.Any(holder => holder != id) ? ReceiptAlreadyAttached() : Conflict(expectedVersion, null);
+        }
     }
+
+    /// <summary>Which of <paramref name="claims"/> are held already, by which application.</summary>
+    private static async Task<Dictionary<SingleUseKey, Guid>> HeldAsync(IQuerySession session, IReadOnlyList<SingleUseKey> claims, CancellationToken ct) =>
+        (await SingleUseClaims.ReadAsync(session, claims, ct)).Where(h => claims.Contains(h.Key)).ToDictionary();
+
+    private static StoreResult<WriteResult> ReceiptAlreadyAttached() => StoreResult<WriteResult>.Fail(FailureKind.Domain, ErrorCodes.ReceiptAlreadyAttached,
+        "This receipt (the same scanned file, or the same transfer) is already attached to another application; attach the receipt of this application's own payment.");
 
     public async Task<ApplicationView?> GetAsync(string tenant, Guid id, CancellationToken ct = default)
     {

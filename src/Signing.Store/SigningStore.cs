@@ -64,6 +64,8 @@ public static class SigningStore
         // The duplicated columns and their composite (tenant_id, …) indexes are set by each document's ConfigureMarten
         // (Marten's convention hook).
         opts.Schema.For<OpenRenewal>();
+        // Not a Marten document: documents here are (tenant_id, id)-keyed, and single use must hold across tenants.
+        opts.Storage.ExtendedSchemaObjects.Add(SingleUseClaims.Definition());
     }
 
     /// <summary>A composite b-tree led by tenant_id: every query runs inside one tenant, so the tenant is the first key.</summary>

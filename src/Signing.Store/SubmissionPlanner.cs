@@ -6,19 +6,23 @@ namespace Signing.Store;
 internal sealed record StoredSubmission(Guid ApplicationId, long Version, RenewalSubmitted Submitted);
 
 /// <summary>
-/// What the store held for a batch's commands when it was read: the submissions stored under their ids and the open
-/// renewals (TCKN → application id) of their applicants.
+/// What the store held for a batch's commands when it was read: the submissions stored under their ids, the open
+/// renewals (TCKN → application id) of their applicants, and the single-use keys (signed material) their confirmations
+/// claim, with the application holding each (any tenant).
 /// </summary>
-internal sealed record SubmissionSnapshot(IReadOnlyDictionary<Guid, StoredSubmission> Stored, IReadOnlyDictionary<string, Guid> OpenRenewals)
+internal sealed record SubmissionSnapshot(IReadOnlyDictionary<Guid, StoredSubmission> Stored, IReadOnlyDictionary<string, Guid> OpenRenewals,
+    IReadOnlyDictionary<SingleUseKey, Guid>? Claims = null)
 {
     public static readonly SubmissionSnapshot Empty = new(new Dictionary<Guid, StoredSubmission>(), new Dictionary<string, Guid>(StringComparer.Ordinal));
+
+    public IReadOnlyDictionary<SingleUseKey, Guid> Claimed => Claims ?? new Dictionary<SingleUseKey, Guid>();
 
     public SubmissionSnapshot With(IEnumerable<StoredSubmission> more) =>
         this with { Stored = Stored.Values.Concat(more).ToDictionary(s => s.ApplicationId) };
 }
 
-/// <summary>A new application to write: its stream's first events and the open-renewal guard of its applicant.</summary>
-internal sealed record NewApplication(Guid ApplicationId, string ApplicantTckn, IReadOnlyList<IApplicationEvent> Events);
+/// <summary>A new application to write: its stream's first events, the open-renewal guard of its applicant and the single-use key it claims.</summary>
+internal sealed record NewApplication(Guid ApplicationId, string ApplicantTckn, IReadOnlyList<IApplicationEvent> Events, SingleUseKey? Claim = null);
 
 /// <summary>
 /// The outcome of planning a batch: one answer per command (in the commands' order) and the applications to write.
@@ -35,8 +39,9 @@ internal sealed record SubmissionPlan(IReadOnlyList<StoreResult<WriteResult>> An
 internal static class SubmissionPlanner
 {
     /// <summary>
-    /// The checks that need no database. Returns the command stamped with its application id (derived from the tenant
-    /// and the client request id, so a retry lands on the same stream), or the refusal.
+    /// The checks that need no database. Returns the command stamped with its application id (derived from the tenant,
+    /// the submitter and the client request id, so a retry lands on the same stream and two submitters never meet), or
+    /// the refusal.
     /// </summary>
     public static (SubmitRenewal? Admitted, StoreResult<WriteResult>? Refused) Admit(string tenant, SubmitRenewal command)
     {
@@ -46,7 +51,7 @@ internal static class SubmissionPlanner
         if (string.IsNullOrWhiteSpace(command.ClientRequestId))
             return (null, StoreResult<WriteResult>.Fail(FailureKind.Domain, ErrorCodes.MissingRequestId,
                 "A client request id is required (it makes retries safe)."));
-        return (command with { ApplicationId = ApplicationStore.ApplicationIdFor(tenant, command.ClientRequestId) }, null);
+        return (command with { ApplicationId = ApplicationStore.ApplicationIdFor(tenant, command.Submitter, command.ClientRequestId) }, null);
     }
 
     /// <summary>Plans admitted commands (see <see cref="Admit"/>) of one tenant against what the store held.</summary>
@@ -55,6 +60,7 @@ internal static class SubmissionPlanner
         // Earlier commands of the batch count as committed for the later ones.
         var stored = new Dictionary<Guid, StoredSubmission>(known.Stored);
         var open = new Dictionary<string, Guid>(known.OpenRenewals, StringComparer.Ordinal);
+        var claims = new Dictionary<SingleUseKey, Guid>(known.Claimed);
         var answers = new StoreResult<WriteResult>[commands.Count];
         var writes = new List<NewApplication>();
         var unread = new List<Guid>();
@@ -62,17 +68,11 @@ internal static class SubmissionPlanner
         {
             var command = commands[i];
             var id = command.ApplicationId;
-            if (stored.TryGetValue(id, out var earlier))
+            if (Blocker(command, stored, open, out var ownCommitUnseen) is { } blocked)
             {
-                answers[i] = Replay(command, earlier);
-                continue;
-            }
-            var tckn = command.Applicant.Tckn.Value;
-            if (open.TryGetValue(tckn, out var holder))
-            {
-                if (holder == id)
+                if (ownCommitUnseen)
                     unread.Add(id);
-                answers[i] = OpenRenewalExists(holder);
+                answers[i] = blocked;
                 continue;
             }
             var decision = ApplicationDecider.Decide(command, ApplicationState.Initial);
@@ -81,30 +81,90 @@ internal static class SubmissionPlanner
                 answers[i] = StoreResult<WriteResult>.Fail(FailureKind.Domain, decision.Error!.Code, decision.Error.Message);
                 continue;
             }
-            writes.Add(new NewApplication(id, tckn, decision.Events));
+            // Only a confirmation the decider accepts is judged spent or not: a broken one keeps its own reason.
+            if (Spent(command, claims, out ownCommitUnseen) is { } spent)
+            {
+                if (ownCommitUnseen)
+                    unread.Add(id);
+                answers[i] = spent;
+                continue;
+            }
+            var tckn = command.Applicant.Tckn.Value;
+            var claim = SingleUse.Of(command.Confirmation);
+            writes.Add(new NewApplication(id, tckn, decision.Events, claim));
             stored[id] = new StoredSubmission(id, decision.Events.Count, (RenewalSubmitted)decision.Events[0]);
             open[tckn] = id;
+            if (claim is not null)
+                claims[claim] = id;
             answers[i] = StoreResult<WriteResult>.Success(new WriteResult(id, decision.Events.Count, decision.Events));
         }
         return new SubmissionPlan(answers, writes, unread);
     }
 
     /// <summary>
-    /// The answer to a command whose write lost a race in PostgreSQL (its stream or its applicant's open renewal was
-    /// committed meanwhile), given a fresh read: a replay if its own submission is stored, else the open renewal's holder.
+    /// The answer to a command whose write lost a race in PostgreSQL (its stream, its applicant's open renewal or its
+    /// signed material was committed meanwhile), given a fresh read: the same rules as <see cref="Plan"/>, never a write.
     /// </summary>
     public static StoreResult<WriteResult> AfterLostRace(SubmissionSnapshot known, SubmitRenewal command) =>
-        known.Stored.TryGetValue(command.ApplicationId, out var stored)
-            ? Replay(command, stored)
-            : OpenRenewalExists(known.OpenRenewals.TryGetValue(command.Applicant.Tckn.Value, out var holder) ? holder : null);
+        Blocker(command, known.Stored, known.OpenRenewals, out _) ?? Spent(command, known.Claimed, out _) ?? OpenRenewalExists(null);
 
     /// <summary>
-    /// The answer to a command whose id is already submitted, in the store or earlier in the batch: the stored application,
-    /// marked as a retry. Every replay is answered here, the one place that compares a command with the submission it repeats.
+    /// What stops a command before the decider, in this order: its own request already stored (a replay, or a request id
+    /// reused for other content), an open renewal of its applicant. <paramref name="ownCommitUnseen"/>: the guard names
+    /// the command's own id while its stream was not read, i.e. it committed between the reads (reading the stream turns
+    /// it into a replay).
     /// </summary>
-    public static StoreResult<WriteResult> Replay(SubmitRenewal command, StoredSubmission stored) =>
-        StoreResult<WriteResult>.Success(new WriteResult(stored.ApplicationId, stored.Version, [stored.Submitted], WasRetry: true));
+    private static StoreResult<WriteResult>? Blocker(SubmitRenewal command, IReadOnlyDictionary<Guid, StoredSubmission> stored,
+        IReadOnlyDictionary<string, Guid> open, out bool ownCommitUnseen)
+    {
+        ownCommitUnseen = false;
+        var id = command.ApplicationId;
+        if (stored.TryGetValue(id, out var earlier))
+            return Replay(command, earlier);
+        if (open.TryGetValue(command.Applicant.Tckn.Value, out var holder))
+        {
+            ownCommitUnseen = holder == id;
+            return OpenRenewalExists(holder);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The command's signed material held by another application (any tenant, any time: withdrawn and rejected ones
+    /// keep theirs). Held by the command's own id: its commit was not read yet (<paramref name="ownCommitUnseen"/>).
+    /// </summary>
+    private static StoreResult<WriteResult>? Spent(SubmitRenewal command, IReadOnlyDictionary<SingleUseKey, Guid> claims, out bool ownCommitUnseen)
+    {
+        ownCommitUnseen = false;
+        if (SingleUse.Of(command.Confirmation) is not { } claim || !claims.TryGetValue(claim, out var claimant))
+            return null;
+        ownCommitUnseen = claimant == command.ApplicationId;
+        return ownCommitUnseen ? OpenRenewalExists(null) : SignedMaterialReused(claim);
+    }
+
+    /// <summary>
+    /// The answer to a command whose id is already submitted, in the store or earlier in the batch. Every replay is
+    /// answered here, the one place that compares a command with the submission it repeats: the same submitter with the
+    /// same content gets the stored application, marked as a retry; anything else is a conflict that reveals nothing of
+    /// the stored application (not its id, not its code).
+    /// </summary>
+    public static StoreResult<WriteResult> Replay(SubmitRenewal command, StoredSubmission stored)
+    {
+        var first = stored.Submitted;
+        var sameSubmitter = string.Equals(first.Submitter ?? "", command.Submitter, StringComparison.Ordinal);
+        var sameContent = string.Equals(first.ContentSha256 ?? "", command.ContentSha256, StringComparison.OrdinalIgnoreCase);
+        if (!sameSubmitter || !sameContent)
+            return StoreResult<WriteResult>.Fail(FailureKind.Conflict, ErrorCodes.RequestIdReused,
+                "This client_request_id was already used for a submission with other content; a retry must send the same signed form. " +
+                "For a new submission use a new client_request_id.");
+        return StoreResult<WriteResult>.Success(new WriteResult(stored.ApplicationId, stored.Version, [first], WasRetry: true));
+    }
 
     private static StoreResult<WriteResult> OpenRenewalExists(Guid? existing) => StoreResult<WriteResult>.Fail(FailureKind.Conflict,
         ErrorCodes.OpenRenewalExists, "This person already has an open renewal application in this directorate; withdraw it or wait for it to finish.", existing);
+
+    private static StoreResult<WriteResult> SignedMaterialReused(SingleUseKey claim) => StoreResult<WriteResult>.Fail(FailureKind.Domain,
+        ErrorCodes.SignedMaterialReused, claim.Kind == SingleUseKind.EOnayNonce
+            ? "This e-Onay confirmation was already used by an application; get a new e-Onay confirmation for this submission."
+            : "This signed form was already used by an application; sign the form again for this submission.");
 }

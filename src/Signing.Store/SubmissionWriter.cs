@@ -37,6 +37,8 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
                 session.Events.StartStream(write.ApplicationId, write.Events.Cast<object>().ToArray());
                 // Insert, not Store: an open renewal committed meanwhile by another writer collides on (tenant_id, id).
                 session.Insert(new OpenRenewal { Id = write.ApplicantTckn, ApplicationId = write.ApplicationId });
+                if (write.Claim is { } claim)
+                    SingleUseClaims.Claim(session, tenant, write.ApplicationId, claim);
             }
             if (observer is not null)
                 await observer.BeforeCommitAsync(tenant).ConfigureAwait(false);
@@ -69,9 +71,13 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
         var viewsRead = reads.LoadMany<ApplicationView>().ById(commands.Select(c => c.ApplicationId).Distinct().ToArray());
         var openRead = reads.LoadMany<OpenRenewal>().ById(commands.Select(c => c.Applicant.Tckn.Value).Distinct().ToArray());
         await reads.Execute(ct).ConfigureAwait(false);
+        // Read after the guards: a claim of the batch's own id means its stream committed meanwhile, which the planner
+        // then reads (as it does for an open renewal of its own).
+        var claims = await SingleUseClaims.ReadAsync(session,
+            commands.Select(c => SingleUse.Of(c.Confirmation)).OfType<SingleUseKey>().ToList(), ct).ConfigureAwait(false);
         var stored = await ReadStoredAsync(session, (await viewsRead.ConfigureAwait(false)).Select(v => v.Id).ToList(), ct).ConfigureAwait(false);
         var open = (await openRead.ConfigureAwait(false)).ToDictionary(o => o.Id, o => o.ApplicationId, StringComparer.Ordinal);
-        return new SubmissionSnapshot(stored.ToDictionary(s => s.ApplicationId), open);
+        return new SubmissionSnapshot(stored.ToDictionary(s => s.ApplicationId), open, claims);
     }
 
     /// <summary>The stored submissions among <paramref name="ids"/>, one stream read each (replays only, so rare).</summary>
@@ -87,8 +93,12 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
         return found;
     }
 
-    /// <summary>A new stream or guard document collided with one committed meanwhile (either of the two stream-collision types may surface).</summary>
-    private static bool IsCollision(Exception ex) => IsCollisionType(ex) || (ex.InnerException is { } inner && IsCollisionType(inner));
+    /// <summary>
+    /// A new stream, guard document or single-use claim collided with one committed meanwhile (either of the two
+    /// stream-collision types may surface).
+    /// </summary>
+    private static bool IsCollision(Exception ex) =>
+        IsCollisionType(ex) || (ex.InnerException is { } inner && IsCollisionType(inner)) || SingleUseClaims.IsCollision(ex);
 
     private static bool IsCollisionType(Exception ex) =>
         ex is ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException

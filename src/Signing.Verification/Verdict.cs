@@ -94,6 +94,12 @@ public sealed record Verdict
     public DateTimeOffset? SigningTime { get; init; }
     /// <summary>SHA-256 of each certificate of the validated path, target first, trust anchor last.</summary>
     public IReadOnlyList<string> Chain { get; init; } = [];
+    /// <summary>
+    /// CMS only: hex SHA-256 of the DER signed attributes (the bytes the signature covers), once the signature verified.
+    /// Identifies one act of signing whatever the CMS's outer encoding or a re-randomised ECDSA value.
+    /// </summary>
+    [JsonIgnore]
+    public string? SignedAttributesSha256 { get; init; }
 
     [JsonIgnore]
     public bool Passed => Indication == Indication.TotalPassed;

@@ -477,7 +477,11 @@ public sealed class ApplicationServiceTests(SigningServer server) : IClassFixtur
         Assert.Equal("WITHDRAWN", withdrawn.Status);
         Assert.Equal(app.Id, withdrawn.Id);
 
-        var again = await _client.SubmitESignedAsync(Cards.ESigned("doctor", Cards.Form("doctor", tenant, ApplicantCategory.Doctor)), doctor);
+        // A new form, newly signed: the signature on the withdrawn one is spent (a re-signing within the same second of
+        // the same bytes would carry the same signed attributes).
+        var form = Cards.Form("doctor", tenant, ApplicantCategory.Doctor);
+        form.Phone = "+90 324 111 11 11";
+        var again = await _client.SubmitESignedAsync(Cards.ESigned("doctor", form), doctor);
         Assert.Equal("AWAITING_APPROVAL", again.Application.Status);
         Assert.NotEqual(app.Id, again.Application.Id);
         // A withdrawn application cannot be withdrawn twice.

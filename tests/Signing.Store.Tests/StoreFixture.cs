@@ -12,6 +12,7 @@ namespace Signing.Store.Tests;
 public sealed class StoreFixture : IAsyncLifetime
 {
     private readonly PostgresFixture _postgres = new();
+    public string ConnectionString => _postgres.ConnectionString;
     public DocumentStore Store { get; private set; } = null!;
     public ApplicationStore Applications { get; private set; } = null!;
 
@@ -78,8 +79,20 @@ public static class Data
         var expiry = notAfter ?? Now.AddDays(45);
         return new SubmitRenewal(Guid.Empty, requestId, tenant, a, new Contact("kisi@example.org", "+90 532 000 00 00"),
             "Çiftlikköy Mah. 3401 Sok. No:5, Yenişehir/Mersin", new CertificateFacts(expiry, "11".PadRight(64, '2')),
-            confirmation ?? new Confirmation.ESigned(Signed(a.Tckn, expiry)), at ?? Now);
+            confirmation ?? new Confirmation.ESigned(Signed(a.Tckn, expiry)), at ?? Now,
+            Submitter: SubmitRenewal.ApplicantSubmitter(a.Tckn.Value), ContentSha256: ContentOf(a, requestId));
     }
+
+    /// <summary>The content hash a retry of <see cref="Submit"/> repeats (the same applicant's form under the same request id).</summary>
+    public static string ContentOf(Applicant a, string requestId) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(a.Tckn.Value + "/" + requestId)));
+
+    /// <summary>An e-Onay confirmation of the applicant with its own nonce: the material a second application may not reuse.</summary>
+    public static Confirmation EOnay(Applicant a, string nonce) => new Confirmation.EOnay(new EOnayFacts(Indication.Passed, a.Tckn.Value, nonce, Now));
+
+    /// <summary>An e-signed form with the signed attributes' hash the verifier would report.</summary>
+    public static Confirmation ESignedOnce(Applicant a, string signedAttributesSha256) =>
+        new Confirmation.ESigned(Signed(a.Tckn, Now.AddDays(45)) with { SignedAttributesSha256 = signedAttributesSha256 });
 
     public static Approve Approve(TenantSettings t, Tckn officer) =>
         new(t, officer, new OfficerSignature([7, 7, 7], Signed(officer, Now.AddDays(900))), Now.AddHours(1));

@@ -139,7 +139,110 @@ public class SubmissionPlannerTests
         Assert.Equal(ErrorCodes.WrongTenant, wrongTenant!.Failure!.Error.Code);
         Assert.Equal(ErrorCodes.MissingRequestId, noId!.Failure!.Error.Code);
         Assert.Null(refused);
-        Assert.Equal(ApplicationStore.ApplicationIdFor(Code, "req-1"), admitted!.ApplicationId);
+        Assert.Equal(ApplicationStore.ApplicationIdFor(Code, SubmitRenewal.ApplicantSubmitter(Doctor.Tckn.Value), "req-1"), admitted!.ApplicationId);
+    }
+
+    [Fact]
+    public void Given_two_submitters_with_one_request_id_when_admitted_then_their_ids_differ_and_neither_replays_the_other()
+    {
+        var first = Admitted(Doctor, "shared-1");
+        var second = Admitted(Manager, "shared-1");
+        var system = SubmissionPlanner.Admit(Code, Submit(T, Manager, "shared-1") with { Submitter = SubmitRenewal.SystemSubmitter("portal") }).Admitted!;
+
+        Assert.Equal(3, new[] { first.ApplicationId, second.ApplicationId, system.ApplicationId }.Distinct().Count());
+        var plan = SubmissionPlanner.Plan(Snapshot([Stored(first, version: 1)], [(Doctor, first.ApplicationId)]), [second]);
+        var written = Ok(Assert.Single(plan.Answers));
+        Assert.False(written.WasRetry);
+        Assert.Equal(second.ApplicationId, Assert.Single(plan.Writes).ApplicationId);
+    }
+
+    [Fact]
+    public void Given_a_stored_request_when_the_same_submitter_sends_its_id_with_other_content_then_it_conflicts_revealing_nothing()
+    {
+        var command = Admitted(Doctor, "req-content");
+        var other = command with { ContentSha256 = new string('f', 64) };
+
+        var plan = SubmissionPlanner.Plan(Snapshot([Stored(command, version: 3)], [(Doctor, command.ApplicationId)]), [other]);
+
+        Assert.Empty(plan.Writes);
+        var failure = Assert.Single(plan.Answers).Failure!;
+        Assert.Equal(FailureKind.Conflict, failure.Kind);
+        Assert.Equal(ErrorCodes.RequestIdReused, failure.Error.Code);
+        Assert.Null(failure.ExistingApplicationId);
+        Assert.DoesNotContain(command.ApplicationId.ToString(), failure.Error.Message);
+        Assert.DoesNotContain(ApplicationCode.From(command.ApplicationId), failure.Error.Message);
+        // Within one batch too: the second command meets the first's write.
+        var batch = SubmissionPlanner.Plan(SubmissionSnapshot.Empty, [command, other]);
+        Assert.Equal(ErrorCodes.RequestIdReused, batch.Answers[1].Failure!.Error.Code);
+        // A retry with the same content is still a replay.
+        Assert.True(Ok(SubmissionPlanner.Replay(command, Stored(command, version: 3))).WasRetry);
+    }
+
+    [Fact]
+    public void Given_signed_material_held_by_another_application_when_submitted_then_it_is_refused_and_not_written()
+    {
+        var eonay = Admitted(Doctor) with { Confirmation = EOnay(Doctor, "nonce-held") };
+        var signed = Admitted(Manager) with { Confirmation = ESignedOnce(Manager, new string('b', 64)) };
+        var known = SubmissionSnapshot.Empty with
+        {
+            Claims = new Dictionary<SingleUseKey, Guid>
+            {
+                [SingleUse.Of(eonay.Confirmation)!] = Guid.NewGuid(),
+                [SingleUse.Of(signed.Confirmation)!] = Guid.NewGuid(),
+            },
+        };
+
+        var plan = SubmissionPlanner.Plan(known, [eonay, signed]);
+
+        Assert.Empty(plan.Writes);
+        Assert.All(plan.Answers, a => Assert.Equal(ErrorCodes.SignedMaterialReused, a.Failure!.Error.Code));
+        Assert.Contains("e-Onay", plan.Answers[0].Failure!.Error.Message);
+        Assert.Contains("sign the form again", plan.Answers[1].Failure!.Error.Message);
+        Assert.All(plan.Answers, a => Assert.Null(a.Failure!.ExistingApplicationId));
+    }
+
+    [Fact]
+    public void Given_one_e_Onay_twice_in_a_batch_under_two_requests_when_planned_then_the_first_claims_it_and_the_second_is_refused()
+    {
+        var first = Admitted(Doctor) with { Confirmation = EOnay(Doctor, "nonce-batch") };
+        var second = Admitted(Doctor, "other-tenant-request") with { Confirmation = EOnay(Doctor, "nonce-batch"), Applicant = Doctor };
+        var distinctApplicant = Admitted(Doctor2) with { Confirmation = ESignedOnce(Doctor2, new string('c', 64)) };
+
+        var plan = SubmissionPlanner.Plan(SubmissionSnapshot.Empty, [first, distinctApplicant, second]);
+
+        Assert.Equal([first.ApplicationId, distinctApplicant.ApplicationId], plan.Writes.Select(w => w.ApplicationId));
+        Assert.Equal(SingleUse.Of(first.Confirmation), plan.Writes[0].Claim);
+        Assert.Equal(SingleUse.Of(distinctApplicant.Confirmation), plan.Writes[1].Claim);
+        // The same applicant: the open renewal of the first answers before the material does.
+        Assert.Equal(ErrorCodes.OpenRenewalExists, plan.Answers[2].Failure!.Error.Code);
+    }
+
+    [Fact]
+    public void Given_held_material_in_a_confirmation_the_decider_refuses_when_planned_then_the_decider_s_reason_is_given()
+    {
+        var broken = Admitted(Doctor) with
+        {
+            Confirmation = new Confirmation.EOnay(new EOnayFacts(Indication.Failed, Doctor.Tckn.Value, "nonce-broken", Now)),
+        };
+        var known = SubmissionSnapshot.Empty with { Claims = new Dictionary<SingleUseKey, Guid> { [SingleUse.Of(broken.Confirmation)!] = Guid.NewGuid() } };
+
+        Assert.Equal(ErrorCodes.EOnayNotConfirmed, Assert.Single(SubmissionPlanner.Plan(known, [broken]).Answers).Failure!.Error.Code);
+    }
+
+    [Fact]
+    public void Given_a_retry_whose_material_it_holds_itself_when_planned_then_it_is_a_replay_not_a_reuse()
+    {
+        var command = Admitted(Doctor) with { Confirmation = EOnay(Doctor, "nonce-retry") };
+        var known = Snapshot([Stored(command, version: 1)], [(Doctor, command.ApplicationId)]) with
+        {
+            Claims = new Dictionary<SingleUseKey, Guid> { [SingleUse.Of(command.Confirmation)!] = command.ApplicationId },
+        };
+
+        Assert.True(Ok(Assert.Single(SubmissionPlanner.Plan(known, [command]).Answers)).WasRetry);
+        // After a withdrawal the open renewal is gone, the claim is not: a new request with the same confirmation is refused.
+        var again = Admitted(Doctor) with { Confirmation = EOnay(Doctor, "nonce-retry") };
+        var afterWithdrawal = known with { OpenRenewals = new Dictionary<string, Guid>() };
+        Assert.Equal(ErrorCodes.SignedMaterialReused, SubmissionPlanner.AfterLostRace(afterWithdrawal, again).Failure!.Error.Code);
     }
 
     private static SubmitRenewal Admitted(Applicant a, string? requestId = null) =>

@@ -32,6 +32,8 @@ public static class StoreErrors
         [ErrorCodes.RejectionReasonRequired] = "reason",
         [ErrorCodes.ReturnReasonRequired] = "detail",
         [ErrorCodes.ConfirmedByRequired] = "detail",
+        [ErrorCodes.ReceiptPaidInFuture] = "paid_on",
+        [ErrorCodes.ReceiptPaidTooEarly] = "paid_on",
     };
 
     private static readonly HashSet<string> Forbidden =

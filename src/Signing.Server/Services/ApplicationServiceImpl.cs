@@ -52,10 +52,9 @@ public sealed class ApplicationServiceImpl(
         var facts = Requests.CheckForm(form, applications.Tenants, new RequestCheck());
         RequireOwnForm(caller, facts.Tckn);
 
-        var command = Requests.Submit(facts, form, request.ClientRequestId, VerdictFacts.Certificate(verdict),
-            new Confirmation.ESigned(VerdictFacts.Signature(verdict)), now);
-        var result = await SubmitAsync(facts, command, SHA256.HashData(signed), Proto.Verdict(verdict), context.CancellationToken);
-        return result;
+        var signature = VerdictFacts.Signature(verdict) with { SignedAttributesSha256 = verdict.SignedAttributesSha256 };
+        var command = Requests.Submit(facts, form, request.ClientRequestId, VerdictFacts.Certificate(verdict), new Confirmation.ESigned(signature), now);
+        return await SubmitAsync(caller, facts, command, SHA256.HashData(signed), Proto.Verdict(verdict), context.CancellationToken);
     }
 
     public override async Task<SubmitResponse> SubmitWithEOnay(SubmitWithEOnayRequest request, ServerCallContext context)
@@ -83,7 +82,7 @@ public sealed class ApplicationServiceImpl(
         var eonay = new EOnayFacts(Proto.Indication(result.Verdict.Indication), confirmation?.Tckn, confirmation?.Nonce ?? "",
             confirmation?.ConfirmedAt ?? now);
         var command = Requests.Submit(facts, form, request.ClientRequestId, current, new Confirmation.EOnay(eonay), now);
-        return await SubmitAsync(facts, command, formSha, Proto.Verdict(result.Verdict), context.CancellationToken);
+        return await SubmitAsync(caller, facts, command, formSha, Proto.Verdict(result.Verdict), context.CancellationToken);
     }
 
     public override async Task<SubmitWetSignedResponse> SubmitWetSigned(SubmitWetSignedRequest request, ServerCallContext context)
@@ -97,7 +96,7 @@ public sealed class ApplicationServiceImpl(
         var now = applications.Now;
         var current = CurrentCertificate(request.CurrentCertificate, facts, now);
         var command = Requests.Submit(facts, request.Form!, request.ClientRequestId, current, new Confirmation.Wet(), now);
-        var submitted = await SubmitAsync(facts, command, SHA256.HashData(Requests.FormJson(request.Form!)), null, context.CancellationToken);
+        var submitted = await SubmitAsync(caller, facts, command, SHA256.HashData(Requests.FormJson(request.Form!)), null, context.CancellationToken);
         var form = request.Form!;
         var pdf = PrintableFormRenderer.Render(WetSubmissionForm.For(Guid.Parse(submitted.Application.Id), submitted.Application.Code,
             submitted.Application.SubmittedAt.ToDateTimeOffset(), facts.Tenant, new Applicant(facts.Tckn, facts.Name, facts.Category),
@@ -202,9 +201,15 @@ public sealed class ApplicationServiceImpl(
         return response;
     }
 
-    private async Task<SubmitResponse> SubmitAsync(Requests.FormFacts facts, SubmitRenewal command, byte[] formSha256,
+    /// <param name="formSha256">SHA-256 of the signed bytes: with the caller it tells a retry from a request id reused for other content.</param>
+    private async Task<SubmitResponse> SubmitAsync(Caller caller, Requests.FormFacts facts, SubmitRenewal command, byte[] formSha256,
         Contracts.V1.Verdict? verdict, CancellationToken ct)
     {
+        command = command with
+        {
+            Submitter = caller.Is(Roles.System) ? SubmitRenewal.SystemSubmitter(caller.Name) : SubmitRenewal.ApplicantSubmitter(caller.Tckn),
+            ContentSha256 = Convert.ToHexStringLower(formSha256),
+        };
         // The rules first, without I/O: a refused submission never reaches the database.
         var precheck = ApplicationDecider.Decide(command, ApplicationState.Initial);
         if (!precheck.IsAccepted)

@@ -109,7 +109,10 @@ public sealed class CmsVerifier
                 return report.Fail(future, signer, signingTime);
             report.Add("cades.signing-time", signingTime is null ? CheckResult.Skipped : CheckResult.Passed);
 
-            return SignerCertificateValidation.Judge(Certificates, signer, embedded, options, time, signingTime, report);
+            return SignerCertificateValidation.Judge(Certificates, signer, embedded, options, time, signingTime, report) with
+            {
+                SignedAttributesSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(env.SignedAttrs!)),
+            };
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
