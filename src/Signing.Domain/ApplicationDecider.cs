@@ -103,7 +103,7 @@ public static partial class ApplicationDecider
             familyPhysician ? c.Tenant.Fee.Amount : null,
             familyPhysician ? c.Tenant.FeeIban.Value : null,
             route is ApplicationRoute.DirectorateQueue or ApplicationRoute.DirectoratePaper ? Math.Max(1, c.Tenant.ApprovalsRequired) : 0,
-            c.At, c.Submitter, c.ContentSha256));
+            c.At, c.Submitter, c.ContentSha256, c.Institution.Trim()));
     }
 
     private static Decision RegisterPaper(RegisterPaper c, ApplicationState state)

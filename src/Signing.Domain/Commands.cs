@@ -18,7 +18,8 @@ public sealed record SubmitRenewal(
     CertificateKind Kind = CertificateKind.Nes,
     int TermYears = KamuSm.NesTermYears,
     string Submitter = "",
-    string ContentSha256 = "") : ApplicationCommand(At)
+    string ContentSha256 = "",
+    string Institution = "") : ApplicationCommand(At)
 {
     // Submitter: who sent the request (an applicant's TCKN or a system client's name, see SubmitterOf); a retry matches
     // only its own submitter's requests. ContentSha256: hex SHA-256 of the signed bytes (the form JSON), so a request id

@@ -32,7 +32,8 @@ public sealed record RenewalSubmitted(
     int ApprovalsRequired,
     DateTimeOffset At,
     string? Submitter = null,
-    string? ContentSha256 = null) : IApplicationEvent;
+    string? ContentSha256 = null,
+    string? Institution = null) : IApplicationEvent;
 
 public sealed record PaperRegistered(string OfficerTckn, int Copies, DateTimeOffset At) : IApplicationEvent;
 

@@ -32,6 +32,13 @@ public class SubmitTests
     }
 
     [Fact]
+    public void The_institution_is_kept_with_the_submission_so_the_printed_form_can_be_made_again()
+    {
+        var e = Submitted(Submit(Doctor, Wet) with { Institution = " Mersin Şehir Hastanesi " });
+        Assert.Equal("Mersin Şehir Hastanesi", e.Institution);
+    }
+
+    [Fact]
     public void Wet_signed_waits_for_two_paper_copies()
     {
         var state = Spec.State(Submitted(Submit(Doctor, Wet)));

@@ -119,14 +119,14 @@ public sealed class ApplicationServiceImpl(
             throw ServiceError.FailedPrecondition(ErrorCodes.NotWetSigned, "application/" + id,
                 $"application {id} was confirmed by {view.Method}: only a wet-signed application has a printable form",
                 "bu başvuru ıslak imzalı değil; yazdırılacak formu yok");
-        // The submission as stored (contact details are not in the view); the institution is not stored, so it stays blank.
+        // The submission as stored: contact details and institution are not in the view.
         await using var session = documents.QuerySession(tenant.ProvinceCode);
         var events = await session.Events.FetchStreamAsync(id, token: context.CancellationToken);
         var submitted = events.Select(e => e.Data).OfType<RenewalSubmitted>().FirstOrDefault()
             ?? throw new InvalidOperationException($"application {id} has a view but no RenewalSubmitted event");
         var printable = WetSubmissionForm.For(id, submitted.ApplicationCode, submitted.At, tenant,
             new Applicant(Tckn.Parse(submitted.ApplicantTckn), new PersonName(submitted.GivenName, submitted.Surname), submitted.Category),
-            new Contact(submitted.Email, submitted.Phone), submitted.DeliveryAddress, institution: "");
+            new Contact(submitted.Email, submitted.Phone), submitted.DeliveryAddress, submitted.Institution ?? "");
         byte[] pdf;
         try
         {

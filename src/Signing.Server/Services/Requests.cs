@@ -93,7 +93,7 @@ public static class Requests
         Confirmation confirmation, DateTimeOffset now) => new(
         Guid.Empty, requestId, facts.Tenant, new Applicant(facts.Tckn, facts.Name, facts.Category),
         new Contact(form.Email, form.Phone), form.DeliveryAddress, current, confirmation, now,
-        facts.Reason, facts.Kind, form.TermYears);
+        facts.Reason, facts.Kind, form.TermYears, Institution: form.Institution);
 
     private static ApplicationReason? Reason(string text) => Normal(text) switch
     {
