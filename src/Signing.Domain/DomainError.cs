@@ -81,6 +81,8 @@ public static class ErrorCodes
     public const string DeadlineExceeded = "DEADLINE_EXCEEDED";
     public const string Cancelled = "CANCELLED";
     public const string Internal = "INTERNAL";
+    /// <summary>A system client calling an RPC whose scope it was not granted (the scope is in the error's metadata).</summary>
+    public const string ScopeRequired = "SCOPE_REQUIRED";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

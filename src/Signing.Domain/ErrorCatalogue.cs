@@ -85,6 +85,7 @@ public static class ErrorCatalogue
         new(ErrorCodes.DeadlineExceeded, "işlem süresi doldu", "the deadline passed before the call finished"),
         new(ErrorCodes.Cancelled, "işlem iptal edildi", "the call was cancelled"),
         new(ErrorCodes.Internal, "beklenmeyen bir hata oluştu; kaydedildi", "an internal error occurred; it has been logged"),
+        new(ErrorCodes.ScopeRequired, "bu sistem istemcisine bu işlem için yetki verilmemiş", "this system client was not granted the scope this call needs"),
         new(ErrorCodes.BadInput, "komut satırı ya da dosya hatalı", "the command line or a file is not right"),
         new(ErrorCodes.UnknownCommand, "bilinmeyen komut", "unknown command"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);

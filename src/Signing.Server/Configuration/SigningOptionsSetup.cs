@@ -55,7 +55,34 @@ public sealed class SigningOptionsValidation :
                 .Select(k => $"Signing:Auth:SystemKeys:{k.Key} must be at least {AuthOptions.MinimumSystemKeyLength} characters"),
             .. o.SystemCertificates.Where(c => !string.IsNullOrWhiteSpace(c.Value) && !IsSha256Hex(AuthOptions.Fingerprint(c.Value)))
                 .Select(c => $"Signing:Auth:SystemCertificates:{c.Key} must be the SHA-256 of the client certificate (64 hex digits)"),
+            .. SystemClients(o),
         ]);
+
+    /// <summary>Every client that can authenticate has scopes and tenants; every client configured can authenticate.</summary>
+    private static IEnumerable<string> SystemClients(AuthOptions o)
+    {
+        var known = string.Join(", ", Auth.SystemScopes.All);
+        var authenticating = o.AuthenticatingClients().ToList();
+        foreach (var name in authenticating)
+        {
+            var key = $"Signing:Auth:SystemClients:{name}";
+            var grant = o.GrantOf(name);
+            if (grant is null || grant.Scopes.Count == 0)
+                yield return $"{key}:Scopes must name what the system client '{name}' may do (one or more of {known})";
+            if (grant is null || grant.Tenants.Count == 0)
+                yield return $"{key}:Tenants must name the directorates the system client '{name}' acts for (tenant codes, or \"{Auth.SystemScopes.AllTenants}\" for all)";
+        }
+        foreach (var (name, client) in o.SystemClients)
+        {
+            var key = $"Signing:Auth:SystemClients:{name}";
+            if (!authenticating.Contains(name, StringComparer.OrdinalIgnoreCase))
+                yield return $"{key} has neither a key (Signing:Auth:SystemKeys:{name}) nor a certificate pin (Signing:Auth:SystemCertificates:{name})";
+            foreach (var scope in client.Scopes.Where(s => !Auth.SystemScopes.All.Contains(s.Trim())))
+                yield return $"{key}:Scopes: '{scope}' is not a scope (known: {known})";
+            if (client.Tenants.Any(string.IsNullOrWhiteSpace))
+                yield return $"{key}:Tenants must not hold an empty code";
+        }
+    }
 
     public ValidateOptionsResult Validate(string? name, ServerKeyOptions o) => Result(
         string.IsNullOrWhiteSpace(o.Token) ? "Signing:ServerKey:Token must name the server's token (its label)" : null,

@@ -25,6 +25,8 @@ public sealed class TlsSigningServer : SigningServer
         settings["Signing:Tls:CertificateFile"] = pfx;
         settings["Signing:Tls:CertificatePassword"] = "test";
         settings["Signing:Auth:SystemCertificates:hr"] = Convert.ToHexString(SHA256.HashData(ClientCertificate.RawData));
+        settings["Signing:Auth:SystemClients:hr:Scopes:0"] = "applications:read";
+        settings["Signing:Auth:SystemClients:hr:Tenants:0"] = "33";
     }
 
     protected override GrpcChannel CreateLiveChannel() => ChannelWith(null);
