@@ -175,7 +175,14 @@ Task("Run").Description("Db + HsmSim + Build, then the server in the foreground 
     var keyFile = localDir.CombineWithFilePath("operator-key").FullPath;
     if (!System.IO.File.Exists(keyFile)) System.IO.File.WriteAllText(keyFile, RandomHex(24));
     System.IO.File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    var env = new Dictionary<string, string>(WorldEnv()) { ["Signing__Auth__SystemKeys__operator"] = System.IO.File.ReadAllText(keyFile).Trim() };
+    var env = new Dictionary<string, string>(WorldEnv())
+    {
+        ["Signing__Auth__SystemKeys__operator"] = System.IO.File.ReadAllText(keyFile).Trim(),
+        // The operator of a local run may do everything a system client can, on every tenant.
+        ["Signing__Auth__SystemClients__operator__Tenants__0"] = "*",
+    };
+    var scopes = new[] { "applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record" };
+    for (var i = 0; i < scopes.Length; i++) env[$"Signing__Auth__SystemClients__operator__Scopes__{i}"] = scopes[i];
     Information("Run: the server on 127.0.0.1 (gRPC h2c with reflection, REST beside it); Ctrl+C stops it.");
     Information("     REST as the operator: curl -H \"x-api-key: $(cat .local/operator-key)\" http://127.0.0.1:5081/v1/applications/<id>");
     Must(DotNetRun("src/Signing.Server", $"--contentRoot \"{repo.FullPath}/src/Signing.Server\"", env), "the server");

@@ -147,6 +147,10 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var (k, v) in environment)
             psi.Environment[k] = v;
         psi.Environment["Signing__Auth__SystemKeys__courier"] = courierKey;
+        // What the demo's courier does: records Mersin's delivery events and reads the applications back.
+        psi.Environment["Signing__Auth__SystemClients__courier__Scopes__0"] = "delivery:record";
+        psi.Environment["Signing__Auth__SystemClients__courier__Scopes__1"] = "applications:read";
+        psi.Environment["Signing__Auth__SystemClients__courier__Tenants__0"] = "33";
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet could not be started");
         var server = new ServerProcess(process, grpcPort, restPort, courierKey, logFile);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);

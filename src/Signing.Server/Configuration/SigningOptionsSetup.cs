@@ -17,6 +17,7 @@ public static class SigningOptionsSetup
         Add<GroupCommitSwitch>(services, configuration.GetSection(GroupCommitOptions.Section));
         Add<GroupCommitOptions>(services, configuration.GetSection(GroupCommitOptions.Section));
         Add<TenantsOptions>(services, configuration.GetSection(ServerOptions.Section));
+        services.AddSingleton<IValidateOptions<AuthOptions>, SystemClientTenantsValidation>();
         return services;
     }
 
@@ -130,5 +131,28 @@ public sealed class SigningOptionsValidation :
     {
         var found = failures.OfType<string>().ToList();
         return found.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(found);
+    }
+}
+
+/// <summary>A system client's tenants are directorates the server serves: a mistyped code would leave it silently useless.</summary>
+public sealed class SystemClientTenantsValidation(IOptions<TenantsOptions> tenants) : IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions o)
+    {
+        TenantCatalog catalog;
+        try
+        {
+            catalog = TenantCatalog.From(tenants.Value);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)
+        {
+            return ValidateOptionsResult.Skip; // the tenants' own rule says what is wrong with them
+        }
+        var unknown = o.SystemClients
+            .SelectMany(c => c.Value.Tenants.Select(t => t.Trim())
+                .Where(t => t.Length > 0 && t != Auth.SystemScopes.AllTenants && catalog.Find(t) is null)
+                .Select(t => $"Signing:Auth:SystemClients:{c.Key}:Tenants: no tenant with code {t} in Signing:Tenants"))
+            .ToList();
+        return unknown.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(unknown);
     }
 }
