@@ -23,13 +23,13 @@ public sealed class Authenticator
     private readonly JsonWebTokenHandler _handler = new();
     private readonly IReadOnlyList<(string Name, byte[] Key)> _systemKeys;
     private readonly IReadOnlyDictionary<string, string> _systemCertificates;
-    private readonly AuthOptions _options;
+    private readonly IReadOnlyDictionary<string, SystemGrant?> _grants;
 
     /// <param name="options">Keys shorter than <see cref="AuthOptions.MinimumSystemKeyLength"/> were refused at start.</param>
     public Authenticator(SessionTokens tokens, IOptions<AuthOptions> options)
     {
         _tokens = tokens;
-        _options = options.Value;
+        _grants = options.Value.AuthenticatingClients().ToDictionary(name => name, options.Value.GrantOf, StringComparer.OrdinalIgnoreCase);
         _systemKeys = options.Value.SystemKeys
             .Where(c => !string.IsNullOrEmpty(c.Value))
             .Select(c => (c.Key, Encoding.UTF8.GetBytes(c.Value!)))
@@ -82,7 +82,7 @@ public sealed class Authenticator
     }
 
     /// <summary>A system client with its grant (every authenticating client has one: start-up refuses a client without).</summary>
-    private Caller SystemCaller(string name) => new("", name, new HashSet<string> { Roles.System }, null) { Grant = _options.GrantOf(name) };
+    private Caller SystemCaller(string name) => new("", name, new HashSet<string> { Roles.System }, null) { Grant = _grants.GetValueOrDefault(name) };
 
     /// <summary>The caller, who must hold one of <paramref name="roles"/>; a system client also the RPC's scope.</summary>
     public async Task<Caller> RequireAsync(ServerCallContext context, params string[] roles)
