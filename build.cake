@@ -158,8 +158,7 @@ Task("Test").Description("Db + HsmSim + Build, then every test project; TRX resu
     .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").Does(() =>
 {
     CleanDirectory(resultsDir);
-    // Every log line the in-process test servers write (tests' CapturedLogs), so the run's log can be searched (no TCKN).
-    var testEnv = new Dictionary<string, string>(WorldEnv()) { ["SIGNING_TEST_SERVER_LOG"] = resultsDir.CombineWithFilePath("server-log.txt").FullPath };
+    var testEnv = new Dictionary<string, string>(WorldEnv()) { ["SIGNING_TEST_SERVER_LOG"] = resultsDir.CombineWithFilePath("server-log.txt").FullPath }; // every test server's log, to search
     if (HasArgument("long")) testEnv["SIGNING_HOSTILE_CASES"] = "1000000";
     var exit = Run("dotnet", $"test \"{repo.FullPath}/Signing.sln\" -c {configuration} --no-build --nologo --results-directory \"{resultsDir.FullPath}\" --logger trx --logger \"console;verbosity=normal\"", testEnv);
     // Every TRX file's counters, as the plain closing line CI reads.
@@ -176,11 +175,11 @@ Task("Test").Description("Db + HsmSim + Build, then every test project; TRX resu
 Task("Run").Description("Db + HsmSim + Build, then the server in the foreground on 127.0.0.1 (gRPC h2c :5080, REST :5081 unless Signing:GrpcPort / Signing:RestPort say otherwise); exits with the server's code.")
     .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").Does(() =>
 {
-    // An operator key (a system client) for curl and scripts.
-    var env = new Dictionary<string, string>(WorldEnv()) { ["Signing__Auth__SystemKeys__operator"] = LocalSecret("operator-key", () => RandomHex(24)) };
+    // An operator key (a system client) for curl and scripts; it may do everything a system client can, on every tenant.
+    var env = new Dictionary<string, string>(WorldEnv()) { ["Signing__Auth__SystemKeys__operator"] = LocalSecret("operator-key", () => RandomHex(24)), ["Signing__Auth__SystemClients__operator__Tenants__0"] = "*" };
+    foreach (var (scope, i) in new[] { "applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record" }.Select((s, i) => (s, i))) env[$"Signing__Auth__SystemClients__operator__Scopes__{i}"] = scope;
     Information("Run: the server on 127.0.0.1 (gRPC h2c with reflection, REST beside it); Ctrl+C stops it.");
     Information("     REST as the operator: curl -H \"x-api-key: $(cat .local/operator-key)\" http://127.0.0.1:5081/v1/applications/<id>");
-    Information("     Receipts (trust.json pins the receipt certificate): esign cms verify-receipt FILE --trust-config .local/hsm/trust.json");
     Must(DotNetRun("src/Signing.Server", $"--contentRoot \"{repo.FullPath}/src/Signing.Server\"", env), "the server");
 });
 

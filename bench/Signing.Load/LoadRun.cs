@@ -123,7 +123,7 @@ public static class LoadRun
         Process? server = null;
         try
         {
-            (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, key, $"{tag}-{mode}");
+            (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, (key, options.Tenant), $"{tag}-{mode}");
             return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, setup.ConnectionStringFor(database), world.RootCertificate, ownDatabase: true);
         }
         finally
@@ -143,10 +143,11 @@ public static class LoadRun
 
     /// <summary>
     /// Starts src/Signing.Server on free loopback ports over <paramref name="database"/> with the hsm-sim world's
-    /// settings and a system key, and waits until its health service says SERVING. The caller kills it.
+    /// settings and, if given, a system key that may submit in one tenant (all the driver does with it), and waits until its
+    /// health service says SERVING. The caller kills it.
     /// </summary>
     internal static async Task<(Process Server, string Url)> StartServerAsync(LocalSetup setup, WorldManifest world, string database,
-        string? serverDll, IEnumerable<string> extraArgs, string systemKey, string name)
+        string? serverDll, IEnumerable<string> extraArgs, (string Key, string Tenant)? systemClient, string name)
     {
         var dll = Path.GetFullPath(serverDll ?? FindServerDll(setup.Repo));
         var port = FreePort();
@@ -174,6 +175,12 @@ public static class LoadRun
         start.Environment["Signing__Auth__SystemKeys__load"] = systemKey;
         // Outside Development the server refuses to start without a session-token key; this run's own is enough.
         start.Environment["Signing__Auth__TokenKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        if (systemClient is var (systemKey, tenant))
+        {
+            start.Environment["Signing__Auth__SystemKeys__load"] = systemKey;
+            start.Environment["Signing__Auth__SystemClients__load__Scopes__0"] = "applications:submit";
+            start.Environment["Signing__Auth__SystemClients__load__Tenants__0"] = tenant;
+        }
         Console.Error.WriteLine($"load: starting {Path.GetFileName(dll)} ({Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(dll)))}) " +
                                 $"[{name}] on 127.0.0.1:{port}, database {database}, log {log}");
         var server = Process.Start(start) ?? throw new InvalidOperationException("the server process did not start");

@@ -219,7 +219,7 @@ static Command StoreCommand()
 
 static async Task<QueueLatency.Numbers> ThroughServerAsync(LocalSetup setup, WorldManifest world, string database, long rows, int pages, int size, int seed)
 {
-    var (server, url) = await LoadRun.StartServerAsync(setup, world, database, null, [], Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)), database);
+    var (server, url) = await LoadRun.StartServerAsync(setup, world, database, null, [], null, database);
     using (server)
     {
         try

@@ -149,6 +149,10 @@ public sealed class ServerProcess : IAsyncDisposable
         psi.Environment["Signing__Auth__SystemKeys__courier"] = courierKey;
         // Outside Development the server refuses to start without a session-token key: one per demo server.
         psi.Environment["Signing__Auth__TokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        // What the demo's courier does: records Mersin's delivery events and reads the applications back.
+        psi.Environment["Signing__Auth__SystemClients__courier__Scopes__0"] = "delivery:record";
+        psi.Environment["Signing__Auth__SystemClients__courier__Scopes__1"] = "applications:read";
+        psi.Environment["Signing__Auth__SystemClients__courier__Tenants__0"] = "33";
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet could not be started");
         var server = new ServerProcess(process, grpcPort, restPort, courierKey, logFile);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);

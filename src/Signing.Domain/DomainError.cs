@@ -96,6 +96,8 @@ public static class ErrorCodes
     public const string ClientCertificateExpired = "CLIENT_CERTIFICATE_EXPIRED";
     public const string ClientCertificateNotYetValid = "CLIENT_CERTIFICATE_NOT_YET_VALID";
     public const string MessageMalformed = "MESSAGE_MALFORMED";
+    /// <summary>A system client calling an RPC whose scope it was not granted (the scope is in the error's metadata).</summary>
+    public const string ScopeRequired = "SCOPE_REQUIRED";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

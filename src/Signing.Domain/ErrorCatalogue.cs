@@ -95,6 +95,7 @@ public static class ErrorCatalogue
         new(ErrorCodes.ClientCertificateExpired, "istemci sertifikasının süresi dolmuş", "the client certificate has expired"),
         new(ErrorCodes.ClientCertificateNotYetValid, "istemci sertifikası henüz geçerli değil", "the client certificate is not valid yet"),
         new(ErrorCodes.MessageMalformed, "istek geçerli bir protobuf iletisi değil", "the request is not a well-formed protobuf message"),
+        new(ErrorCodes.ScopeRequired, "bu sistem istemcisine bu işlem için yetki verilmemiş", "this system client was not granted the scope this call needs"),
         new(ErrorCodes.BadInput, "komut satırı ya da dosya hatalı", "the command line or a file is not right"),
         new(ErrorCodes.UnknownCommand, "bilinmeyen komut", "unknown command"),
         new(ErrorCodes.ReceiptPaidInFuture, "dekont tarihi ileri bir tarih", "the receipt is dated in the future"),

@@ -1,12 +1,45 @@
 using System.Text.Json;
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Signing.Contracts.V1;
+using Signing.Server.Auth;
 using Signing.Server.Services;
 using Signing.Server.Tests.Infrastructure;
 
 namespace Signing.Server.Tests;
+
+/// <summary>
+/// The server of the matrix: the tests' own system key (every scope, every tenant) plus one system client per scope, each
+/// with only that scope on Mersin (33), and one with every scope on Adana (01) only.
+/// </summary>
+public sealed class MatrixServer : SigningServer
+{
+    public const string AdanaClient = "system-adana";
+
+    /// <summary>Caller name in the matrix → its x-api-key.</summary>
+    public Dictionary<string, string> ClientKeys { get; } = AuthorizationMatrixTests.Scopes
+        .ToDictionary(s => "system:" + s, s => "matrix-key-" + s.Replace(':', '-'));
+
+    public MatrixServer() => ClientKeys[AdanaClient] = "matrix-key-adana-all-scopes";
+
+    protected override void AddSettings(Dictionary<string, string?> settings)
+    {
+        foreach (var scope in AuthorizationMatrixTests.Scopes)
+            AddClient(settings, "only-" + scope.Replace(':', '-'), ClientKeys["system:" + scope], [scope], ["33"]);
+        AddClient(settings, "adana", ClientKeys[AdanaClient], AuthorizationMatrixTests.Scopes, ["01"]);
+    }
+
+    private static void AddClient(Dictionary<string, string?> settings, string name, string key, IReadOnlyList<string> scopes, IReadOnlyList<string> tenants)
+    {
+        settings[$"Signing:Auth:SystemKeys:{name}"] = key;
+        for (var i = 0; i < scopes.Count; i++)
+            settings[$"Signing:Auth:SystemClients:{name}:Scopes:{i}"] = scopes[i];
+        for (var i = 0; i < tenants.Count; i++)
+            settings[$"Signing:Auth:SystemClients:{name}:Tenants:{i}"] = tenants[i];
+    }
+}
 
 /// <summary>
 /// One Mersin application (the doctor's, e-signed, on tenant 33's queue) and one Adana item, and a server of their own.
@@ -15,7 +48,7 @@ namespace Signing.Server.Tests;
 /// </summary>
 public sealed class MatrixWorld : IAsyncLifetime
 {
-    public SigningServer Server { get; } = new();
+    public MatrixServer Server { get; } = new();
     public Application Mersin { get; private set; } = null!;
     public Application AdanaItem { get; private set; } = null!;
     public byte[] DoctorFormJson { get; private set; } = [];
@@ -30,7 +63,8 @@ public sealed class MatrixWorld : IAsyncLifetime
         Callers["bad-token"] = new Metadata { { "authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJ0Y2tuIjoiMSJ9.c2lnbmF0dXJl" } };
         foreach (var persona in new[] { "doctor", "manager", "officer-mersin-1", "officer-adana" })
             Callers[persona] = await Server.SignInAsync(persona);
-        Callers["system"] = Server.SystemHeaders();
+        foreach (var (caller, key) in Server.ClientKeys)
+            Callers[caller] = new Metadata { { "x-api-key", key } };
 
         var form = Cards.Form("doctor", "33", ApplicantCategory.Doctor);
         DoctorFormJson = Cards.Json(form);
@@ -45,90 +79,178 @@ public sealed class MatrixWorld : IAsyncLifetime
 }
 
 /// <summary>
-/// Issue 6's authorisation matrix: caller × RPC on one Mersin application. Where a caller may not, the refusal is exactly
-/// UNAUTHENTICATED, PERMISSION_DENIED (with its reason) or NOT_FOUND; where it may, the call may still fail on a business
-/// rule, but never as an authentication or authorisation refusal.
+/// The authorisation matrix: every RPC × every kind of caller, on one Mersin application. Each cell asserts the exact
+/// status: a refusal with its reason (UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND), or, where the caller may call, the
+/// outcome the call is built to have (OK, or a business rule that refuses without writing). A new RPC is one row.
 /// </summary>
 public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixWorld>
 {
-    public static readonly string[] CallerNames = ["anonymous", "bad-token", "doctor", "manager", "officer-mersin-1", "officer-adana", "system"];
+    /// <summary>Every scope a system client can be given; each has a client in the matrix with only that scope.</summary>
+    public static readonly string[] Scopes = ["applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record"];
 
-    public static readonly string[] RpcNames =
+    public static readonly string[] CallerNames =
     [
-        "CreateChallenge", "CheckCertificate", "GetRenewalGuidance", "SignIn", "WhoAmI",
-        "SubmitESigned", "SubmitWithEOnay", "SubmitWetSigned", "AttachPaymentReceipt", "Withdraw", "Get", "ListMine",
-        "ListQueue", "WatchQueue", "RegisterPaperForm", "GetDecisionDocument", "Decide",
-        "Record",
+        "anonymous", "bad-token", "doctor", "manager", "officer-mersin-1", "officer-adana",
+        .. Scopes.Select(s => "system:" + s), MatrixServer.AdanaClient,
+    ];
+
+    /// <summary>Who a row lets through: the roles it accepts, and for a system client the scope it needs.</summary>
+    private enum Kind
+    {
+        /// <summary>No credentials asked: proof of possession is the credential.</summary>
+        Open,
+        /// <summary>Any signed-in caller or system client (no scope needed).</summary>
+        Anyone,
+        /// <summary>A submission of the doctor's Mersin form: the form's TCKN and tenant decide.</summary>
+        Submission,
+        /// <summary>A call on the doctor's Mersin application: its applicant, its tenant decide.</summary>
+        OnApplication,
+        /// <summary>Not about one application (the caller's own list, an officer's own queue).</summary>
+        Own,
+    }
+
+    private sealed record Expected(StatusCode Code, string? Reason)
+    {
+        public static readonly Expected Ok = new(StatusCode.OK, null);
+        public override string ToString() => Reason is null ? Code.ToString() : $"{Code} {Reason}";
+    }
+
+    private const string Applicant = "applicant", Officer = "officer", System = "system";
+
+    /// <param name="Roles">The roles that may call (an officer holds both applicant and officer).</param>
+    /// <param name="Scope">The scope a system client needs (null: none, or system clients are not among the roles).</param>
+    /// <param name="Allowed">What a caller who gets through sees: the outcome the call is built to have.</param>
+    /// <param name="Overrides">Callers who get through the checks above but whom the call itself treats otherwise.</param>
+    private sealed record Row(string Rpc, Kind Kind, string[] Roles, string? Scope, Expected Allowed, IReadOnlyDictionary<string, Expected>? Overrides = null);
+
+    private static readonly Expected OpenRenewal = new(StatusCode.AlreadyExists, "application.open_renewal_exists");
+
+    private static readonly Row[] Rows =
+    [
+        new("CreateChallenge", Kind.Open, [], null, Expected.Ok),
+        new("CheckCertificate", Kind.Open, [], null, Expected.Ok),
+        new("GetRenewalGuidance", Kind.Open, [], null, Expected.Ok),
+        new("SignIn", Kind.Open, [], null, Expected.Ok),
+        new("WhoAmI", Kind.Anyone, [Applicant, Officer, System], null, Expected.Ok),
+        // The doctor's own form again under another request id: whoever may submit it meets the open renewal.
+        new("SubmitESigned", Kind.Submission, [Applicant, System], "applications:submit", OpenRenewal),
+        new("SubmitWithEOnay", Kind.Submission, [Applicant, System], "applications:submit", OpenRenewal),
+        new("SubmitWetSigned", Kind.Submission, [Applicant, System], "applications:submit", OpenRenewal),
+        // A doctor owes no receipt: refused by the rules, never written.
+        new("AttachPaymentReceipt", Kind.OnApplication, [Applicant, Officer, System], "payments:record",
+            new(StatusCode.FailedPrecondition, "receipt.not_required")),
+        // A stale expected version: nothing is written.
+        new("Withdraw", Kind.OnApplication, [Applicant, System], "applications:withdraw", new(StatusCode.Aborted, "concurrency.version_conflict"),
+            new Dictionary<string, Expected> { ["officer-mersin-1"] = new(StatusCode.PermissionDenied, "withdraw.not_the_applicant") }),
+        new("Get", Kind.OnApplication, [Applicant, Officer, System], "applications:read", Expected.Ok),
+        // The application was e-signed: it has no printable form.
+        new("GetPrintableForm", Kind.OnApplication, [Applicant, Officer, System], "applications:read", new(StatusCode.FailedPrecondition, "NOT_WET_SIGNED")),
+        new("ListMine", Kind.Own, [Applicant], null, Expected.Ok),
+        new("ListQueue", Kind.Own, [Officer], null, Expected.Ok),
+        new("WatchQueue", Kind.Own, [Officer], null, Expected.Ok),
+        // The application was e-signed: no paper is awaited.
+        new("RegisterPaperForm", Kind.OnApplication, [Officer], null, new(StatusCode.FailedPrecondition, "paper.not_awaiting")),
+        new("GetDecisionDocument", Kind.OnApplication, [Officer], null, Expected.Ok),
+        new("Decide", Kind.OnApplication, [Officer], null, new(StatusCode.Aborted, "concurrency.version_conflict")),
+        // Not approved yet: no delivery step is possible.
+        new("Record", Kind.OnApplication, [Officer, System], "delivery:record", new(StatusCode.FailedPrecondition, "lifecycle.invalid_transition")),
     ];
 
     public static TheoryData<string, string> Matrix()
     {
         var data = new TheoryData<string, string>();
-        foreach (var rpc in RpcNames)
+        foreach (var row in Rows)
             foreach (var caller in CallerNames)
-                data.Add(caller, rpc);
+                data.Add(caller, row.Rpc);
         return data;
     }
 
-    private sealed record Expected(StatusCode? Code, string? Reason)
+    private static string[] RolesOf(string caller) => caller switch
     {
-        public static readonly Expected Allowed = new(null, null);
-    }
+        "doctor" or "manager" => [Applicant],
+        "officer-mersin-1" or "officer-adana" => [Applicant, Officer],
+        _ => [System],
+    };
 
-    private static readonly HashSet<string> Open = ["CreateChallenge", "CheckCertificate", "GetRenewalGuidance", "SignIn"];
-    private static readonly HashSet<string> OfficerOnly = ["ListQueue", "WatchQueue", "RegisterPaperForm", "GetDecisionDocument", "Decide"];
-    private static readonly HashSet<string> Submissions = ["SubmitESigned", "SubmitWithEOnay", "SubmitWetSigned"];
-    private static readonly HashSet<string> OnTheApplication = ["AttachPaymentReceipt", "Withdraw", "Get", "RegisterPaperForm", "GetDecisionDocument", "Decide", "Record"];
+    private static string? ScopeOf(string caller) => caller.StartsWith("system:", StringComparison.Ordinal) ? caller["system:".Length..] : null;
 
     /// <summary>The rules, written out once: who may call what on the doctor's Mersin application.</summary>
-    private static Expected Expect(string caller, string rpc)
+    private static Expected Expect(string caller, Row row)
     {
-        if (Open.Contains(rpc))
-            return Expected.Allowed; // no sign-in needed: the proof of possession is the credential
+        if (row.Kind == Kind.Open)
+            return row.Allowed;
         if (caller == "anonymous")
             return new(StatusCode.Unauthenticated, "NOT_SIGNED_IN");
         if (caller == "bad-token")
             return new(StatusCode.Unauthenticated, "TOKEN_INVALID");
-        if (rpc == "WhoAmI")
-            return Expected.Allowed;
-        var officer = caller is "officer-mersin-1" or "officer-adana";
-        if (OfficerOnly.Contains(rpc) && !officer)
+        if (!RolesOf(caller).Intersect(row.Roles).Any())
             return new(StatusCode.PermissionDenied, "ROLE_REQUIRED");
-        if (rpc == "Record" && caller is "doctor" or "manager")
-            return new(StatusCode.PermissionDenied, "ROLE_REQUIRED");
-        if (rpc == "ListMine")
-            return caller == "system" ? new(StatusCode.PermissionDenied, "ROLE_REQUIRED") : Expected.Allowed;
-        if (Submissions.Contains(rpc))
-            return caller is "doctor" or "system" ? Expected.Allowed : new(StatusCode.PermissionDenied, "FORM_NOT_YOURS");
-        if (rpc is "ListQueue" or "WatchQueue")
-            return Expected.Allowed; // both officers may list, each only their own tenant (asserted in the call)
-        if (OnTheApplication.Contains(rpc))
+        if (RolesOf(caller).Contains(System))
+        {
+            if (row.Scope is not null && caller != MatrixServer.AdanaClient && ScopeOf(caller) != row.Scope)
+                return new(StatusCode.PermissionDenied, "SCOPE_REQUIRED");
+            if (caller == MatrixServer.AdanaClient && row.Kind is Kind.Submission or Kind.OnApplication)
+                return new(StatusCode.PermissionDenied, "WRONG_TENANT"); // the right scope, but for Adana only
+            return row.Allowed;
+        }
+        if (row.Overrides?.TryGetValue(caller, out var special) == true)
+            return special;
+        if (row.Kind == Kind.Submission && caller != "doctor")
+            return new(StatusCode.PermissionDenied, "FORM_NOT_YOURS");
+        if (row.Kind == Kind.OnApplication)
         {
             if (caller == "officer-adana")
                 return new(StatusCode.PermissionDenied, "WRONG_TENANT");
             if (caller == "manager")
                 return new(StatusCode.NotFound, "application.not_found"); // another applicant learns nothing
-            if (rpc == "Withdraw" && caller == "officer-mersin-1")
-                return new(StatusCode.PermissionDenied, "withdraw.not_the_applicant"); // the officer sees it, only the applicant withdraws
-            return Expected.Allowed;
         }
-        throw new InvalidOperationException($"no rule for {caller} × {rpc}");
+        return row.Allowed;
     }
 
     [Theory]
     [MemberData(nameof(Matrix))]
-    public async Task Caller_may_or_may_not_call_the_RPC_on_the_Mersin_application(string caller, string rpc)
+    public async Task Caller_gets_exactly_its_status_from_the_RPC_on_the_Mersin_application(string caller, string rpc)
     {
-        var expected = Expect(caller, rpc);
+        var row = Rows.Single(r => r.Rpc == rpc);
+        var expected = Expect(caller, row);
         var call = Call(rpc, caller, world.Callers[caller]);
-        if (expected.Code is { } code)
+        if (expected.Code == StatusCode.OK)
         {
-            await Rpc.Refused(code, call, expected.Reason);
+            await call();
             return;
         }
-        var status = await Scenario.StatusOf(call);
-        Assert.True(status is not (StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.NotFound or StatusCode.Internal),
-            $"{caller} may call {rpc}, but it was refused with {status}");
+        var status = await Rpc.Refused(expected.Code, call, expected.Reason);
+        if (expected.Reason == "SCOPE_REQUIRED")
+            Assert.Equal(row.Scope, status.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["scope"]); // the refusal names what is missing
+    }
+
+    /// <summary>Every gRPC service of the contract, found by reflection so that a new service cannot be left out.</summary>
+    private static List<ServiceDescriptor> Services()
+    {
+        var services = typeof(ApplicationService).Assembly.GetTypes()
+            .Select(t => t.GetProperty("Descriptor", global::System.Reflection.BindingFlags.Public | global::System.Reflection.BindingFlags.Static))
+            .Where(p => p?.PropertyType == typeof(ServiceDescriptor))
+            .Select(p => (ServiceDescriptor)p!.GetValue(null)!)
+            .ToList();
+        Assert.Contains(services, s => s.FullName == "esign.v1.DeliveryService");
+        return services;
+    }
+
+    [Fact]
+    public void Every_RPC_of_every_service_has_a_row()
+    {
+        var methods = Services().SelectMany(s => s.Methods).Select(m => m.Name).Order().ToList();
+        Assert.Equal(methods, Rows.Select(r => r.Rpc).Order().ToList());
+    }
+
+    [Fact]
+    public void Every_RPC_of_every_service_has_an_entry_in_the_system_client_table()
+    {
+        foreach (var service in Services())
+            foreach (var method in service.Methods)
+                Assert.True(RpcAccess.Table.ContainsKey(RpcAccess.Method(service, method.Name)), $"{service.FullName}/{method.Name} has no entry in RpcAccess.Table");
+        Assert.IsType<SystemAccess.PeopleOnly>(RpcAccess.For("/esign.v1.ApplicationService/NotYetDecided")); // no entry: closed
+        Assert.Equal(SystemScopes.All.Order(), Scopes.Order()); // the matrix has a client for every scope
     }
 
     [Fact]
@@ -138,7 +260,7 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         var now = await world.Server.Applications().GetAsync(new GetApplicationRequest { ApplicationId = world.Mersin.Id }, world.Server.SystemHeaders());
         Assert.Equal("AWAITING_APPROVAL", now.Status);
         Assert.Equal(world.Mersin.Version, now.Version);
-        Assert.Equal(7 * RpcNames.Length, Matrix().Count);
+        Assert.Equal(CallerNames.Length * Rows.Length, Matrix().Count);
     }
 
     private Func<Task> Call(string rpc, string caller, Metadata headers)
@@ -173,8 +295,7 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
                 }, headers);
                 Assert.Equal("319********", response.Identity.TcknMasked);
             },
-            "WhoAmI" => async () => await s.Sessions().WhoAmIAsync(new WhoAmIRequest(), headers),
-            // The doctor's own form again (another request id): the doctor or the portal get ALREADY_EXISTS, anyone else FORM_NOT_YOURS.
+            "WhoAmI" => async () => Assert.Equal(RolesOf(caller).Order(), (await s.Sessions().WhoAmIAsync(new WhoAmIRequest(), headers)).Roles),
             "SubmitESigned" => async () => await s.Applications().SubmitESignedAsync(new SubmitESignedRequest
             {
                 Cms = ByteString.CopyFrom(world.DoctorCms), ClientRequestId = "matrix-" + caller,
@@ -195,9 +316,10 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
                 Description = "AYŞE YILMAZ 12345678950 NES 3 YILLIK BAŞVURUSU",
                 PaidOn = "2026-11-20",
                 ScannedFile = ByteString.CopyFromUtf8("dekont"),
-            }, headers), // a doctor owes no receipt: refused by the rules, never written
+            }, headers),
             "Withdraw" => async () => await s.Applications().WithdrawAsync(new WithdrawRequest { ApplicationId = id, ExpectedVersion = 999 }, headers),
             "Get" => async () => Assert.Equal(id, (await s.Applications().GetAsync(new GetApplicationRequest { ApplicationId = id }, headers)).Id),
+            "GetPrintableForm" => async () => await s.Applications().GetPrintableFormAsync(new GetPrintableFormRequest { ApplicationId = id }, headers),
             "ListMine" => async () =>
             {
                 var mine = await s.Applications().ListMineAsync(new ListMineRequest(), headers);
@@ -210,13 +332,13 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             },
             "WatchQueue" => () => WatchSnapshotAsync(caller, headers),
             "RegisterPaperForm" => async () => await s.Approvals().RegisterPaperFormAsync(
-                new RegisterPaperFormRequest { ApplicationId = id, Copies = 2 }, headers), // e-signed: paper.not_awaiting
-            "GetDecisionDocument" => async () => await s.Approvals().GetDecisionDocumentAsync(
-                new GetDecisionDocumentRequest { ApplicationId = id, Decision = Decision.Approve }, headers),
+                new RegisterPaperFormRequest { ApplicationId = id, Copies = 2 }, headers),
+            "GetDecisionDocument" => async () => Assert.Equal(world.Mersin.Version, (await s.Approvals().GetDecisionDocumentAsync(
+                new GetDecisionDocumentRequest { ApplicationId = id, Decision = Decision.Approve }, headers)).Version),
             "Decide" => async () => await s.Approvals().DecideAsync(CraftedDecision(caller), headers),
             "Record" => async () => await s.Deliveries().RecordAsync(
-                new RecordDeliveryEventRequest { ApplicationId = id, Event = DeliveryEvent.SentToKamuSm }, headers), // not approved: invalid transition
-            _ => throw new InvalidOperationException(rpc),
+                new RecordDeliveryEventRequest { ApplicationId = id, Event = DeliveryEvent.SentToKamuSm }, headers),
+            _ => throw new InvalidOperationException($"no call for {rpc}: add one with its row"),
         };
     }
 

@@ -64,6 +64,50 @@ public sealed class SettingsValidationTests
     public void Authentication_settings_that_cannot_work_are_refused(string key, string value, string expected) =>
         Assert.Contains(expected, Refused<AuthOptions>(new() { [key] = value }));
 
+    private const string CourierKey = "courier-key-0123456789";
+
+    [Theory]
+    [InlineData("", "", "Signing:Auth:SystemClients:courier:Scopes must name what the system client 'courier' may do (one or more of applications:submit, ")]
+    [InlineData("delivery:record", "", "Signing:Auth:SystemClients:courier:Tenants must name the directorates the system client 'courier' acts for")]
+    [InlineData("applications:delete", "33", "Signing:Auth:SystemClients:courier:Scopes: 'applications:delete' is not a scope")]
+    [InlineData("delivery:record", "3", "Signing:Auth:SystemClients:courier:Tenants: no tenant with code 3 in Signing:Tenants")]
+    public void A_system_client_without_scopes_and_tenants_is_refused(string scope, string tenant, string expected)
+    {
+        var settings = new Dictionary<string, string?> { ["Signing:Auth:SystemKeys:courier"] = CourierKey };
+        if (scope.Length > 0)
+            settings["Signing:Auth:SystemClients:courier:Scopes:0"] = scope;
+        if (tenant.Length > 0)
+            settings["Signing:Auth:SystemClients:courier:Tenants:0"] = tenant;
+        Assert.Contains(expected, Refused<AuthOptions>(settings));
+    }
+
+    [Fact]
+    public void A_grant_without_a_key_or_certificate_is_refused() =>
+        Assert.Contains("Signing:Auth:SystemClients:curier has neither a key (Signing:Auth:SystemKeys:curier) nor a certificate pin",
+            Refused<AuthOptions>(new()
+            {
+                ["Signing:Auth:SystemKeys:courier"] = CourierKey,
+                ["Signing:Auth:SystemClients:courier:Scopes:0"] = "delivery:record",
+                ["Signing:Auth:SystemClients:courier:Tenants:0"] = "33",
+                ["Signing:Auth:SystemClients:curier:Scopes:0"] = "delivery:record",
+                ["Signing:Auth:SystemClients:curier:Tenants:0"] = "33",
+            }));
+
+    [Fact]
+    public void A_system_client_with_scopes_and_tenants_passes()
+    {
+        var auth = Services(new()
+        {
+            ["Signing:Auth:SystemKeys:Courier"] = CourierKey,
+            ["Signing:Auth:SystemClients:courier:Scopes:0"] = "delivery:record",
+            ["Signing:Auth:SystemClients:courier:Scopes:1"] = "applications:read",
+            ["Signing:Auth:SystemClients:courier:Tenants:0"] = "33",
+        }).GetRequiredService<IOptions<AuthOptions>>().Value;
+        var grant = auth.GrantOf("Courier")!; // configuration names are case-insensitive
+        Assert.True(grant.Has("delivery:record") && grant.Has("applications:read") && !grant.Has("applications:withdraw"));
+        Assert.True(grant.Serves("33") && !grant.Serves("01"));
+    }
+
     [Fact]
     public void A_receipt_batch_below_one_is_refused() =>
         Assert.Contains("Signing:Receipts:MaxBatch must be at least 1 (was 0)", Refused<ReceiptOptions>(new() { ["Signing:Receipts:MaxBatch"] = "0" }));

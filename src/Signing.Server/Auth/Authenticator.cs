@@ -11,8 +11,10 @@ using Signing.Server.Errors;
 namespace Signing.Server.Auth;
 
 /// <summary>
-/// Who is calling: a bearer token from SessionService.SignIn (<c>authorization: Bearer …</c>) or a configured system key
-/// (<c>x-api-key</c>; Signing:Auth:SystemKeys:&lt;name&gt; = key). Every RPC asks for the roles it accepts.
+/// Who is calling: a bearer token from SessionService.SignIn (<c>authorization: Bearer …</c>) or a configured system client
+/// (<c>x-api-key</c>, Signing:Auth:SystemKeys:&lt;name&gt; = key; or a pinned client certificate). Every RPC asks for the
+/// roles it accepts; a system client also needs the scope <see cref="RpcAccess"/> names for the RPC, and acts only for
+/// the tenants of its grant (Signing:Auth:SystemClients:&lt;name&gt;).
 /// </summary>
 public sealed class Authenticator
 {
@@ -21,11 +23,13 @@ public sealed class Authenticator
     private readonly JsonWebTokenHandler _handler = new();
     private readonly IReadOnlyList<(string Name, byte[] Key)> _systemKeys;
     private readonly IReadOnlyDictionary<string, string> _systemCertificates;
+    private readonly IReadOnlyDictionary<string, SystemGrant?> _grants;
 
     /// <param name="options">Keys shorter than <see cref="AuthOptions.MinimumSystemKeyLength"/> were refused at start.</param>
     public Authenticator(SessionTokens tokens, IOptions<AuthOptions> options)
     {
         _tokens = tokens;
+        _grants = options.Value.AuthenticatingClients().ToDictionary(name => name, options.Value.GrantOf, StringComparer.OrdinalIgnoreCase);
         _systemKeys = options.Value.SystemKeys
             .Where(c => !string.IsNullOrEmpty(c.Value))
             .Select(c => (c.Key, Encoding.UTF8.GetBytes(c.Value!)))
@@ -62,7 +66,7 @@ public sealed class Authenticator
                 throw ServiceError.Unauthenticated(ErrorCodes.ClientCertificateUnknown, "the client certificate is not one of the configured system clients",
                     "istemci sertifikası tanımlı sistem istemcilerinden biri değil");
             RequireWithinValidity(certificate, client);
-            return new Caller("", client, new HashSet<string> { Roles.System }, null);
+            return SystemCaller(client);
         }
         var key = context.RequestHeaders.GetValue(ApiKeyHeader);
         if (!string.IsNullOrEmpty(key))
@@ -71,7 +75,7 @@ public sealed class Authenticator
             foreach (var (name, expected) in _systemKeys)
             {
                 if (CryptographicOperations.FixedTimeEquals(bytes, expected))
-                    return new Caller("", name, new HashSet<string> { Roles.System }, null);
+                    return SystemCaller(name);
             }
             throw ServiceError.Unauthenticated(ErrorCodes.ApiKeyInvalid, "the system key is not known", "sistem anahtarı tanınmıyor");
         }
@@ -98,7 +102,10 @@ public sealed class Authenticator
                 metadata: metadata);
     }
 
-    /// <summary>The caller, who must hold one of <paramref name="roles"/>.</summary>
+    /// <summary>A system client with its grant (every authenticating client has one: start-up refuses a client without).</summary>
+    private Caller SystemCaller(string name) => new("", name, new HashSet<string> { Roles.System }, null) { Grant = _grants.GetValueOrDefault(name) };
+
+    /// <summary>The caller, who must hold one of <paramref name="roles"/>; a system client also the RPC's scope.</summary>
     public async Task<Caller> RequireAsync(ServerCallContext context, params string[] roles)
     {
         var caller = await AuthenticateAsync(context)
@@ -108,14 +115,42 @@ public sealed class Authenticator
         if (!roles.Any(caller.Is))
             throw ServiceError.PermissionDenied(ErrorCodes.RoleRequired,
                 $"this call needs the role {string.Join(" or ", roles)}", $"bu işlem için gereken yetki: {string.Join(" veya ", roles)}");
+        if (caller.Is(Roles.System))
+            RequireScope(caller, context.Method);
         return caller;
     }
 
-    /// <summary>System clients reach every tenant; officers only their own.</summary>
+    private static void RequireScope(Caller caller, string method)
+    {
+        switch (RpcAccess.For(method))
+        {
+            case SystemAccess.Open or SystemAccess.AnyClient:
+                return;
+            case SystemAccess.Scoped { Scope: var scope } when caller.Grant?.Has(scope) == true:
+                return;
+            case SystemAccess.Scoped { Scope: var scope }:
+                throw new ServiceError(StatusCode.PermissionDenied, ErrorCodes.ScopeRequired,
+                    $"the system client '{caller.Name}' lacks the scope {scope} that {method} needs",
+                    $"'{caller.Name}' sistem istemcisinin {method} için gereken {scope} yetkisi yok",
+                    metadata: new Dictionary<string, string> { ["scope"] = scope, ["client"] = caller.Name, ["method"] = method });
+            default:
+                throw ServiceError.PermissionDenied(ErrorCodes.RoleRequired, $"{method} is for people signed in with their card, not for system clients",
+                    $"{method} kartla giriş yapan kişiler içindir, sistem istemcileri için değil");
+        }
+    }
+
+    /// <summary>System clients act for the tenants of their grant; officers only for their own.</summary>
     public static void RequireTenant(Caller caller, string tenant)
     {
         if (caller.Is(Roles.System))
-            return;
+        {
+            if (caller.Grant?.Serves(tenant) == true)
+                return;
+            throw new ServiceError(StatusCode.PermissionDenied, ErrorCodes.WrongTenant,
+                $"the system client '{caller.Name}' does not act for the directorate {tenant}",
+                $"'{caller.Name}' sistem istemcisi {tenant} il müdürlüğü için işlem yapamaz",
+                metadata: new Dictionary<string, string> { ["tenant"] = tenant, ["client"] = caller.Name });
+        }
         if (caller.Is(Roles.Officer) && caller.Tenant == tenant)
             return;
         throw new ServiceError(StatusCode.PermissionDenied, ErrorCodes.WrongTenant,

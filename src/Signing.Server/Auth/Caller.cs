@@ -11,6 +11,31 @@ public static class Roles
     public const string System = "system";
 }
 
+/// <summary>
+/// What a system client may do, granted per client in Signing:Auth:SystemClients:&lt;name&gt;:Scopes; the scope each RPC
+/// needs is in <see cref="RpcAccess"/>.
+/// </summary>
+public static class SystemScopes
+{
+    public const string ApplicationsSubmit = "applications:submit";
+    public const string ApplicationsRead = "applications:read";
+    public const string ApplicationsWithdraw = "applications:withdraw";
+    public const string PaymentsRecord = "payments:record";
+    public const string DeliveryRecord = "delivery:record";
+
+    public static readonly IReadOnlyList<string> All = [ApplicationsSubmit, ApplicationsRead, ApplicationsWithdraw, PaymentsRecord, DeliveryRecord];
+
+    /// <summary>In a client's Tenants: every directorate the server serves.</summary>
+    public const string AllTenants = "*";
+}
+
+/// <summary>A system client's scopes and the directorates (tenant codes, or <see cref="SystemScopes.AllTenants"/>) it acts for.</summary>
+public sealed record SystemGrant(IReadOnlySet<string> Scopes, IReadOnlySet<string> Tenants)
+{
+    public bool Has(string scope) => Scopes.Contains(scope);
+    public bool Serves(string tenant) => Tenants.Contains(SystemScopes.AllTenants) || Tenants.Contains(tenant);
+}
+
 /// <summary>The claim types of a Signing bearer token.</summary>
 public static class SigningClaims
 {
@@ -27,6 +52,8 @@ public sealed record Caller(string Tckn, string Name, IReadOnlySet<string> Roles
 {
     /// <summary>When the bearer token stops being valid (its exp claim); null for system clients, whose credentials do not expire.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>A system client's grant; null for people (and a system caller without one may do nothing scoped).</summary>
+    public SystemGrant? Grant { get; init; }
 
     public bool Is(string role) => Roles.Contains(role);
 

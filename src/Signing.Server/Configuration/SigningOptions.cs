@@ -52,6 +52,26 @@ public sealed class AuthOptions
     public Dictionary<string, string?> SystemKeys { get; set; } = [];
     /// <summary>System client name → SHA-256 (hex) of its TLS client certificate.</summary>
     public Dictionary<string, string?> SystemCertificates { get; set; } = [];
+    /// <summary>
+    /// System client name → what it may do and for which directorates. Every client with a key or a certificate needs
+    /// one: a client without scopes or tenants would otherwise be either useless or all-powerful.
+    /// </summary>
+    public Dictionary<string, SystemClientOptions> SystemClients { get; set; } = [];
+
+    /// <summary>The names of the clients that can authenticate: a key or a certificate pin is set.</summary>
+    public IEnumerable<string> AuthenticatingClients() =>
+        SystemKeys.Where(k => !string.IsNullOrEmpty(k.Value)).Select(k => k.Key)
+            .Concat(SystemCertificates.Where(c => !string.IsNullOrWhiteSpace(c.Value)).Select(c => c.Key))
+            .Distinct(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The grant of a client, or null when it has none (configuration names are case-insensitive).</summary>
+    public Auth.SystemGrant? GrantOf(string client)
+    {
+        var entry = SystemClients.FirstOrDefault(c => string.Equals(c.Key, client, StringComparison.OrdinalIgnoreCase)).Value;
+        return entry is null ? null
+            : new Auth.SystemGrant(entry.Scopes.Select(s => s.Trim()).ToHashSet(StringComparer.Ordinal),
+                entry.Tenants.Select(t => t.Trim()).ToHashSet(StringComparer.Ordinal));
+    }
 
     /// <summary>A configured certificate hash in the form compared against (lower-case hex, no colons).</summary>
     public static string Fingerprint(string configured) => configured.Replace(":", "").Trim().ToLowerInvariant();
@@ -59,6 +79,14 @@ public sealed class AuthOptions
     /// <summary>Pinned client certificates: fingerprint → system client name.</summary>
     public IReadOnlyDictionary<string, string> PinnedCertificates() =>
         SystemCertificates.Where(c => !string.IsNullOrWhiteSpace(c.Value)).ToDictionary(c => Fingerprint(c.Value!), c => c.Key);
+}
+
+/// <summary><c>Signing:Auth:SystemClients:&lt;name&gt;</c>: a system client's scopes (<see cref="Auth.SystemScopes"/>) and tenants.</summary>
+public sealed class SystemClientOptions
+{
+    public List<string> Scopes { get; set; } = [];
+    /// <summary>Tenant codes, or "*" for every directorate.</summary>
+    public List<string> Tenants { get; set; } = [];
 }
 
 /// <summary>Section <c>Signing:ServerKey</c>: the directorate's receipt key on the server's PKCS#11 token.</summary>

@@ -24,6 +24,7 @@ public static class SigningOptionsSetup
         Add<GroupCommitOptions>(services, configuration.GetSection(GroupCommitOptions.Section));
         Add<TenantsOptions>(services, configuration.GetSection(ServerOptions.Section));
         services.AddLimitOptions(configuration);
+        services.AddSingleton<IValidateOptions<AuthOptions>, SystemClientTenantsValidation>();
         return services;
     }
 
@@ -64,7 +65,34 @@ public sealed class SigningOptionsValidation :
                 .Select(k => $"Signing:Auth:SystemKeys:{k.Key} must be at least {AuthOptions.MinimumSystemKeyLength} characters"),
             .. o.SystemCertificates.Where(c => !string.IsNullOrWhiteSpace(c.Value) && !IsSha256Hex(AuthOptions.Fingerprint(c.Value)))
                 .Select(c => $"Signing:Auth:SystemCertificates:{c.Key} must be the SHA-256 of the client certificate (64 hex digits)"),
+            .. SystemClients(o),
         ]);
+
+    /// <summary>Every client that can authenticate has scopes and tenants; every client configured can authenticate.</summary>
+    private static IEnumerable<string> SystemClients(AuthOptions o)
+    {
+        var known = string.Join(", ", Auth.SystemScopes.All);
+        var authenticating = o.AuthenticatingClients().ToList();
+        foreach (var name in authenticating)
+        {
+            var key = $"Signing:Auth:SystemClients:{name}";
+            var grant = o.GrantOf(name);
+            if (grant is null || grant.Scopes.Count == 0)
+                yield return $"{key}:Scopes must name what the system client '{name}' may do (one or more of {known})";
+            if (grant is null || grant.Tenants.Count == 0)
+                yield return $"{key}:Tenants must name the directorates the system client '{name}' acts for (tenant codes, or \"{Auth.SystemScopes.AllTenants}\" for all)";
+        }
+        foreach (var (name, client) in o.SystemClients)
+        {
+            var key = $"Signing:Auth:SystemClients:{name}";
+            if (!authenticating.Contains(name, StringComparer.OrdinalIgnoreCase))
+                yield return $"{key} has neither a key (Signing:Auth:SystemKeys:{name}) nor a certificate pin (Signing:Auth:SystemCertificates:{name})";
+            foreach (var scope in client.Scopes.Where(s => !Auth.SystemScopes.All.Contains(s.Trim())))
+                yield return $"{key}:Scopes: '{scope}' is not a scope (known: {known})";
+            if (client.Tenants.Any(string.IsNullOrWhiteSpace))
+                yield return $"{key}:Tenants must not hold an empty code";
+        }
+    }
 
     public ValidateOptionsResult Validate(string? name, ServerKeyOptions o) => Result(
         string.IsNullOrWhiteSpace(o.Token) ? "Signing:ServerKey:Token must name the server's token (its label)" : null,
@@ -112,5 +140,28 @@ public sealed class SigningOptionsValidation :
     {
         var found = failures.OfType<string>().ToList();
         return found.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(found);
+    }
+}
+
+/// <summary>A system client's tenants are directorates the server serves: a mistyped code would leave it silently useless.</summary>
+public sealed class SystemClientTenantsValidation(IOptions<TenantsOptions> tenants) : IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions o)
+    {
+        TenantCatalog catalog;
+        try
+        {
+            catalog = TenantCatalog.From(tenants.Value);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)
+        {
+            return ValidateOptionsResult.Skip; // the tenants' own rule says what is wrong with them
+        }
+        var unknown = o.SystemClients
+            .SelectMany(c => c.Value.Tenants.Select(t => t.Trim())
+                .Where(t => t.Length > 0 && t != Auth.SystemScopes.AllTenants && catalog.Find(t) is null)
+                .Select(t => $"Signing:Auth:SystemClients:{c.Key}:Tenants: no tenant with code {t} in Signing:Tenants"))
+            .ToList();
+        return unknown.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(unknown);
     }
 }

@@ -50,7 +50,7 @@ public sealed class ApplicationServiceImpl(
             throw ServiceError.InvalidArgument("form", "differs from the signed form JSON; send the form that was signed, or none",
                 "imzalanan formdan farklı; imzalanan formu gönderin ya da hiç göndermeyin");
         var facts = Requests.CheckForm(form, applications.Tenants, new RequestCheck());
-        RequireOwnForm(caller, facts.Tckn);
+        RequireOwnForm(caller, facts);
 
         var signature = VerdictFacts.Signature(verdict) with { SignedAttributesSha256 = verdict.SignedAttributesSha256 };
         var command = Requests.Submit(facts, form, request.ClientRequestId, VerdictFacts.Certificate(verdict), new Confirmation.ESigned(signature), now);
@@ -69,7 +69,7 @@ public sealed class ApplicationServiceImpl(
         var form = Requests.ParseForm(formJson, out var problem) ?? throw ServiceError.InvalidArgument("form_json",
             "not an ApplicationForm in protobuf JSON: " + problem, "başvuru formu (JSON) okunamadı");
         var facts = Requests.CheckForm(form, applications.Tenants, new RequestCheck());
-        RequireOwnForm(caller, facts.Tckn);
+        RequireOwnForm(caller, facts);
         var now = applications.Now;
         var current = CurrentCertificate(request.CurrentCertificate, facts, now);
 
@@ -92,7 +92,7 @@ public sealed class ApplicationServiceImpl(
         Requests.CheckRequestId(check, request.ClientRequestId);
         check.ThrowIfInvalid();
         var facts = Requests.CheckForm(request.Form!, applications.Tenants, new RequestCheck());
-        RequireOwnForm(caller, facts.Tckn);
+        RequireOwnForm(caller, facts);
         var now = applications.Now;
         var current = CurrentCertificate(request.CurrentCertificate, facts, now);
         var command = Requests.Submit(facts, request.Form!, request.ClientRequestId, current, new Confirmation.Wet(), now);
@@ -240,9 +240,15 @@ public sealed class ApplicationServiceImpl(
         return new SubmitResponse { Application = application, Receipt = await receipt.SignAsync(receipts), Replayed = written.WasRetry };
     }
 
-    /// <summary>An applicant submits only their own form; a system client (the portal) for anyone, the signature or e-Onay proving who.</summary>
-    private static void RequireOwnForm(Caller caller, Tckn formTckn)
+    /// <summary>
+    /// An applicant submits only their own form; a system client (the portal) for anyone in the tenants it acts for, the
+    /// signature or e-Onay proving who.
+    /// </summary>
+    private static void RequireOwnForm(Caller caller, Requests.FormFacts facts)
     {
+        var formTckn = facts.Tckn;
+        if (caller.Is(Roles.System))
+            Authenticator.RequireTenant(caller, facts.Tenant.ProvinceCode);
         if (caller.Is(Roles.System) || caller.Tckn == formTckn.Value)
             return;
         throw ServiceError.PermissionDenied(ErrorCodes.FormNotYours, $"the form is for {formTckn.Mask()}, but you signed in as {Tckn.Mask(caller.Tckn)}",

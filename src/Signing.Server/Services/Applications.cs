@@ -21,8 +21,9 @@ public sealed class Applications(ApplicationStore store, TenantCatalog tenants, 
     public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>
-    /// The application with this id, if the caller may see it: its applicant, an officer of its tenant, a system client.
-    /// Anybody else gets NOT_FOUND (an applicant learns nothing about others); an officer of another tenant PERMISSION_DENIED.
+    /// The application with this id, if the caller may see it: its applicant, an officer of its tenant, a system client that
+    /// acts for its tenant. Anybody else gets NOT_FOUND (an applicant learns nothing about others); an officer or a system
+    /// client of another tenant PERMISSION_DENIED.
     /// </summary>
     public async Task<(TenantSettings Tenant, ApplicationView View)> LocateAsync(Guid id, Caller caller, CancellationToken ct)
     {
@@ -32,8 +33,12 @@ public sealed class Applications(ApplicationStore store, TenantCatalog tenants, 
             var view = await store.GetAsync(tenant.ProvinceCode, id, ct);
             if (view is null)
                 continue;
-            if (caller.Is(Roles.System) || (caller.Is(Roles.Officer) && caller.Tenant == tenant.ProvinceCode)
-                || (caller.Is(Roles.Applicant) && view.ApplicantTckn == caller.Tckn))
+            if (caller.Is(Roles.System))
+            {
+                Authenticator.RequireTenant(caller, tenant.ProvinceCode);
+                return (tenant, view);
+            }
+            if ((caller.Is(Roles.Officer) && caller.Tenant == tenant.ProvinceCode) || (caller.Is(Roles.Applicant) && view.ApplicantTckn == caller.Tckn))
                 return (tenant, view);
             if (caller.Is(Roles.Officer))
                 Authenticator.RequireTenant(caller, tenant.ProvinceCode);

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Signing.Server;
+using Signing.Server.Auth;
 using Signing.TestKit;
 
 namespace Signing.Server.Tests.Infrastructure;
@@ -91,8 +92,12 @@ public class SigningServer : IAsyncLifetime
             ["Signing:GrpcPort"] = GrpcPort.ToString(),
             ["Signing:RestPort"] = RestPort.ToString(),
             ["Signing:Auth:SystemKeys:tests"] = SystemKey,
+            ["Signing:Auth:SystemClients:tests:Tenants:0"] = SystemScopes.AllTenants,
             ["Signing:Auth:TokenKey"] = TokenKey,
         };
+        // The tests' own system client stands for every system a test plays (portal, courier, Kamu SM feed): it may do everything.
+        for (var i = 0; i < SystemScopes.All.Count; i++)
+            settings[$"Signing:Auth:SystemClients:tests:Scopes:{i}"] = SystemScopes.All[i];
         AddSettings(settings);
         for (var i = 1; i <= ScratchTenants; i++)
         {

@@ -31,6 +31,13 @@ public sealed class TlsSigningServer : SigningServer
         settings["Signing:Auth:SystemCertificates:hr"] = Convert.ToHexString(SHA256.HashData(ClientCertificate.RawData));
         settings["Signing:Auth:SystemCertificates:old-hr"] = Convert.ToHexString(SHA256.HashData(ExpiredCertificate.RawData));
         settings["Signing:Auth:SystemCertificates:future-hr"] = Convert.ToHexString(SHA256.HashData(FutureCertificate.RawData));
+        settings["Signing:Auth:SystemClients:hr:Scopes:0"] = "applications:read";
+        settings["Signing:Auth:SystemClients:hr:Tenants:0"] = "33";
+        foreach (var client in new[] { "old-hr", "future-hr" })
+        {
+            settings[$"Signing:Auth:SystemClients:{client}:Scopes:0"] = "applications:read";
+            settings[$"Signing:Auth:SystemClients:{client}:Tenants:0"] = "33";
+        }
     }
 
     protected override GrpcChannel CreateLiveChannel() => ChannelWith(null);
