@@ -59,9 +59,9 @@ public static class FloodRun
         Process? process = null;
         try
         {
-            (process, url) = await LoadRun.StartServerAsync(setup, world, database, null, serverArgs,
-                Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), database);
-            return await MeasureAsync(url, world, calls, concurrency, quietSignIns, interval, floodFrom, clientFrom);
+            // The flood and the card holder need no system client.
+            (process, var serverUrl) = await LoadRun.StartServerAsync(setup, world, database, null, serverArgs, null, database);
+            return await MeasureAsync(serverUrl, world, calls, concurrency, quietSignIns, interval, floodFrom, clientFrom);
         }
         finally
         {

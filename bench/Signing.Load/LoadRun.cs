@@ -172,7 +172,6 @@ public static class LoadRun
         // A server build that takes its world from the manifest instead (a baseline measured with --server-dll) reads this.
         start.Environment["SIGNING_HSM_MANIFEST"] = setup.ManifestPath;
         start.Environment["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)");
-        start.Environment["Signing__Auth__SystemKeys__load"] = systemKey;
         // Outside Development the server refuses to start without a session-token key; this run's own is enough.
         start.Environment["Signing__Auth__TokenKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         if (systemClient is var (systemKey, tenant))
