@@ -92,6 +92,7 @@ public sealed class HostileWorld : IAsyncLifetime
         });
         Add(new WithdrawRequest { ApplicationId = own.Id, Reason = "vazgeçtim" });
         Add(new GetApplicationRequest { ApplicationId = own.Id });
+        Add(new GetPrintableFormRequest { ApplicationId = wet.Id });
         Add(new ListMineRequest { Page = new PageRequest { PageSize = 10 } });
         Add(new ListQueueRequest { Page = new PageRequest { PageSize = 10 }, Lacks = "PAPER", IncludeTotal = true });
         Add(new WatchQueueRequest());

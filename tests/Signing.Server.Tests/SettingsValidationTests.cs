@@ -98,6 +98,7 @@ public sealed class SettingsValidationTests
     {
         var auth = Services(new()
         {
+            ["Signing:Auth:TokenKey"] = Convert.ToBase64String(new byte[32]),
             ["Signing:Auth:SystemKeys:Courier"] = CourierKey,
             ["Signing:Auth:SystemClients:courier:Scopes:0"] = "delivery:record",
             ["Signing:Auth:SystemClients:courier:Scopes:1"] = "applications:read",
