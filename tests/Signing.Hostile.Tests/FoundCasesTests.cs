@@ -47,6 +47,21 @@ public sealed class FoundCasesTests(HostileWorld world)
         Assert.Equal("1048576", status.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["limit"]);
     }
 
+    [Theory]
+    [InlineData("a\u0000b")] // PostgreSQL's jsonb cannot store U+0000: this reached the append and was INTERNAL
+    [InlineData("iptal\u0007")]
+    public async Task Free_text_with_a_control_character_is_INVALID_ARGUMENT_and_stores_nothing(string reason)
+    {
+        var before = await world.LastEventAsync();
+        await RefusedRaw("ApplicationService.Withdraw", new WithdrawRequest { ApplicationId = world.ApplicationIds[0], Reason = reason }.ToByteArray(),
+            world.Server.SystemHeaders(), StatusCode.InvalidArgument, ErrorCodes.InvalidArgument, "reason");
+        await RefusedRaw("DeliveryService.Record", new RecordDeliveryEventRequest
+        {
+            ApplicationId = world.ApplicationIds[4], Event = DeliveryEvent.Dispatched, TrackingNumber = reason,
+        }.ToByteArray(), world.Server.SystemHeaders(), StatusCode.InvalidArgument, ErrorCodes.InvalidArgument, "tracking_number");
+        Assert.Equal(before, await world.LastEventAsync());
+    }
+
     [Fact]
     public async Task An_undefined_decision_is_INVALID_ARGUMENT() =>
         await RefusedRaw("ApprovalService.GetDecisionDocument",

@@ -73,6 +73,18 @@ public sealed class RequestCheck
         return this;
     }
 
+    /// <summary>
+    /// Free text that is kept in the record: at most <paramref name="max"/> characters and no control characters (none
+    /// belongs in a record, and PostgreSQL's jsonb cannot hold U+0000 at all); line breaks and tabs only where
+    /// <paramref name="multiline"/>.
+    /// </summary>
+    public RequestCheck Text(string field, string value, int max, bool required = false, bool multiline = false) => Require(
+        (!required || !string.IsNullOrWhiteSpace(value)) && value.Length <= max
+            && !value.Any(c => char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t')),
+        field,
+        $"{(required ? "required, " : "")}at most {max} characters, without control characters{(multiline ? " (line breaks and tabs allowed)" : "")}",
+        $"{(required ? "zorunlu, " : "")}en çok {max} karakter; kontrol karakteri içeremez{(multiline ? " (satır sonu ve sekme olabilir)" : "")}");
+
     public bool Ok => _violations.Count == 0;
 
     public void ThrowIfInvalid()

@@ -152,8 +152,7 @@ public sealed class ApplicationServiceImpl(
             "amount", "required: an amount in TRY such as \"780.00\"", "zorunlu: TL cinsinden tutar, örneğin \"780.00\"");
         check.Require(Iban.TryParse(request.Iban, out var iban), "iban", "not a valid IBAN (TR + 24 digits, mod-97 check)", "geçerli bir IBAN değil");
         check.Require(DateOnly.TryParseExact(request.PaidOn, "yyyy-MM-dd", out var paidOn), "paid_on", "required: the payment date as YYYY-MM-DD", "zorunlu: ödeme tarihi (YYYY-AA-GG)");
-        check.Require(!string.IsNullOrWhiteSpace(request.Description) && request.Description.Length <= 500, "description",
-            "required: the transfer's description as on the receipt", "zorunlu: dekonttaki açıklama");
+        check.Text("description", request.Description, 500, required: true);
         check.Require(!request.ScannedFile.IsEmpty, "scanned_file", "required: the scanned receipt (PDF or image)", "zorunlu: dekontun taranmış hâli (PDF ya da resim)");
         check.Require(request.ExpectedVersion >= 0, "expected_version", "must not be negative", "negatif olamaz");
         check.ThrowIfInvalid();
@@ -167,7 +166,7 @@ public sealed class ApplicationServiceImpl(
         var caller = await auth.RequireAsync(context, Roles.Applicant, Roles.System);
         var id = Requests.ApplicationId(request.ApplicationId);
         new RequestCheck()
-            .Require(request.Reason.Length <= 500, "reason", "at most 500 characters", "en çok 500 karakter")
+            .Text("reason", request.Reason, 500, multiline: true)
             .Require(request.ExpectedVersion >= 0, "expected_version", "must not be negative", "negatif olamaz")
             .ThrowIfInvalid();
         var (tenant, view) = await applications.LocateAsync(id, caller, context.CancellationToken);

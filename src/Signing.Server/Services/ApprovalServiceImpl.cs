@@ -130,7 +130,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
         new RequestCheck()
             .Require(request.Decision is Decision.Approve or Decision.Reject, "decision", "required: APPROVE or REJECT", "zorunlu: onay ya da ret")
             .Require(request.Decision != Decision.Reject || !string.IsNullOrWhiteSpace(request.Reason), "reason", "required for a rejection", "ret için gerekçe zorunlu")
-            .Require(request.Reason.Length <= 1000, "reason", "at most 1000 characters", "en çok 1000 karakter")
+            .Text("reason", request.Reason, 1000, multiline: true)
             .ThrowIfInvalid();
         var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
         // The rules that do not depend on the signature are checked now: the officer is not asked for a PIN to sign a
@@ -163,6 +163,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
                 $"has expired (valid for {DecisionDocumentLifetime.TotalMinutes:0} minutes); get a new one", "süresi dolmuş; yenisini alın")
             .Require(document is null || request.ExpectedVersion == 0 || request.ExpectedVersion == document.ApplicationVersion, "expected_version",
                 "differs from the version in the signed document", "imzalanan belgedeki sürümden farklı")
+            .Text("document", document?.Reason ?? "", 1000, multiline: true)
             .ThrowIfInvalid();
         var verdict = trust.Cms.Verify(request.Signature.ToByteArray(), request.Document.ToByteArray(),
             new VerificationOptions { At = now, ExpectedTckn = caller.Tckn });

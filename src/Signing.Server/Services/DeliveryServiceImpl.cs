@@ -17,8 +17,8 @@ public sealed class DeliveryServiceImpl(Applications applications, Authenticator
         var check = new RequestCheck()
             .Require(request.Event != DeliveryEvent.Unspecified, "event", "required: what happened (SENT_TO_KAMU_SM, PRODUCED, DISPATCHED, DELIVERED, RETURNED, ADDRESS_CONFIRMED, …)",
                 "zorunlu: olay türü")
-            .Require(request.Detail.Length <= 500, "detail", "at most 500 characters", "en çok 500 karakter")
-            .Require(request.TrackingNumber.Length <= 64, "tracking_number", "at most 64 characters", "en çok 64 karakter")
+            .Text("detail", request.Detail, 500, multiline: true)
+            .Text("tracking_number", request.TrackingNumber, 64)
             .Require(request.ExpectedVersion >= 0, "expected_version", "must not be negative", "negatif olamaz");
         var now = applications.Now;
         Money amount = default;
