@@ -21,7 +21,7 @@ public sealed record SubmitRenewal(
     string ContentSha256 = "",
     string Institution = "") : ApplicationCommand(At)
 {
-    // Submitter: who sent the request (an applicant's TCKN or a system client's name, see SubmitterOf); a retry matches
+    // Submitter: who sent the request (an applicant's TCKN or a system client's name, see ApplicantSubmitter and SystemSubmitter); a retry matches
     // only its own submitter's requests. ContentSha256: hex SHA-256 of the signed bytes (the form JSON), so a request id
     // reused for other content is told apart from a retry.
 
