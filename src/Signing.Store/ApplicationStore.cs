@@ -115,6 +115,17 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
         return await session.LoadAsync<ApplicationView>(id, ct);
     }
 
+    /// <summary>
+    /// The submission as it was stored (its first event: contact details and institution are not in the view), or null
+    /// when there is no such application.
+    /// </summary>
+    public async Task<RenewalSubmitted?> GetSubmissionAsync(string tenant, Guid id, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession(tenant);
+        var first = await session.Events.FetchStreamAsync(id, version: 1, token: ct);
+        return first.Count > 0 ? first[0].Data as RenewalSubmitted : null;
+    }
+
     /// <summary>An applicant's applications in this tenant, newest first.</summary>
     public async Task<IReadOnlyList<ApplicationView>> ListMineAsync(string tenant, string tckn, CancellationToken ct = default)
     {

@@ -23,7 +23,6 @@ public sealed class ApplicationServiceImpl(
     Authenticator auth,
     Trust trust,
     ReceiptSigner receipts,
-    Marten.IDocumentStore documents,
     ILogger<ApplicationServiceImpl> logger) : ApplicationService.ApplicationServiceBase
 {
     public override async Task<SubmitResponse> SubmitESigned(SubmitESignedRequest request, ServerCallContext context)
@@ -119,10 +118,7 @@ public sealed class ApplicationServiceImpl(
             throw ServiceError.FailedPrecondition(ErrorCodes.NotWetSigned, "application/" + id,
                 $"application {id} was confirmed by {view.Method}: only a wet-signed application has a printable form",
                 "bu başvuru ıslak imzalı değil; yazdırılacak formu yok");
-        // The submission as stored: contact details and institution are not in the view.
-        await using var session = documents.QuerySession(tenant.ProvinceCode);
-        var events = await session.Events.FetchStreamAsync(id, token: context.CancellationToken);
-        var submitted = events.Select(e => e.Data).OfType<RenewalSubmitted>().FirstOrDefault()
+        var submitted = await applications.Store.GetSubmissionAsync(tenant.ProvinceCode, id, context.CancellationToken)
             ?? throw new InvalidOperationException($"application {id} has a view but no RenewalSubmitted event");
         var printable = WetSubmissionForm.For(id, submitted.ApplicationCode, submitted.At, tenant,
             new Applicant(Tckn.Parse(submitted.ApplicantTckn), new PersonName(submitted.GivenName, submitted.Surname), submitted.Category),
