@@ -29,6 +29,13 @@ public sealed class MigrateStepTests(UnmigratedDatabase unmigrated) : IClassFixt
         return environment;
     }
 
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static string Context(ServerStart.Outcome outcome) =>
         $"exit {outcome.ExitCode?.ToString() ?? "none (still running)"}\nstderr:\n{outcome.StandardError}\nstdout:\n{outcome.StandardOutput}";
 
@@ -39,7 +46,7 @@ public sealed class MigrateStepTests(UnmigratedDatabase unmigrated) : IClassFixt
         await db.InitializeAsync();
         try
         {
-            var outcome = await ServerStart.RunAsync(Environment(db, null), ["--Signing:GrpcPort=0", "--Signing:RestPort=0"], Limit);
+            var outcome = await ServerStart.RunAsync(Environment(db, null), [$"--Signing:GrpcPort={FreePort()}", $"--Signing:RestPort={FreePort()}"], Limit);
 
             Assert.True(outcome.ExitCode == (int)StartupFailure.InvalidSetting, Context(outcome));
             var line = Assert.Single(outcome.ErrorLines);
