@@ -8,7 +8,7 @@ namespace Signing.Server.Tests;
 /// <summary>A database made for the owner role and left as a deployment has it before its migrate step.</summary>
 public sealed class UnmigratedDatabase : IAsyncLifetime
 {
-    public PostgresFixture Database { get; } = new(migrate: false);
+    public PostgresFixture Database { get; } = PostgresFixture.Unmigrated();
     public Task InitializeAsync() => Database.InitializeAsync();
     public Task DisposeAsync() => Database.DisposeAsync();
 }
@@ -42,7 +42,7 @@ public sealed class MigrateStepTests(UnmigratedDatabase unmigrated) : IClassFixt
     [Fact]
     public async Task A_server_on_an_unmigrated_database_refuses_to_start_and_names_the_migrate_step()
     {
-        var db = new PostgresFixture(migrate: false);
+        var db = PostgresFixture.Unmigrated();
         await db.InitializeAsync();
         try
         {
