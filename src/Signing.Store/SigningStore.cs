@@ -69,6 +69,7 @@ public static partial class SigningStore
         opts.Storage.ExtendedSchemaObjects.Add(SingleUseClaims.Definition());
         // The transparency log: its tables and the trigger that makes every event a leaf in the event's own transaction.
         opts.Storage.Add(new Log.LogFeature(opts.Advanced.Migrator));
+        opts.Storage.ExtendedSchemaObjects.Add(EvidenceTable.Definition());
     }
 
     /// <summary>A composite b-tree led by tenant_id: every query runs inside one tenant, so the tenant is the first key.</summary>
