@@ -66,6 +66,8 @@ public static class SigningStore
         opts.Schema.For<OpenRenewal>();
         // Not a Marten document: documents here are (tenant_id, id)-keyed, and single use must hold across tenants.
         opts.Storage.ExtendedSchemaObjects.Add(SingleUseClaims.Definition());
+        // The transparency log: its tables and the trigger that makes every event a leaf in the event's own transaction.
+        opts.Storage.Add(new Log.LogFeature(opts.Advanced.Migrator));
     }
 
     /// <summary>A composite b-tree led by tenant_id: every query runs inside one tenant, so the tenant is the first key.</summary>
