@@ -88,11 +88,12 @@ public static class SigningStore
     /// <summary>For tests and tools: a store of its own (dispose it).</summary>
     public static DocumentStore CreateDocumentStore(string connectionString) => DocumentStore.For(o => Configure(o, connectionString));
 
-    /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/>.</summary>
+    /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/> and <see cref="TransparencyLog"/>.</summary>
     public static IServiceCollection AddSigningStore(this IServiceCollection services, string connectionString)
     {
         services.AddMarten(o => Configure(o, connectionString)).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton<ApplicationStore>();
+        services.AddSingleton<TransparencyLog>();
         return services;
     }
 }
