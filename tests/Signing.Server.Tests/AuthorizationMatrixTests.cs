@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -7,6 +8,7 @@ using Signing.Contracts.V1;
 using Signing.Server.Auth;
 using Signing.Server.Services;
 using Signing.Server.Tests.Infrastructure;
+using Signing.Server.Tests.Log;
 
 namespace Signing.Server.Tests;
 
@@ -23,6 +25,9 @@ public sealed class MatrixServer : SigningServer
         .ToDictionary(s => "system:" + s, s => "matrix-key-" + s.Replace(':', '-'));
 
     public MatrixServer() => ClientKeys[AdanaClient] = "matrix-key-adana-all-scopes";
+
+    /// <summary>Signs a checkpoint of the log as it is now, so the log rows have the world's events to prove.</summary>
+    public Task CheckpointAsync() => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Signing.Server.Log.Checkpointer>(App!.Services).CheckpointAsync();
 
     protected override void AddSettings(Dictionary<string, string?> settings)
     {
@@ -73,6 +78,7 @@ public sealed class MatrixWorld : IAsyncLifetime
         Mersin = (await Server.Applications().SubmitESignedAsync(
             new SubmitESignedRequest { Cms = ByteString.CopyFrom(DoctorCms), ClientRequestId = "matrix-mersin" }, Callers["doctor"])).Application;
         AdanaItem = await Server.SubmitApprovableAsync("01", Callers["officer-adana"]);
+        await Server.CheckpointAsync();
     }
 
     public Task DisposeAsync() => Server.DisposeAsync();
@@ -86,7 +92,7 @@ public sealed class MatrixWorld : IAsyncLifetime
 public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixWorld>
 {
     /// <summary>Every scope a system client can be given; each has a client in the matrix with only that scope.</summary>
-    public static readonly string[] Scopes = ["applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record"];
+    public static readonly string[] Scopes = ["applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record", "log:read"];
 
     public static readonly string[] CallerNames =
     [
@@ -154,6 +160,10 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         new("Decide", Kind.OnApplication, [Officer], null, new(StatusCode.Aborted, "concurrency.version_conflict")),
         // Not approved yet: no delivery step is possible.
         new("Record", Kind.OnApplication, [Officer, System], "delivery:record", new(StatusCode.FailedPrecondition, "lifecycle.invalid_transition")),
+        // The whole log's: officers of any directorate.
+        new("GetCheckpoint", Kind.Own, [Officer, System], "log:read", Expected.Ok),
+        new("GetConsistencyProof", Kind.Own, [Officer, System], "log:read", Expected.Ok),
+        new("GetInclusionProof", Kind.OnApplication, [Applicant, Officer, System], "log:read", Expected.Ok),
     ];
 
     public static TheoryData<string, string> Matrix()
@@ -338,6 +348,14 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             "Decide" => async () => await s.Approvals().DecideAsync(CraftedDecision(caller), headers),
             "Record" => async () => await s.Deliveries().RecordAsync(
                 new RecordDeliveryEventRequest { ApplicationId = id, Event = DeliveryEvent.SentToKamuSm }, headers),
+            "GetCheckpoint" => async () => Assert.True((await s.Log().GetCheckpointAsync(new GetCheckpointRequest(), headers)).TreeSize > 0),
+            "GetConsistencyProof" => async () =>
+            {
+                var size = (await s.Log().GetCheckpointAsync(new GetCheckpointRequest(), s.SystemHeaders())).TreeSize;
+                await s.Log().GetConsistencyProofAsync(new GetConsistencyProofRequest { FirstSize = size, SecondSize = size }, headers);
+            },
+            "GetInclusionProof" => async () => Assert.Equal(id, Encoding.UTF8.GetString((await s.Log().GetInclusionProofAsync(
+                new GetInclusionProofRequest { ApplicationId = id, Version = 1 }, headers)).LeafInput.ToByteArray()).Split('\n')[2]),
             _ => throw new InvalidOperationException($"no call for {rpc}: add one with its row"),
         };
     }
