@@ -66,6 +66,7 @@ public static class SigningStore
         opts.Schema.For<OpenRenewal>();
         // Not a Marten document: documents here are (tenant_id, id)-keyed, and single use must hold across tenants.
         opts.Storage.ExtendedSchemaObjects.Add(SingleUseClaims.Definition());
+        opts.Storage.ExtendedSchemaObjects.Add(EvidenceTable.Definition());
     }
 
     /// <summary>A composite b-tree led by tenant_id: every query runs inside one tenant, so the tenant is the first key.</summary>
