@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Npgsql;
+using Signing.Domain;
 
 namespace Signing.Audit;
 
@@ -25,7 +26,12 @@ public sealed class DatabaseSource(string connectionString, string schema = "sig
         return builder.ConnectionString;
     }
 
-    public async Task<SourceInfo> InfoAsync(CancellationToken ct)
+    private SourceInfo? info;
+
+    /// <summary>The counts are read once: the progress bar and the audit both ask.</summary>
+    public async Task<SourceInfo> InfoAsync(CancellationToken ct) => info ??= await CountAsync(ct);
+
+    private async Task<SourceInfo> CountAsync(CancellationToken ct)
     {
         var b = new NpgsqlConnectionStringBuilder(connection);
         var description = $"database {b.Database} on {b.Host}:{b.Port} as {b.Username}";
@@ -186,7 +192,7 @@ public sealed class DatabaseSource(string connectionString, string schema = "sig
                 {
                     var blob = new EvidenceBlob(r.GetString(0), r.GetString(1), (byte[])r[2]);
                     found[blob.Sha256] = blob;
-                    if (blob.MediaType == EvidenceBlob.Crl)
+                    if (blob.MediaType == EvidenceMediaTypes.Crl)
                         kept[blob.Sha256] = blob;
                 }
             }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Signing.Domain;
 
 namespace Signing.Audit;
 
@@ -69,7 +70,7 @@ public static class ExportFile
             foreach (var entry in batch)
             {
                 foreach (var blob in entry.Evidence.Values)
-                    if (blob.MediaType != EvidenceBlob.Crl || crlsWritten.Add(blob.Sha256))
+                    if (blob.MediaType != EvidenceMediaTypes.Crl || crlsWritten.Add(blob.Sha256))
                         await Put(new Line { Kind = "blob", Blob = blob });
                 await Put(new Line
                 {
@@ -166,7 +167,7 @@ public static class ExportFile
                     case "blob" when line.Blob is { } blob:
                         if (!withEvidence)
                             break;
-                        if (blob.MediaType == EvidenceBlob.Crl)
+                        if (blob.MediaType == EvidenceMediaTypes.Crl)
                             crls[blob.Sha256] = blob;
                         pending[blob.Sha256] = blob;
                         break;

@@ -1,3 +1,5 @@
+using Signing.Domain;
+
 namespace Signing.Audit;
 
 /// <summary>One row of signing.mt_events, as the leaf input needs it (design: timestamp in microseconds, data as jsonb text).</summary>
@@ -8,12 +10,6 @@ public sealed record StoredLeaf(long Index, long SeqId, string Tenant, Guid Stre
 
 /// <summary>One row of signing.log_checkpoints: the note body exactly as signed and its detached CMS.</summary>
 public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Note, byte[] Signature, DateTimeOffset SignedAt);
-
-/// <summary>One row of signing.evidence.</summary>
-public sealed record EvidenceBlob(string Sha256, string MediaType, byte[] Bytes)
-{
-    public const string Crl = "application/pkix-crl";
-}
 
 /// <summary>
 /// A leaf with the event it names (joined on seq_id), or an event no leaf names (Leaf null), with the evidence blobs the

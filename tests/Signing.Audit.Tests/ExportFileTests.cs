@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Signing.Domain;
 
 namespace Signing.Audit.Tests;
 
@@ -33,7 +34,7 @@ public sealed class ExportFileTests : IDisposable
     public async Task The_file_gives_back_every_entry_checkpoint_and_blob_a_CRL_written_once()
     {
         var log = SyntheticLog.With(5, 5);
-        var crl = Blob(EvidenceBlob.Crl, "crl");
+        var crl = Blob(EvidenceMediaTypes.Crl, "crl");
         var blobs = new Dictionary<long, EvidenceBlob[]>
         {
             [1] = [Blob("application/json", "form 1"), crl],

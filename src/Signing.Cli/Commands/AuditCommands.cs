@@ -126,10 +126,10 @@ public static class AuditCommands
     {
         if (file is not null)
             return ExportFile.Open(file.FullName);
-        var connection = database
-                         ?? Environment.GetEnvironmentVariable("SIGNING_DB_AUDIT") is { Length: > 0 } audit ? audit
-                         : Environment.GetEnvironmentVariable("SIGNING_DB") is { Length: > 0 } db ? db
-                         : throw new UsageException("--database: give a connection string (or set SIGNING_DB_AUDIT), or --file for an export file");
+        var connection = database is { Length: > 0 } given ? given
+            : Environment.GetEnvironmentVariable("SIGNING_DB_AUDIT") is { Length: > 0 } audit ? audit
+            : Environment.GetEnvironmentVariable("SIGNING_DB") is { Length: > 0 } db ? db
+            : throw new UsageException("--database: give a connection string (or set SIGNING_DB_AUDIT), or --file for an export file");
         return new DatabaseSource(connection);
     }
 
