@@ -110,6 +110,8 @@ public sealed class RecordedDay : IAsyncLifetime
     {
         var name = "audit_" + Guid.NewGuid().ToString("N")[..12];
         var owner = new NpgsqlConnectionStringBuilder(LocalWorld.Setting("SIGNING_DB_OWNER")).Username;
+        // A template must have no session: the stopped server's data source may still hold idle ones.
+        await AdminAsync($"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{DatabaseName}' and pid <> pg_backend_pid()");
         await AdminAsync($"create database \"{name}\" template \"{DatabaseName}\" owner \"{owner}\"");
         lock (copies)
             copies.Add(name);
@@ -128,7 +130,6 @@ public sealed class RecordedDay : IAsyncLifetime
 
     private static async Task AdminAsync(string sql)
     {
-        // A template must have no other session: the audits' pooled read-only sessions are closed first.
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(LocalWorld.Setting("SIGNING_DB_ADMIN"));
         await connection.OpenAsync();
