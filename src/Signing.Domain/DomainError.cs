@@ -98,6 +98,12 @@ public static class ErrorCodes
     public const string MessageMalformed = "MESSAGE_MALFORMED";
     /// <summary>A system client calling an RPC whose scope it was not granted (the scope is in the error's metadata).</summary>
     public const string ScopeRequired = "SCOPE_REQUIRED";
+    /// <summary>The event is in the log but no signed checkpoint covers it yet (UNAVAILABLE with RetryInfo), or none is signed at all.</summary>
+    public const string LogNotCheckpointed = "LOG_NOT_CHECKPOINTED";
+    /// <summary>No checkpoint was signed at the tree size asked for.</summary>
+    public const string LogCheckpointNotFound = "LOG_CHECKPOINT_NOT_FOUND";
+    /// <summary>The application has no event of the version asked for.</summary>
+    public const string LogEventNotFound = "LOG_EVENT_NOT_FOUND";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

@@ -105,6 +105,10 @@ public static class ErrorCatalogue
         new(ErrorCodes.SignedMaterialReused, "bu imza ya da e-Onay daha önce bir başvuruda kullanılmış; formu yeniden imzalayın ya da yeni bir e-Onay alın",
             "this signature or e-Onay confirmation was already used by an application; sign the form again or get a new e-Onay confirmation"),
         new(ErrorCodes.ReceiptAlreadyAttached, "bu dekont başka bir başvuruya eklenmiş", "this receipt is already attached to another application"),
+        new(ErrorCodes.LogNotCheckpointed, "kayıt henüz imzalı bir kontrol noktasına girmedi; birkaç saniye sonra tekrar deneyin",
+            "the record is not yet covered by a signed checkpoint; try again in a few seconds"),
+        new(ErrorCodes.LogCheckpointNotFound, "bu ağaç boyutunda imzalı bir kontrol noktası yok", "no checkpoint was signed at this tree size"),
+        new(ErrorCodes.LogEventNotFound, "başvurunun bu sürümde bir kaydı yok", "the application has no event of this version"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);
 
     public static IReadOnlyCollection<ErrorText> All => Texts.Values;

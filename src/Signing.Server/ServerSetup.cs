@@ -10,6 +10,7 @@ using Signing.Server.Configuration;
 using Signing.Server.Errors;
 using Signing.Server.Logging;
 using Signing.Server.Limits;
+using Signing.Server.Log;
 using Signing.Server.Queue;
 using Signing.Server.Receipts;
 using Signing.Server.Services;
@@ -89,6 +90,10 @@ public static class ServerSetup
             sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.ChallengesPerAddress));
         services.AddSingleton<Authenticator>();
         services.AddSingleton<ReceiptSigner>();
+        // The log's checkpoints, signed with the receipt key (after StartupChecks has logged the token in).
+        services.AddLogOptions(configuration);
+        services.AddSingleton<Checkpointer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Checkpointer>());
         services.AddSingleton<QueueFeed>();
         services.AddSingleton<Applications>();
         // Group commit (default): submissions arriving together share a transaction; each caller is answered after the
@@ -164,6 +169,7 @@ public static class ServerSetup
         app.MapGrpcService<ApplicationServiceImpl>();
         app.MapGrpcService<ApprovalServiceImpl>();
         app.MapGrpcService<DeliveryServiceImpl>();
+        app.MapGrpcService<LogServiceImpl>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

@@ -22,8 +22,10 @@ public static class SystemScopes
     public const string ApplicationsWithdraw = "applications:withdraw";
     public const string PaymentsRecord = "payments:record";
     public const string DeliveryRecord = "delivery:record";
+    /// <summary>Checkpoints and consistency proofs of the whole log; inclusion proofs for the client's tenants.</summary>
+    public const string LogRead = "log:read";
 
-    public static readonly IReadOnlyList<string> All = [ApplicationsSubmit, ApplicationsRead, ApplicationsWithdraw, PaymentsRecord, DeliveryRecord];
+    public static readonly IReadOnlyList<string> All = [ApplicationsSubmit, ApplicationsRead, ApplicationsWithdraw, PaymentsRecord, DeliveryRecord, LogRead];
 
     /// <summary>In a client's Tenants: every directorate the server serves.</summary>
     public const string AllTenants = "*";

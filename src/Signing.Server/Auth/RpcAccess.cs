@@ -35,6 +35,7 @@ public static class RpcAccess
     private static readonly ServiceDescriptor ApplicationsService = ApplicationService.Descriptor;
     private static readonly ServiceDescriptor Approvals = ApprovalService.Descriptor;
     private static readonly ServiceDescriptor Deliveries = DeliveryService.Descriptor;
+    private static readonly ServiceDescriptor Log = LogService.Descriptor;
 
     public static IReadOnlyDictionary<string, SystemAccess> Table { get; } = new Dictionary<string, SystemAccess>(StringComparer.Ordinal)
     {
@@ -57,6 +58,9 @@ public static class RpcAccess
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.GetDecisionDocument))] = PeopleOnly,
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.Decide))] = PeopleOnly,
         [Method(Deliveries, nameof(DeliveryService.DeliveryServiceBase.Record))] = Scope(SystemScopes.DeliveryRecord),
+        [Method(Log, nameof(LogService.LogServiceBase.GetCheckpoint))] = Scope(SystemScopes.LogRead),
+        [Method(Log, nameof(LogService.LogServiceBase.GetInclusionProof))] = Scope(SystemScopes.LogRead),
+        [Method(Log, nameof(LogService.LogServiceBase.GetConsistencyProof))] = Scope(SystemScopes.LogRead),
     };
 
     /// <summary>The rule for a gRPC method ("/esign.v1.ApplicationService/Get"); people only when it has no entry.</summary>

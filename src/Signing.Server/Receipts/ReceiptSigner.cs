@@ -124,6 +124,24 @@ public sealed class ReceiptSigner : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A detached CAdES-BES over <paramref name="content"/> with the receipt key and certificate (the log's checkpoints:
+    /// one key speaks for the directorate). Takes its turn on the token with the receipt batches. Throws TokenException
+    /// when the token is absent or the PIN is wrong.
+    /// </summary>
+    public async Task<byte[]> SignDetachedAsync(byte[] content, CancellationToken ct = default)
+    {
+        await Turn.WaitAsync(ct);
+        try
+        {
+            return Signer().Signer.Sign(content, detached: true);
+        }
+        finally
+        {
+            Turn.Release();
+        }
+    }
+
     /// <summary>For the health check: the token is present and the key usable.</summary>
     public bool IsReady(out string? problem)
     {
