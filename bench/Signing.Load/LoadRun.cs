@@ -113,7 +113,9 @@ public static class LoadRun
     private static async Task<RunResult> WithOwnServerAsync(LocalSetup setup, WorldManifest world, RunOptions options, List<PoolItem> pool, string mode, string tag)
     {
         var database = $"load_{tag}_{mode.Replace('-', '_')}";
-        await setup.CreateDatabaseAsync(database);
+        // Empty, not migrated here: the server build measured (maybe another tree's, --server-dll) brings its own schema.
+        var logins = DatabaseLogins.Of(setup);
+        await logins.CreateDatabaseAsync(database);
         var key = options.ApiKey ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var extra = new List<string>();
         // The naive baseline batches nothing: one transaction and one receipt signature per submission.
@@ -123,8 +125,9 @@ public static class LoadRun
         Process? server = null;
         try
         {
-            (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, (key, options.Tenant), $"{tag}-{mode}");
-            return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, setup.ConnectionStringFor(database), world.RootCertificate, ownDatabase: true);
+            (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, (key, [options.Tenant]), $"{tag}-{mode}");
+            // The owner's login: ANALYZE skips tables the runtime role does not own.
+            return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, logins.For(database).Owner, world.RootCertificate, ownDatabase: true);
         }
         finally
         {
@@ -143,13 +146,15 @@ public static class LoadRun
 
     /// <summary>
     /// Starts src/Signing.Server on free loopback ports over <paramref name="database"/> with the hsm-sim world's
-    /// settings and, if given, a system key that may submit in one tenant (all the driver does with it), and waits until its
-    /// health service says SERVING. The caller kills it.
+    /// settings and, if given, a system key that may submit in the given tenants (all the driver does with it), and waits
+    /// until its health service says SERVING. The database is first brought to the schema that build expects
+    /// (<see cref="ServerBuild"/>). The caller kills it.
     /// </summary>
     internal static async Task<(Process Server, string Url)> StartServerAsync(LocalSetup setup, WorldManifest world, string database,
-        string? serverDll, IEnumerable<string> extraArgs, (string Key, string Tenant)? systemClient, string name)
+        string? serverDll, IEnumerable<string> extraArgs, (string Key, IReadOnlyList<string> Tenants)? systemClient, string name)
     {
-        var dll = Path.GetFullPath(serverDll ?? FindServerDll(setup.Repo));
+        var build = ServerBuild.At(Path.GetFullPath(serverDll ?? FindServerDll(setup.Repo)));
+        var dll = build.Dll;
         var port = FreePort();
         var restPort = FreePort();
         var log = Path.Combine(Path.GetTempPath(), $"signing-load-{name}.log");
@@ -164,24 +169,31 @@ public static class LoadRun
         start.ArgumentList.Add($"--Signing:RestPort={restPort}");
         foreach (var a in extraArgs)
             start.ArgumentList.Add(a);
-        start.Environment["SIGNING_LOAD_SERVER_LOG"] = log;
-        start.Environment["SIGNING_DB"] = setup.ConnectionStringFor(database);
-        start.Environment["SOFTHSM2_CONF"] = setup.SoftHsmConf;
-        start.Environment["SIGNING_CONFIG"] = File.Exists(setup.ServerConfigPath) ? setup.ServerConfigPath
-            : throw new FileNotFoundException($"the server configuration is not at {setup.ServerConfigPath} (run ./build.sh --target=HsmSim)", setup.ServerConfigPath);
-        // A server build that takes its world from the manifest instead (a baseline measured with --server-dll) reads this.
-        start.Environment["SIGNING_HSM_MANIFEST"] = setup.ManifestPath;
-        start.Environment["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)");
-        // Outside Development the server refuses to start without a session-token key; this run's own is enough.
-        start.Environment["Signing__Auth__TokenKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        if (systemClient is var (systemKey, tenant))
+        var environment = new Dictionary<string, string>
         {
-            start.Environment["Signing__Auth__SystemKeys__load"] = systemKey;
-            start.Environment["Signing__Auth__SystemClients__load__Scopes__0"] = "applications:submit";
-            start.Environment["Signing__Auth__SystemClients__load__Tenants__0"] = tenant;
+            ["SOFTHSM2_CONF"] = setup.SoftHsmConf,
+            ["SIGNING_CONFIG"] = File.Exists(setup.ServerConfigPath) ? setup.ServerConfigPath
+                : throw new FileNotFoundException($"the server configuration is not at {setup.ServerConfigPath} (run ./build.sh --target=HsmSim)", setup.ServerConfigPath),
+            // A server build that takes its world from the manifest instead (a baseline measured with --server-dll) reads this.
+            ["SIGNING_HSM_MANIFEST"] = setup.ManifestPath,
+            ["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)"),
+            // Outside Development the server refuses to start without a session-token key; this run's own is enough.
+            ["Signing__Auth__TokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        if (systemClient is var (systemKey, tenants))
+        {
+            environment["Signing__Auth__SystemKeys__load"] = systemKey;
+            environment["Signing__Auth__SystemClients__load__Scopes__0"] = "applications:submit";
+            for (var t = 0; t < tenants.Count; t++)
+                environment[$"Signing__Auth__SystemClients__load__Tenants__{t}"] = tenants[t];
         }
-        Console.Error.WriteLine($"load: starting {Path.GetFileName(dll)} ({Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(dll)))}) " +
-                                $"[{name}] on 127.0.0.1:{port}, database {database}, log {log}");
+        var connection = await build.PrepareAsync(DatabaseLogins.Of(setup).For(database), environment, log);
+        foreach (var (variable, value) in environment)
+            start.Environment[variable] = value;
+        start.Environment["SIGNING_LOAD_SERVER_LOG"] = log;
+        start.Environment["SIGNING_DB"] = connection;
+        Console.Error.WriteLine($"load: starting {dll} [{name}] on 127.0.0.1:{port}, database {database} as " +
+                                $"{new NpgsqlConnectionStringBuilder(connection).Username}{(build.HasMigrateStep ? " (migrated by its own migrate step)" : " (it applies its schema at start)")}, log {log}");
         var server = Process.Start(start) ?? throw new InvalidOperationException("the server process did not start");
         var url = $"http://127.0.0.1:{port}";
         try
