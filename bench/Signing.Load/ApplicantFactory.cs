@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -80,12 +81,18 @@ public sealed class ApplicantFactory : IDisposable
 
     public int KeyCount => _keys.Length;
 
+    /// <summary>Thread time spent so far issuing certificates and making the signed forms (Stopwatch ticks), to see where making goes.</summary>
+    public long IssueTicks => Interlocked.Read(ref _issueTicks);
+    public long SignTicks => Interlocked.Read(ref _signTicks);
+    private long _issueTicks, _signTicks;
+
     /// <summary>
     /// Applicant <paramref name="i"/>: its certificate and its signed form. The form's bytes depend only on the arguments,
     /// so the same applicant made again is a retry of the same submission (same request id, same signed content).
     /// </summary>
     public PoolItem Make(long i, string tenant, string tckn, string requestId, DateTimeOffset signingTime)
     {
+        var begin = Stopwatch.GetTimestamp();
         var (issuer, _, applicants) = _perThread.Value;
         var k = (int)(i % _keys.Length);
         var (pkcs8, publicKey, ski) = _keys[k];
@@ -103,6 +110,8 @@ public sealed class ApplicantFactory : IDisposable
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
         using var certificate = request.Create(_issuerName, issuer, _notBefore, _notAfter, serial);
+        var issued = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _issueTicks, issued - begin);
 
         var form = new ApplicationForm
         {
@@ -121,7 +130,9 @@ public sealed class ApplicantFactory : IDisposable
         };
         var content = Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(form));
         ISignatureFactory signer = applicant is RSA r ? new DotNetRsaSignatureFactory(r) : new DotNetEcdsaSignatureFactory((ECDsa)applicant);
-        return new PoolItem(requestId, tckn, SignCades(content, certificate.RawData, signer, signingTime));
+        var item = new PoolItem(requestId, tckn, SignCades(content, certificate.RawData, signer, signingTime));
+        Interlocked.Add(ref _signTicks, Stopwatch.GetTimestamp() - issued);
+        return item;
     }
 
     private AsymmetricAlgorithm Import(byte[] pkcs8)

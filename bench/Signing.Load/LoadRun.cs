@@ -31,12 +31,18 @@ public sealed record RunOptions
     /// <summary>For --server: its store's connection string (default SIGNING_DB) and its pid (for CPU and memory), if known.</summary>
     public string? ServerDb { get; init; }
     public int? ServerPid { get; init; }
+    /// <summary>A second server build to measure against (e.g. the tree before a change), alternating with ServerDll for Rounds rounds.</summary>
+    public string? VersusDll { get; init; }
+    public int Rounds { get; init; } = 1;
 }
 
 /// <summary>The numbers of one timed phase against one server.</summary>
 public sealed record RunResult
 {
     public required string Mode { get; init; }
+    /// <summary>With --versus-dll: "versus" or "this", and the round.</summary>
+    public string? Build { get; init; }
+    public int Round { get; init; }
     public double Seconds { get; init; }
     public long Completed { get; init; }
     public double PerSecond { get; init; }
@@ -79,8 +85,8 @@ public static class LoadRun
         var setup = LocalSetup.Discover();
         var world = WorldManifest.Load(setup.ManifestPath);
         var tag = DateTime.UtcNow.ToString("MMddHHmmss") + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
-        if (options.ServerUrl is not null && options.Baseline)
-            throw new ArgumentException("--baseline starts its own servers (group commit on, then off): leave out --server");
+        if (options.ServerUrl is not null && (options.Baseline || options.VersusDll is not null))
+            throw new ArgumentException("--baseline and --versus-dll start their own servers: leave out --server");
 
         Console.Error.WriteLine($"load: building a pool of {options.Pool:N0} applicants ({options.Keys:N0} RSA-2048 key pairs in turn, a NES certificate each, a signed form each)…");
         var sw = Stopwatch.StartNew();
@@ -99,20 +105,38 @@ public static class LoadRun
 
         var results = new List<RunResult>();
         var modes = options.Baseline ? new[] { "group-commit", "naive" } : [options.ServerUrl is null ? "group-commit" : "external"];
-        foreach (var mode in modes)
+        if (options.ServerUrl is { } url)
         {
-            results.Add(options.ServerUrl is { } url
-                ? await AgainstAsync(url, null, options.ServerPid, options, pool, mode, setup, options.ServerDb, world.RootCertificate, ownDatabase: false)
-                : await WithOwnServerAsync(setup, world, options, pool, mode, tag));
+            foreach (var mode in modes)
+                results.Add(await AgainstAsync(url, null, options.ServerPid, options, pool, mode, setup, options.ServerDb, world.RootCertificate, ownDatabase: false));
+        }
+        else
+        {
+            // Alternating the builds round by round spreads the machine's slow and fast stretches over both.
+            var builds = options.VersusDll is { } versus ? new (string? Build, string? Dll)[] { ("versus", versus), ("this", options.ServerDll) } : [(null, options.ServerDll)];
+            for (var round = 1; round <= options.Rounds; round++)
+            {
+                foreach (var (build, dll) in builds)
+                {
+                    foreach (var mode in modes)
+                    {
+                        var label = build is null ? (options.Rounds == 1 ? "" : $"r{round}_") : $"r{round}_{build}_";
+                        var result = await WithOwnServerAsync(setup, world, options with { ServerDll = dll }, pool, mode, tag + "_" + label.TrimEnd('_'));
+                        results.Add(result with { Build = build, Round = round });
+                    }
+                }
+            }
         }
 
         Report.PrintRun(results, options);
+        if (options.VersusDll is not null)
+            Report.PrintComparison(results, options);
         return results.All(r => r.Consistent && r.ReceiptsOk) ? 0 : 1;
     }
 
     private static async Task<RunResult> WithOwnServerAsync(LocalSetup setup, WorldManifest world, RunOptions options, List<PoolItem> pool, string mode, string tag)
     {
-        var database = $"load_{tag}_{mode.Replace('-', '_')}";
+        var database = $"load_{tag.TrimEnd('_')}_{mode.Replace('-', '_')}";
         // Empty, not migrated here: the server build measured (maybe another tree's, --server-dll) brings its own schema.
         var logins = DatabaseLogins.Of(setup);
         await logins.CreateDatabaseAsync(database);

@@ -24,7 +24,7 @@ public sealed record DatabaseLogins(string Admin, string Owner, string Runtime, 
     public DatabaseLogins For(string database) =>
         new(On(Admin, database), On(Owner, database), On(Runtime, database), Audit is null ? null : On(Audit, database));
 
-    public string OwnerRole => new NpgsqlConnectionStringBuilder(Owner).Username ?? "postgres";
+    public string OwnerRole => ServerBuild.User(Owner);
 
     /// <summary>An empty database owned by the schema owner: each server build then brings its own schema into it.</summary>
     public async Task CreateDatabaseAsync(string name)
@@ -87,6 +87,9 @@ public sealed record ServerBuild(string Dll, bool HasMigrateStep)
         start.Environment["SIGNING_LOAD_SERVER_LOG"] = log;
         start.Environment["SIGNING_DB"] = logins.Runtime;
         start.Environment["SIGNING_DB_OWNER"] = logins.Owner;
+        // Grants go to the logins the world has (a world without the roles grants to its one login).
+        start.Environment["Signing__Database__RuntimeRole"] = User(logins.Runtime);
+        start.Environment["Signing__Database__AuditRole"] = User(logins.Audit ?? logins.Runtime);
         var sw = Stopwatch.StartNew();
         using var migrate = Process.Start(start) ?? throw new InvalidOperationException("Signing.Server migrate did not start");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
@@ -96,6 +99,8 @@ public sealed record ServerBuild(string Dll, bool HasMigrateStep)
         Console.Error.WriteLine($"load: migrated with {Path.GetFileName(Dll)} migrate in {sw.Elapsed.TotalSeconds:F1} s");
         return logins.Runtime;
     }
+
+    internal static string User(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).Username ?? "postgres";
 
     private static bool DefinesMethod(string assembly, string typeName, string methodName)
     {
