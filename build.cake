@@ -133,10 +133,33 @@ Task("Db").Description("A throwaway PostgreSQL on a free loopback port (skipped 
         Must(RunPg("initdb", $"-D {pgRoot}/data -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --pwfile={passwordFile}"), "initdb");
         if ((port = StartCluster(pgRoot)) == 0) throw new CakeException($"PostgreSQL did not start: see {pgRoot}/log");
     }
-    if (Psql(port, password, "select 1 from pg_database where datname='signing'") != "1" && Psql(port, password, "create database signing") == null)
+    // The roles of a real deployment (README "Database roles"): the owner migrates, the server runs as signing_app, audits
+    // read as signing_audit. Their passwords are kept beside the superuser's; a cluster made before the roles gets them here.
+    string Connection(string user, string pw, string database) => $"Host=127.0.0.1;Port={port};Username={user};Password={pw};Database={database}";
+    var roles = new Dictionary<string, string>();
+    foreach (var role in new[] { "signing_owner", "signing_app", "signing_audit" })
+    {
+        var file = $"{pgRoot}/password-{role}";
+        if (!System.IO.File.Exists(file)) System.IO.File.WriteAllText(file, RandomHex(16) + "\n");
+        System.IO.File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        roles[role] = System.IO.File.ReadAllText(file).Trim();
+        var verb = Psql(port, password, $"select 1 from pg_roles where rolname='{role}'") == "1" ? "alter" : "create";
+        if (Psql(port, password, $"{verb} role {role} login nosuperuser nocreatedb nocreaterole password '{roles[role]}'") == null)
+            throw new CakeException($"Db: {verb} role {role} failed");
+    }
+    // A database signing from before the roles (owned by postgres, its tables too) is replaced: the owner must own it all.
+    var owner = Psql(port, password, "select pg_get_userbyid(datdba) from pg_database where datname='signing'");
+    if (!string.IsNullOrEmpty(owner) && owner != "signing_owner")
+    {
+        Warning($"Db: replacing database signing (owned by {owner}, not signing_owner); run the Migrate target to recreate its schema.");
+        if (Psql(port, password, "drop database signing with (force)") == null) throw new CakeException("Db: drop database signing failed");
+        owner = "";
+    }
+    if (string.IsNullOrEmpty(owner) && Psql(port, password, "create database signing owner signing_owner") == null)
         throw new CakeException("Db: create database signing failed");
     var env = new Dictionary<string, string>(ReadEnv()) { ["SIGNING_PG_DIR"] = pgRoot, ["SIGNING_PG_PORT"] = port.ToString(), ["SIGNING_PG_PASSWORD"] = password,
-        ["SIGNING_DB"] = $"Host=127.0.0.1;Port={port};Username=postgres;Password={password};Database=signing" };
+        ["SIGNING_DB"] = Connection("signing_app", roles["signing_app"], "signing"), ["SIGNING_DB_OWNER"] = Connection("signing_owner", roles["signing_owner"], "signing"),
+        ["SIGNING_DB_AUDIT"] = Connection("signing_audit", roles["signing_audit"], "signing"), ["SIGNING_DB_ADMIN"] = Connection("postgres", password, "postgres") };
     System.IO.File.WriteAllLines(envFile, env.OrderBy(e => e.Key).Select(e => $"{e.Key}='{e.Value}'")
         .Prepend("# Written by build.cake: source it (set -a; . .local/env) to reach the local world."));
     Information($"Db: PostgreSQL on 127.0.0.1:{port}, data in {pgRoot}/data; connection string in .local/env");
@@ -154,8 +177,16 @@ Task("HsmSim").Description("Builds (or reuses) the simulated smart-card world in
 Task("Build").Description("Builds the whole solution.")
     .Does(() => DotNetBuild(repo.CombineWithFilePath("Signing.sln").FullPath, new DotNetBuildSettings { Configuration = configuration, NoLogo = true, Verbosity = DotNetVerbosity.Minimal }));
 
-Task("Test").Description("Db + HsmSim + Build, then every test project; TRX results and their closing line (summary.txt) in artifacts/test-results.")
-    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").Does(() =>
+Task("Migrate").Description("Db + Build, then `Signing.Server migrate` as the owner role (SIGNING_DB_OWNER): the schema and the roles' grants on database signing.")
+    .IsDependentOn("Db").IsDependentOn("Build").Does(() =>
+{
+    var env = WorldEnv();
+    if (!env.ContainsKey("SIGNING_DB_OWNER")) { Warning("Migrate: SIGNING_DB_OWNER is not set (SIGNING_DB came from the environment): migrate that database yourself."); return; }
+    Must(DotNetRun("src/Signing.Server", $"migrate --contentRoot \"{repo.FullPath}/src/Signing.Server\"", env), "the migration");
+});
+
+Task("Test").Description("Db + HsmSim + Build + Migrate, then every test project; TRX results and their closing line (summary.txt) in artifacts/test-results.")
+    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").IsDependentOn("Migrate").Does(() =>
 {
     CleanDirectory(resultsDir);
     var testEnv = new Dictionary<string, string>(WorldEnv()) { ["SIGNING_TEST_SERVER_LOG"] = resultsDir.CombineWithFilePath("server-log.txt").FullPath }; // every test server's log, to search
@@ -172,8 +203,8 @@ Task("Test").Description("Db + HsmSim + Build, then every test project; TRX resu
     if (Sum("passed") == 0) throw new CakeException("no test passed");
 });
 
-Task("Run").Description("Db + HsmSim + Build, then the server in the foreground on 127.0.0.1 (gRPC h2c :5080, REST :5081 unless Signing:GrpcPort / Signing:RestPort say otherwise); exits with the server's code.")
-    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").Does(() =>
+Task("Run").Description("Db + HsmSim + Build + Migrate, then the server in the foreground on 127.0.0.1 (gRPC h2c :5080, REST :5081 unless Signing:GrpcPort / Signing:RestPort say otherwise); exits with the server's code.")
+    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").IsDependentOn("Migrate").Does(() =>
 {
     // An operator key (a system client) for curl and scripts; it may do everything a system client can, on every tenant.
     var env = new Dictionary<string, string>(WorldEnv()) { ["Signing__Auth__SystemKeys__operator"] = LocalSecret("operator-key", () => RandomHex(24)), ["Signing__Auth__SystemClients__operator__Tenants__0"] = "*" };
@@ -183,8 +214,8 @@ Task("Run").Description("Db + HsmSim + Build, then the server in the foreground 
     Must(DotNetRun("src/Signing.Server", $"--contentRoot \"{repo.FullPath}/src/Signing.Server\"", env), "the server");
 });
 
-Task("Demo").Description("Db + HsmSim + Build, then the scripted day through esign (demo/Signing.Demo) against a server of its own on a fresh database; its files in .local/demo.")
-    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").Does(() =>
+Task("Demo").Description("Db + HsmSim + Build + Migrate, then the scripted day through esign (demo/Signing.Demo) against a server of its own on a fresh database; its files in .local/demo.")
+    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").IsDependentOn("Migrate").Does(() =>
 {
     var work = localDir.Combine("demo").Combine(DateTime.UtcNow.ToString("yyyyMMdd-HHmmss")).FullPath;
     Must(DotNetRun("demo/Signing.Demo", $"--start-server --wait 120 --work \"{work}\"", WorldEnv()), $"the demo (its files and the server log: {work})");

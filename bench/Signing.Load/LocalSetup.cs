@@ -6,7 +6,8 @@ namespace Signing.Load;
 
 /// <summary>
 /// Where the local world is: repository, hsm-sim manifest, the server's configuration file for that world, PostgreSQL
-/// (environment first, then .local/env).
+/// (environment first, then .local/env): the runtime role's connection (SIGNING_DB), the owner's (SIGNING_DB_OWNER, who
+/// migrates) and the superuser's (SIGNING_DB_ADMIN, who creates databases); without the last two, SIGNING_DB does all.
 /// </summary>
 public sealed class LocalSetup
 {
@@ -14,7 +15,12 @@ public sealed class LocalSetup
     public required string ManifestPath { get; init; }
     /// <summary>The server configuration hsm-sim writes beside the manifest (what SIGNING_CONFIG names).</summary>
     public required string ServerConfigPath { get; init; }
+    /// <summary>The runtime role (what the server connects as) on the world's database.</summary>
     public required string ServerConnectionString { get; init; }
+    /// <summary>The schema owner: databases are created for it and migrated as it.</summary>
+    public required string OwnerConnectionString { get; init; }
+    /// <summary>A superuser on database postgres: creates and drops databases.</summary>
+    public required string AdminConnectionString { get; init; }
     public required string SoftHsmConf { get; init; }
 
     public static LocalSetup Discover()
@@ -30,29 +36,41 @@ public sealed class LocalSetup
             ManifestPath = manifest,
             ServerConfigPath = Setting("SIGNING_CONFIG") ?? Path.Combine(Path.GetDirectoryName(manifest)!, "server.json"),
             ServerConnectionString = db,
+            OwnerConnectionString = Setting("SIGNING_DB_OWNER") ?? db,
+            AdminConnectionString = Setting("SIGNING_DB_ADMIN") ?? db,
             SoftHsmConf = Setting("SOFTHSM2_CONF") ?? Path.Combine(repo, ".local", "hsm", "softhsm2.conf"),
         };
     }
 
-    /// <summary>The connection string of another database on the same PostgreSQL.</summary>
+    /// <summary>The runtime role's connection string to another database on the same PostgreSQL.</summary>
     public string ConnectionStringFor(string database) =>
         new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = database, MaxPoolSize = 200 }.ConnectionString;
 
+    /// <summary>The owner's connection string to another database on the same PostgreSQL (to migrate it, or to change it behind the server's back).</summary>
+    public string OwnerConnectionStringFor(string database) =>
+        new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = database }.ConnectionString;
+
+    /// <summary>A database as a deployment has it: owned by the owner role, migrated as it, ready for the runtime role.</summary>
     public async Task CreateDatabaseAsync(string name)
     {
-        await using var connection = new NpgsqlConnection(ServerConnectionString);
-        await connection.OpenAsync();
-        await using var create = new NpgsqlCommand($"create database \"{name}\"", connection);
-        await create.ExecuteNonQueryAsync();
+        var owner = new NpgsqlConnectionStringBuilder(OwnerConnectionString).Username;
+        await AdminAsync($"create database \"{name}\" owner \"{owner}\"");
+        await Signing.Store.SigningStore.MigrateAsync(OwnerConnectionStringFor(name), CancellationToken.None);
     }
 
     public async Task DropDatabaseAsync(string name)
     {
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(ServerConnectionString);
+        await AdminAsync($"drop database if exists \"{name}\" with (force)");
+    }
+
+    private async Task AdminAsync(string sql)
+    {
+        // Not a database that may be the one dropped: a connection cannot drop its own database.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = "postgres" }.ConnectionString);
         await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", connection);
-        await drop.ExecuteNonQueryAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>The PostgreSQL postmaster's pid (from its data directory), to measure the database's CPU too; null when unknown.</summary>

@@ -125,6 +125,29 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>`Signing.Server migrate` as the owner of the database <paramref name="ownerConnectionString"/> names.</summary>
+    public static async Task<ProcessResult> MigrateAsync(string serverDll, string ownerConnectionString, CancellationToken cancel)
+    {
+        if (!File.Exists(serverDll))
+            throw new FileNotFoundException($"server not built: {serverDll}");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(serverDll)!,
+        };
+        psi.ArgumentList.Add(serverDll);
+        psi.ArgumentList.Add("migrate");
+        psi.Environment["SIGNING_DB_OWNER"] = ownerConnectionString;
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet could not be started");
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        await process.WaitForExitAsync(cancel);
+        return new ProcessResult(process.ExitCode, await stdout, await stderr, clock.Elapsed);
+    }
+
     /// <param name="logFile">Where every line the server writes is kept as well (the in-memory <see cref="Log"/> keeps the tail only).</param>
     public static async Task<ServerProcess> StartAsync(string serverDll, IReadOnlyDictionary<string, string> environment, TimeSpan readyTimeout,
         string? logFile = null)

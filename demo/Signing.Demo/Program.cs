@@ -23,7 +23,7 @@ var wait = new Option<int>("--wait")
 };
 var startServer = new Option<bool>("--start-server")
 {
-    Description = "Start a server of the demo's own first: a fresh database beside $SIGNING_DB, free loopback ports, a random courier key, " +
+    Description = "Start a server of the demo's own first: a fresh database beside $SIGNING_DB (made with $SIGNING_DB_ADMIN, migrated as $SIGNING_DB_OWNER), free loopback ports, a random courier key, " +
         "its log in the work directory; stopped and dropped afterwards. --server and --courier-key-env are then not used.",
 };
 var lang = new Option<string>("--lang") { Description = "Language of esign's output: tr or en.", DefaultValueFactory = _ => "tr" };
@@ -44,13 +44,13 @@ root.SetAction(async (parse, cancel) =>
     var key = Environment.GetEnvironmentVariable(keyVariable);
     var own = parse.GetValue(startServer);
     var serverDll = Locate.Built(repo, "src/Signing.Server", "Signing.Server.dll");
-    var baseDb = Environment.GetEnvironmentVariable("SIGNING_DB");
+    var world = WorldDatabase.FromEnvironment();
     var problems = new List<string>();
     if (!File.Exists(esignDll)) problems.Add($"esign not built: {esignDll}");
     if (!File.Exists(manifestPath)) problems.Add($"hsm-sim manifest not found: {manifestPath} (run ./build.sh --target=HsmSim)");
     if (!own && string.IsNullOrEmpty(key)) problems.Add($"the courier key variable {keyVariable} is not set");
     if (own && !File.Exists(serverDll)) problems.Add($"server not built: {serverDll}");
-    if (own && string.IsNullOrEmpty(baseDb)) problems.Add("SIGNING_DB is not set (run ./build.sh --target=Db and source .local/env)");
+    if (own && world is null) problems.Add("SIGNING_DB is not set (run ./build.sh --target=Db and source .local/env)");
     if (problems.Count > 0)
     {
         foreach (var p in problems)
@@ -64,7 +64,7 @@ root.SetAction(async (parse, cancel) =>
     {
         if (own)
         {
-            ownServer = await DemoServer.StartAsync(baseDb!, serverDll, new Dictionary<string, string>(), workDir, readyTimeout, cancel);
+            ownServer = await DemoServer.StartAsync(world!, serverDll, new Dictionary<string, string>(), workDir, readyTimeout, cancel);
             Console.WriteLine($"demo: server on {ownServer.Server.Address}, database {ownServer.Database}, log {ownServer.LogFile}");
         }
         else if (parse.GetValue(wait) > 0)

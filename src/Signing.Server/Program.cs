@@ -1,6 +1,9 @@
 using Signing.Server;
 using Signing.Server.Configuration;
 
+if (args is [MigrateCommand.Name, .. var migrateArgs])
+    return await MigrateCommand.RunAsync(migrateArgs, Console.Out, Console.Error);
+
 var builder = WebApplication.CreateBuilder(args);
 var debug = builder.Configuration["Logging:LogLevel:Default"] is "Debug" or "Trace";
 var started = false;

@@ -131,7 +131,7 @@ public static class ServerSetup
     /// The file named by SIGNING_CONFIG joins the configuration right after appsettings.json, so environment variables
     /// and the command line still override it.
     /// </summary>
-    private static void AddConfigFile(ConfigurationManager configuration)
+    internal static void AddConfigFile(ConfigurationManager configuration)
     {
         if (configuration[ConfigFileVariable] is not { Length: > 0 } path)
             return;

@@ -9,7 +9,7 @@ using Weasel.Core;
 namespace Signing.Store;
 
 /// <summary>Marten configuration of the Signing event store, in one place for the server, the tests and tools.</summary>
-public static class SigningStore
+public static partial class SigningStore
 {
     public const string Schema = "signing";
 
@@ -44,7 +44,8 @@ public static class SigningStore
         opts.Connection(builder.ConnectionString);
         opts.DatabaseSchemaName = Schema;
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
-        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        // The runtime never changes the schema (its role may not): MigrateAsync does, as the owner, before it starts.
+        opts.AutoCreateSchemaObjects = AutoCreate.None;
 
         // Tenant = province code; every row of every table carries tenant_id and every session is opened for one tenant.
         opts.Events.TenancyStyle = JasperFx.MultiTenancy.TenancyStyle.Conjoined;
@@ -83,13 +84,13 @@ public static class SigningStore
             mapping.Indexes.Remove(single);
     }
 
-    /// <summary>For tests and tools: a store of its own (dispose it).</summary>
+    /// <summary>For tests and tools: a store of its own (dispose it) on a migrated database.</summary>
     public static DocumentStore CreateDocumentStore(string connectionString) => DocumentStore.For(o => Configure(o, connectionString));
 
-    /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/>.</summary>
+    /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/>; the schema is the migration's (<see cref="MigrateAsync(string, CancellationToken)"/>).</summary>
     public static IServiceCollection AddSigningStore(this IServiceCollection services, string connectionString)
     {
-        services.AddMarten(o => Configure(o, connectionString)).UseLightweightSessions().ApplyAllDatabaseChangesOnStartup();
+        services.AddMarten(o => Configure(o, connectionString)).UseLightweightSessions();
         services.AddSingleton<ApplicationStore>();
         return services;
     }

@@ -135,7 +135,9 @@ public class ProjectionRebuildTests(StoreFixture fx)
         Assert.Equal(3, before.Views.Count);
         Assert.Equal(2, before.Queue.Count);
 
-        using (var daemon = await fx.Store.BuildProjectionDaemonAsync())
+        // A rebuild is an operator's maintenance (it truncates the projections' tables): the owner runs it, not the server's role.
+        using (var owner = SigningStore.CreateDocumentStore(fx.OwnerConnectionString))
+        using (var daemon = await owner.BuildProjectionDaemonAsync())
         {
             await daemon.RebuildProjectionAsync<ApplicationViewProjection>(CancellationToken.None);
             await daemon.RebuildProjectionAsync<CertificateHolderProjection>(CancellationToken.None);

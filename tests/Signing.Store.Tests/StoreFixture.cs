@@ -6,13 +6,16 @@ using Signing.TestKit;
 namespace Signing.Store.Tests;
 
 /// <summary>
-/// One fresh database and one Marten store for the whole Store test run (schema creation costs seconds);
+/// One fresh, migrated database and one Marten store for the whole Store test run (migration costs seconds);
 /// tests keep apart by tenant code and request ids.
 /// </summary>
 public sealed class StoreFixture : IAsyncLifetime
 {
     private readonly PostgresFixture _postgres = new();
+    /// <summary>The runtime role's: the store runs with the server's rights.</summary>
     public string ConnectionString => _postgres.ConnectionString;
+    public string OwnerConnectionString => _postgres.OwnerConnectionString;
+    public PostgresFixture Postgres => _postgres;
     public DocumentStore Store { get; private set; } = null!;
     public ApplicationStore Applications { get; private set; } = null!;
 
@@ -20,7 +23,6 @@ public sealed class StoreFixture : IAsyncLifetime
     {
         await _postgres.InitializeAsync();
         Store = SigningStore.CreateDocumentStore(_postgres.ConnectionString);
-        await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         Applications = new ApplicationStore(Store);
     }
 

@@ -4,17 +4,20 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Marten;
 using Npgsql;
 using Signing.Server.Receipts;
 using Signing.Server.Services;
+using Signing.Store;
 
 namespace Signing.Server.Configuration;
 
 /// <summary>
 /// What the settings name must be there before the server serves: its ports free, the files (TLS certificate, trust
-/// configuration, receipt chain), PostgreSQL answering, and the server token logged in with its PIN. Each failure is a
+/// configuration, receipt chain), PostgreSQL answering with this build's schema migrated, and the server token logged in
+/// with its PIN. Each failure is a
 /// <see cref="StartupException"/> naming the setting, so the server stops at once instead of failing its first calls.
-/// Runs in <see cref="StartingAsync"/>, before the store migrates its schema and Kestrel binds; cheapest checks first,
+/// Runs in <see cref="StartingAsync"/>, before Kestrel binds; cheapest checks first,
 /// so a wrong setting is reported without waiting for a token login.
 /// </summary>
 public sealed class StartupChecks(IServiceProvider services, IOptions<ServerOptions> server, IOptions<TlsOptions> tls,
@@ -33,7 +36,7 @@ public sealed class StartupChecks(IServiceProvider services, IOptions<ServerOpti
     }
 
     /// <summary>
-    /// Kestrel would find a taken port only after the token login and the schema migration; the same bind, tried here
+    /// Kestrel would find a taken port only after the token login; the same bind, tried here
     /// and released, reports it first. Kestrel's own failure is still reported the same way if the port is taken between.
     /// </summary>
     private static void CheckPortsFree(ServerOptions options)
@@ -99,6 +102,12 @@ public sealed class StartupChecks(IServiceProvider services, IOptions<ServerOpti
                 $"PostgreSQL at {database.Describe()} cannot be reached ({e.Message.ReplaceLineEndings(" ")}); " +
                 $"start it or correct {database.Setting}", e);
         }
+        // The server may not change the schema (its role has no right to): the migrate step must have run for this build.
+        var state = await SigningStore.SchemaStateAsync(services.GetRequiredService<IDocumentStore>(), cancellationToken);
+        if (state != SchemaState.Current)
+            throw new StartupException(StartupFailure.InvalidSetting,
+                $"the database {database.Describe()} " + (state == SchemaState.Missing ? "has no Signing schema" : "holds the schema of another build") +
+                $": run `Signing.Server {MigrateCommand.Name}` first (as the schema's owner, {MigrateCommand.OwnerVariable}; README \"Database roles\")");
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -135,6 +144,12 @@ public sealed class DatabaseSetting
             : configuration.GetConnectionString("Signing") is { Length: > 0 } named ? ("ConnectionStrings:Signing", named)
             : throw new StartupException(StartupFailure.InvalidSetting,
                 "no database configured: set SIGNING_DB (or ConnectionStrings:Signing) to an Npgsql connection string");
+        return Parse(setting, value);
+    }
+
+    /// <summary>The connection string <paramref name="value"/> of <paramref name="setting"/>, checked to name a host.</summary>
+    public static DatabaseSetting Parse(string setting, string value)
+    {
         try
         {
             var parsed = new NpgsqlConnectionStringBuilder(value);
