@@ -14,10 +14,9 @@ public sealed record DatabaseLogins(string Admin, string Owner, string Runtime, 
 {
     public static DatabaseLogins Of(LocalSetup setup)
     {
-        var env = EnvFile(Path.Combine(setup.Repo, ".local", "env"));
-        string? Setting(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : env.GetValueOrDefault(name);
-        var admin = Setting("SIGNING_DB_ADMIN") ?? setup.ServerConnectionString;
-        return new DatabaseLogins(admin, Setting("SIGNING_DB_OWNER") ?? admin, Setting("SIGNING_DB") ?? admin, Setting("SIGNING_DB_AUDIT"));
+        var audit = Environment.GetEnvironmentVariable("SIGNING_DB_AUDIT") is { Length: > 0 } v ? v
+            : EnvFile(Path.Combine(setup.Repo, ".local", "env")).GetValueOrDefault("SIGNING_DB_AUDIT");
+        return new DatabaseLogins(setup.AdminConnectionString, setup.OwnerConnectionString, setup.ServerConnectionString, audit);
     }
 
     /// <summary>The same logins on another database of the cluster.</summary>
@@ -29,7 +28,7 @@ public sealed record DatabaseLogins(string Admin, string Owner, string Runtime, 
     /// <summary>An empty database owned by the schema owner: each server build then brings its own schema into it.</summary>
     public async Task CreateDatabaseAsync(string name)
     {
-        await using var connection = new NpgsqlConnection(Admin);
+        await using var connection = new NpgsqlConnection(On(Admin, "postgres"));
         await connection.OpenAsync();
         var builder = new NpgsqlCommandBuilder();
         await using var create = new NpgsqlCommand($"create database {builder.QuoteIdentifier(name)} owner {builder.QuoteIdentifier(OwnerRole)}", connection);
@@ -38,7 +37,7 @@ public sealed record DatabaseLogins(string Admin, string Owner, string Runtime, 
 
     public async Task<bool> DatabaseExistsAsync(string name)
     {
-        await using var connection = new NpgsqlConnection(Admin);
+        await using var connection = new NpgsqlConnection(On(Admin, "postgres"));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("select 1 from pg_database where datname = @n", connection);
         command.Parameters.AddWithValue("n", name);
@@ -48,7 +47,7 @@ public sealed record DatabaseLogins(string Admin, string Owner, string Runtime, 
     private static string On(string connectionString, string database) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Database = database, MaxPoolSize = 200 }.ConnectionString;
 
-    /// <summary>.local/env as build.cake writes it (NAME='value'), for the role keys LocalSetup does not expose.</summary>
+    /// <summary>.local/env as build.cake writes it (NAME='value'), for the audit login LocalSetup does not expose.</summary>
     private static Dictionary<string, string> EnvFile(string path) =>
         !File.Exists(path) ? [] : File.ReadLines(path)
             .Select(l => l.Trim()).Where(l => !l.StartsWith('#') && l.IndexOf('=') > 0)
