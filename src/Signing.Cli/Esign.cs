@@ -28,6 +28,7 @@ internal static class Esign
         root.Subcommands.Add(CertCommands.CreateCms());
         root.Subcommands.Add(TokenCommands.Create());
         root.Subcommands.Add(SignCommand.Create());
+        root.Subcommands.Add(AuditCommands.Create());
         return root;
     }
 

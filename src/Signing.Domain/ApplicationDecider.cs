@@ -103,7 +103,7 @@ public static partial class ApplicationDecider
             familyPhysician ? c.Tenant.Fee.Amount : null,
             familyPhysician ? c.Tenant.FeeIban.Value : null,
             route is ApplicationRoute.DirectorateQueue or ApplicationRoute.DirectoratePaper ? Math.Max(1, c.Tenant.ApprovalsRequired) : 0,
-            c.At, c.Submitter, c.ContentSha256, c.Institution.Trim()));
+            c.At, c.Submitter, c.ContentSha256, c.Institution.Trim(), c.Evidence));
     }
 
     private static Decision RegisterPaper(RegisterPaper c, ApplicationState state)
@@ -160,7 +160,7 @@ public static partial class ApplicationDecider
     {
         if ((DecisionRefusal(state, c.Tenant, c.Officer, OfficerDecision.Approve) is { } refusal ? Refused(refusal) : SignatureProblem(c.Officer, c.Signature)) is { } problem)
             return problem;
-        var given = new ApprovalGiven(c.Officer.Value, c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At);
+        var given = new ApprovalGiven(c.Officer.Value, c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At, c.Evidence);
         var approvals = state.Approvals.Append(c.Officer.Value).ToList();
         return approvals.Count >= state.ApprovalsRequired
             ? Decision.Accept(given, new ApplicationApproved(approvals, c.At))
@@ -173,7 +173,7 @@ public static partial class ApplicationDecider
             return problem;
         if (string.IsNullOrWhiteSpace(c.Reason))
             return Decision.Refuse(ErrorCodes.RejectionReasonRequired, "A rejection says why.");
-        return Decision.Accept(new ApplicationRejected(c.Officer.Value, c.Reason.Trim(), c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At));
+        return Decision.Accept(new ApplicationRejected(c.Officer.Value, c.Reason.Trim(), c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At, c.Evidence));
     }
 
     private static Decision Withdraw(Withdraw c, ApplicationState state)

@@ -19,8 +19,14 @@ public sealed record SubmitRenewal(
     int TermYears = KamuSm.NesTermYears,
     string Submitter = "",
     string ContentSha256 = "",
-    string Institution = "") : ApplicationCommand(At)
+    string Institution = "",
+    SubmissionEvidence? Evidence = null,
+    IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null) : ApplicationCommand(At), ICarriesEvidence
 {
+    // Evidence: the hashes the event keeps; EvidenceBlobs: the bytes they name, written by the store beside the events.
+    // Neither takes part in the rules.
+    public IReadOnlyList<EvidenceBlob> Blobs => EvidenceBlobs ?? [];
+
     // Submitter: who sent the request (an applicant's TCKN or a system client's name, see ApplicantSubmitter and SystemSubmitter); a retry matches
     // only its own submitter's requests. ContentSha256: hex SHA-256 of the signed bytes (the form JSON), so a request id
     // reused for other content is told apart from a retry.
@@ -36,9 +42,17 @@ public sealed record RegisterPaper(TenantSettings Tenant, Tckn Officer, int Copi
 /// <summary>A family physician's bank receipt (dekont), handed in with the form or e-mailed to the officer.</summary>
 public sealed record AttachReceipt(Receipt Receipt, DateTimeOffset At) : ApplicationCommand(At);
 
-public sealed record Approve(TenantSettings Tenant, Tckn Officer, OfficerSignature Signature, DateTimeOffset At) : ApplicationCommand(At);
+public sealed record Approve(TenantSettings Tenant, Tckn Officer, OfficerSignature Signature, DateTimeOffset At,
+    DecisionEvidence? Evidence = null, IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null) : ApplicationCommand(At), ICarriesEvidence
+{
+    public IReadOnlyList<EvidenceBlob> Blobs => EvidenceBlobs ?? [];
+}
 
-public sealed record Reject(TenantSettings Tenant, Tckn Officer, string Reason, OfficerSignature Signature, DateTimeOffset At) : ApplicationCommand(At);
+public sealed record Reject(TenantSettings Tenant, Tckn Officer, string Reason, OfficerSignature Signature, DateTimeOffset At,
+    DecisionEvidence? Evidence = null, IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null) : ApplicationCommand(At), ICarriesEvidence
+{
+    public IReadOnlyList<EvidenceBlob> Blobs => EvidenceBlobs ?? [];
+}
 
 public sealed record Withdraw(Tckn RequestedBy, string Reason, DateTimeOffset At) : ApplicationCommand(At);
 

@@ -33,18 +33,21 @@ public sealed record RenewalSubmitted(
     DateTimeOffset At,
     string? Submitter = null,
     string? ContentSha256 = null,
-    string? Institution = null) : IApplicationEvent;
+    string? Institution = null,
+    SubmissionEvidence? Evidence = null) : IApplicationEvent;
 
 public sealed record PaperRegistered(string OfficerTckn, int Copies, DateTimeOffset At) : IApplicationEvent;
 
 public sealed record ReceiptAttached(decimal Amount, string Iban, DateOnly PaidOn, string Description, string FileSha256, DateTimeOffset At) : IApplicationEvent;
 
 /// <summary>One officer's approval; with two approvals required, the first leaves the item on the queue.</summary>
-public sealed record ApprovalGiven(string OfficerTckn, byte[] Signature, string SignerCertificateSha256, DateTimeOffset At) : IApplicationEvent;
+public sealed record ApprovalGiven(string OfficerTckn, byte[] Signature, string SignerCertificateSha256, DateTimeOffset At,
+    DecisionEvidence? Evidence = null) : IApplicationEvent;
 
 public sealed record ApplicationApproved(IReadOnlyList<string> Officers, DateTimeOffset At) : IApplicationEvent;
 
-public sealed record ApplicationRejected(string OfficerTckn, string Reason, byte[] Signature, string SignerCertificateSha256, DateTimeOffset At) : IApplicationEvent;
+public sealed record ApplicationRejected(string OfficerTckn, string Reason, byte[] Signature, string SignerCertificateSha256, DateTimeOffset At,
+    DecisionEvidence? Evidence = null) : IApplicationEvent;
 
 public sealed record ApplicationWithdrawn(string Reason, DateTimeOffset At) : IApplicationEvent;
 
@@ -65,3 +68,33 @@ public sealed record PaymentReflected(DateTimeOffset At) : IApplicationEvent;
 /// holders whose NES is expiring.
 /// </summary>
 public sealed record CertificateSeen(string Tckn, string Name, ApplicantCategory? Category, DateTimeOffset NotAfter, string CertificateSha256, DateTimeOffset At);
+
+/// <summary>Revocation data a verdict rested on. Kind "crl" (later "ocsp"); Sha256 = of the exact DER stored in signing.evidence.</summary>
+public sealed record RevocationEvidence(string Kind, string Sha256, string Issuer, string? Number, DateTimeOffset? ThisUpdate);
+
+/// <summary>
+/// What a submission kept in signing.evidence, by the lowercase hex SHA-256 of each stored blob: the event names the
+/// blobs, so the event (and the log leaf over it) binds their bytes.
+/// </summary>
+/// <param name="FormSha256">The form JSON bytes as received/signed (application/json).</param>
+/// <param name="CmsSha256">E-signed: the CMS exactly as received (application/pkcs7-signature).</param>
+/// <param name="EOnaySha256">E-Onay: the confirmation document exactly as received (application/vnd.esign.eonay).</param>
+/// <param name="ReportSha256">E-signed/e-Onay: the validation report, the verdict's compact JSON (application/json).</param>
+/// <param name="Revocation">The revocation data the report rested on (each stored as application/pkix-crl).</param>
+public sealed record SubmissionEvidence(
+    string FormSha256,
+    string? CmsSha256,
+    string? EOnaySha256,
+    string? ReportSha256,
+    IReadOnlyList<RevocationEvidence> Revocation);
+
+/// <summary>What a decision kept in signing.evidence (see <see cref="SubmissionEvidence"/>).</summary>
+/// <param name="DocumentSha256">The decision document bytes the officer signed (application/json).</param>
+/// <param name="CmsSha256">The officer's detached CMS (application/pkcs7-signature).</param>
+/// <param name="ReportSha256">The validation report of that CMS at decision time.</param>
+/// <param name="Revocation">The revocation data that report rested on.</param>
+public sealed record DecisionEvidence(
+    string DocumentSha256,
+    string CmsSha256,
+    string ReportSha256,
+    IReadOnlyList<RevocationEvidence> Revocation);

@@ -18,8 +18,11 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
 {
     public const int MaxPageSize = 200;
 
-    /// <summary>The submission path, shared with <see cref="GroupCommitSubmitter"/> (same store, same observer).</summary>
-    internal SubmissionWriter Submissions { get; } = new(store, observer);
+    /// <summary>
+    /// The submission path, shared with <see cref="GroupCommitSubmitter"/> (same store, same observer, and the same
+    /// memory of shared evidence already committed, which decisions use too).
+    /// </summary>
+    internal SubmissionWriter Submissions { get; } = new(store, observer, new StoredEvidenceHashes());
 
     /// <summary>
     /// The stream id of a submission: derived from (tenant, submitter, client request id), so a retried request lands on
@@ -80,6 +83,8 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
                 SingleUseClaims.Claim(session, tenant, id, claim);
         }
         stream.AppendMany(decision.Events.Cast<object>().ToArray());
+        var blobs = command is ICarriesEvidence carries ? carries.Blobs : [];
+        EvidenceTable.Queue(session, blobs, Submissions.StoredEvidence);
         var after = decision.Events.Aggregate(state, ApplicationDecider.Evolve);
         if (state.IsOpen() && !after.IsOpen())
             session.DeleteWhere<OpenRenewal>(o => o.Id == state.ApplicantTckn && o.ApplicationId == id);
@@ -88,6 +93,7 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
             if (observer is not null)
                 await observer.BeforeCommitAsync(tenant);
             await session.SaveChangesAsync(ct);
+            Submissions.StoredEvidence.AddCommitted(blobs);
             return StoreResult<WriteResult>.Success(new WriteResult(id, expectedVersion + decision.Events.Count, decision.Events));
         }
         catch (Exception ex) when (IsConcurrency(ex))

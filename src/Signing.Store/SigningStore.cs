@@ -67,6 +67,9 @@ public static partial class SigningStore
         opts.Schema.For<OpenRenewal>();
         // Not a Marten document: documents here are (tenant_id, id)-keyed, and single use must hold across tenants.
         opts.Storage.ExtendedSchemaObjects.Add(SingleUseClaims.Definition());
+        opts.Storage.ExtendedSchemaObjects.Add(EvidenceTable.Definition());
+        // The transparency log: its tables and the trigger that makes every event a leaf in the event's own transaction.
+        opts.Storage.Add(new Log.LogFeature(opts.Advanced.Migrator));
     }
 
     /// <summary>A composite b-tree led by tenant_id: every query runs inside one tenant, so the tenant is the first key.</summary>
@@ -87,11 +90,12 @@ public static partial class SigningStore
     /// <summary>For tests and tools: a store of its own (dispose it) on a migrated database.</summary>
     public static DocumentStore CreateDocumentStore(string connectionString) => DocumentStore.For(o => Configure(o, connectionString));
 
-    /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/>; the schema is the migration's (<see cref="MigrateAsync(string, CancellationToken)"/>).</summary>
+    /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/> and <see cref="TransparencyLog"/>; the schema is the migration's (<see cref="MigrateAsync(string, CancellationToken)"/>).</summary>
     public static IServiceCollection AddSigningStore(this IServiceCollection services, string connectionString)
     {
         services.AddMarten(o => Configure(o, connectionString)).UseLightweightSessions();
         services.AddSingleton<ApplicationStore>();
+        services.AddSingleton<TransparencyLog>();
         return services;
     }
 }

@@ -21,8 +21,15 @@ internal sealed record SubmissionSnapshot(IReadOnlyDictionary<Guid, StoredSubmis
         this with { Stored = Stored.Values.Concat(more).ToDictionary(s => s.ApplicationId) };
 }
 
-/// <summary>A new application to write: its stream's first events, the open-renewal guard of its applicant and the single-use key it claims.</summary>
-internal sealed record NewApplication(Guid ApplicationId, string ApplicantTckn, IReadOnlyList<IApplicationEvent> Events, SingleUseKey? Claim = null);
+/// <summary>
+/// A new application to write: its stream's first events, the open-renewal guard of its applicant, the single-use key it
+/// claims and the evidence blobs its first event names.
+/// </summary>
+internal sealed record NewApplication(Guid ApplicationId, string ApplicantTckn, IReadOnlyList<IApplicationEvent> Events, SingleUseKey? Claim = null,
+    IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null)
+{
+    public IReadOnlyList<EvidenceBlob> Blobs => EvidenceBlobs ?? [];
+}
 
 /// <summary>
 /// The outcome of planning a batch: one answer per command (in the commands' order) and the applications to write.
@@ -91,7 +98,7 @@ internal static class SubmissionPlanner
             }
             var tckn = command.Applicant.Tckn.Value;
             var claim = SingleUse.Of(command.Confirmation);
-            writes.Add(new NewApplication(id, tckn, decision.Events, claim));
+            writes.Add(new NewApplication(id, tckn, decision.Events, claim, command.Blobs));
             stored[id] = new StoredSubmission(id, decision.Events.Count, (RenewalSubmitted)decision.Events[0]);
             open[tckn] = id;
             if (claim is not null)

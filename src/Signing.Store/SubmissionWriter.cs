@@ -10,8 +10,10 @@ namespace Signing.Store;
 /// stored submissions and the open renewals), planned, written and committed in one transaction. Only replays read
 /// more: their stored stream.
 /// </summary>
-internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserver? observer)
+internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserver? observer, StoredEvidenceHashes storedEvidence)
 {
+    public StoredEvidenceHashes StoredEvidence => storedEvidence;
+
     /// <summary>
     /// Plans and commits the commands together; null when a write collided in PostgreSQL with another writer's commit
     /// (then nothing of the batch was committed and each command must be submitted alone).
@@ -40,9 +42,13 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
                 if (write.Claim is { } claim)
                     SingleUseClaims.Claim(session, tenant, write.ApplicationId, claim);
             }
+            // Only the written applications' blobs: a replay or a refusal keeps nothing.
+            var blobs = plan.Writes.SelectMany(w => w.Blobs).ToList();
+            EvidenceTable.Queue(session, blobs, storedEvidence);
             if (observer is not null)
                 await observer.BeforeCommitAsync(tenant).ConfigureAwait(false);
             await session.SaveChangesAsync(ct).ConfigureAwait(false);
+            storedEvidence.AddCommitted(blobs);
             return plan.Answers;
         }
         catch (Exception ex) when (IsCollision(ex))

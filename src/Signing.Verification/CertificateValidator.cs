@@ -33,7 +33,7 @@ public sealed class CertificateValidator(TrustConfiguration trust)
     }
 
     internal sealed record Evaluation(Indication Indication, SubIndication SubIndication, string? Reason,
-        HolderStatusReport Holder, string? Tckn, IReadOnlyList<ParsedCertificate> Path)
+        HolderStatusReport Holder, string? Tckn, IReadOnlyList<ParsedCertificate> Path, IReadOnlyList<ParsedCrl>? Revocation = null)
     {
         public bool Passed => Indication == Indication.TotalPassed;
 
@@ -51,6 +51,8 @@ public sealed class CertificateValidator(TrustConfiguration trust)
             ValidationTime = time,
             SigningTime = signingTime,
             Chain = Path.Select(c => c.Sha256).ToList(),
+            Revocation = Revocation is { Count: > 0 } used ? used.Select(c => c.Reference).ToArray() : [],
+            RevocationData = Revocation ?? [],
         };
     }
 
@@ -105,7 +107,7 @@ public sealed class CertificateValidator(TrustConfiguration trust)
                 PathFailure.Signature => (Indication.Indeterminate, SubIndication.CertificateChainGeneralFailure, HolderStatus.Untrusted),
                 _ => (Indication.Indeterminate, SubIndication.ChainConstraintsFailure, HolderStatus.Untrusted),
             };
-            return new Evaluation(indication, sub, path.Message, Holder(holder, path.Message), tckn, path.Path);
+            return new Evaluation(indication, sub, path.Message, Holder(holder, path.Message), tckn, path.Path, path.Revocation);
         }
         checks.Add(new Check(prefix + "x509.path", CheckResult.Passed, $"{path.Path.Count} certificates to {path.Path[^1].CommonName}"));
         checks.Add(new Check(prefix + "x509.revocation", mode == RevocationMode.Off ? CheckResult.Skipped : CheckResult.Passed,
@@ -155,10 +157,10 @@ public sealed class CertificateValidator(TrustConfiguration trust)
                 refused ??= new Evaluation(Indication.TotalFailed, SubIndication.SigConstraintsFailure, why, Holder(HolderStatus.WrongHolder, why), tckn, path.Path);
         }
         if ((refused ?? outOfValidity) is { } failure)
-            return failure;
+            return failure with { Revocation = path.Revocation };
         var status = daysLeft <= Trust.ExpiringWithinDays ? HolderStatus.Expiring : HolderStatus.Valid;
         return new Evaluation(Indication.TotalPassed, SubIndication.None, null,
-            Holder(status, status == HolderStatus.Expiring ? $"{daysLeft} days left: renew now" : null), tckn, path.Path);
+            Holder(status, status == HolderStatus.Expiring ? $"{daysLeft} days left: renew now" : null), tckn, path.Path, path.Revocation);
     }
 
     internal PolicyReference PolicyFor(VerificationOptions options)

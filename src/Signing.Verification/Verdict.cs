@@ -94,6 +94,11 @@ public sealed record Verdict
     public DateTimeOffset? SigningTime { get; init; }
     /// <summary>SHA-256 of each certificate of the validated path, target first, trust anchor last.</summary>
     public IReadOnlyList<string> Chain { get; init; } = [];
+    /// <summary>The revocation data (CRLs) the judgement of the path rested on; empty when none was used.</summary>
+    public IReadOnlyList<RevocationReference> Revocation { get; init; } = [];
+    /// <summary>The CRLs of <see cref="Revocation"/> themselves (their exact DER), for a caller that keeps the record.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ParsedCrl> RevocationData { get; init; } = [];
     /// <summary>
     /// CMS only: hex SHA-256 of the DER signed attributes (the bytes the signature covers), once the signature verified.
     /// Identifies one act of signing whatever the CMS's outer encoding or a re-randomised ECDSA value.
@@ -113,4 +118,9 @@ public sealed record Verdict
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    private static readonly JsonSerializerOptions ReportOptions = new(JsonOptions) { WriteIndented = false };
+
+    /// <summary>The validation report to keep: the same JSON as <see cref="ToJson"/>, compact, UTF-8.</summary>
+    public byte[] ToReport() => JsonSerializer.SerializeToUtf8Bytes(this, ReportOptions);
 }

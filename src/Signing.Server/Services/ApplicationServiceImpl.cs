@@ -36,7 +36,8 @@ public sealed class ApplicationServiceImpl(
 
         var now = applications.Now;
         var detached = request.FormJson.IsEmpty ? null : request.FormJson.ToByteArray();
-        var verdict = trust.Cms.Verify(request.Cms.ToByteArray(), detached, new VerificationOptions { At = now }, out var signed);
+        var cms = request.Cms.ToByteArray();
+        var verdict = trust.Cms.Verify(cms, detached, new VerificationOptions { At = now }, out var signed);
         if (signed is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw new ServiceError(StatusCode.InvalidArgument, ErrorCodes.CmsUnreadable,
                 $"cms: not a CMS SignedData with the form inside or beside it ({Proto.SubIndication(verdict)}: {verdict.Reason})",
@@ -52,7 +53,9 @@ public sealed class ApplicationServiceImpl(
         RequireOwnForm(caller, facts);
 
         var signature = VerdictFacts.Signature(verdict) with { SignedAttributesSha256 = verdict.SignedAttributesSha256 };
-        var command = Requests.Submit(facts, form, request.ClientRequestId, VerdictFacts.Certificate(verdict), new Confirmation.ESigned(signature), now);
+        var (evidence, blobs) = EvidenceRecord.ESigned(cms, signed, verdict);
+        var command = Requests.Submit(facts, form, request.ClientRequestId, VerdictFacts.Certificate(verdict), new Confirmation.ESigned(signature), now)
+            with { Evidence = evidence, EvidenceBlobs = blobs };
         return await SubmitAsync(caller, facts, command, SHA256.HashData(signed), Proto.Verdict(verdict), context.CancellationToken);
     }
 
@@ -80,7 +83,9 @@ public sealed class ApplicationServiceImpl(
         var confirmation = result.Confirmation;
         var eonay = new EOnayFacts(Proto.Indication(result.Verdict.Indication), confirmation?.Tckn, confirmation?.Nonce ?? "",
             confirmation?.ConfirmedAt ?? now);
-        var command = Requests.Submit(facts, form, request.ClientRequestId, current, new Confirmation.EOnay(eonay), now);
+        var (evidence, blobs) = EvidenceRecord.EOnay(formJson, request.EOnayConfirmation.ToByteArray(), result.Verdict);
+        var command = Requests.Submit(facts, form, request.ClientRequestId, current, new Confirmation.EOnay(eonay), now)
+            with { Evidence = evidence, EvidenceBlobs = blobs };
         return await SubmitAsync(caller, facts, command, formSha, Proto.Verdict(result.Verdict), context.CancellationToken);
     }
 
@@ -94,8 +99,11 @@ public sealed class ApplicationServiceImpl(
         RequireOwnForm(caller, facts);
         var now = applications.Now;
         var current = CurrentCertificate(request.CurrentCertificate, facts, now);
-        var command = Requests.Submit(facts, request.Form!, request.ClientRequestId, current, new Confirmation.Wet(), now);
-        var submitted = await SubmitAsync(caller, facts, command, SHA256.HashData(Requests.FormJson(request.Form!)), null, context.CancellationToken);
+        var formJson = Requests.FormJson(request.Form!);
+        var (evidence, blobs) = EvidenceRecord.Wet(formJson);
+        var command = Requests.Submit(facts, request.Form!, request.ClientRequestId, current, new Confirmation.Wet(), now)
+            with { Evidence = evidence, EvidenceBlobs = blobs };
+        var submitted = await SubmitAsync(caller, facts, command, SHA256.HashData(formJson), null, context.CancellationToken);
         var form = request.Form!;
         var pdf = PrintableFormRenderer.Render(WetSubmissionForm.For(Guid.Parse(submitted.Application.Id), submitted.Application.Code,
             submitted.Application.SubmittedAt.ToDateTimeOffset(), facts.Tenant, new Applicant(facts.Tckn, facts.Name, facts.Category),

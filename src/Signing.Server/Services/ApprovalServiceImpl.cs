@@ -172,9 +172,10 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
         var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
         var signature = new OfficerSignature(request.Signature.ToByteArray(), VerdictFacts.Signature(verdict));
         var officer = Tckn.Parse(caller.Tckn);
+        var (evidence, blobs) = EvidenceRecord.Decision(request.Document.ToByteArray(), signature.Bytes, verdict);
         ApplicationCommand command = document!.Decision == OfficerDecision.Approve
-            ? new Approve(tenant, officer, signature, now)
-            : new Reject(tenant, officer, document.Reason, signature, now);
+            ? new Approve(tenant, officer, signature, now, evidence, blobs)
+            : new Reject(tenant, officer, document.Reason, signature, now, evidence, blobs);
         var result = await applications.HandleAsync(tenant, view, document.ApplicationVersion, command, context.CancellationToken);
         logger.LogInformation("{Officer} decided {Decision} on {ApplicationId}", officer.Mask(), document.Decision, id);
         return result;

@@ -4,7 +4,7 @@ namespace Signing.Verification;
 
 /// <summary>The validation state after the anchor and the intermediates (RFC 5280 §6.1 variables before the target).</summary>
 internal sealed record PathPrefix(PolicyTree? Tree, int ExplicitPolicy, int InhibitAny, int PolicyMapping, int MaxPathLength,
-    PublicKeyHandle WorkingKey, ParsedCertificate WorkingIssuer, List<DateTime> Consulted);
+    PublicKeyHandle WorkingKey, ParsedCertificate WorkingIssuer, List<DateTime> Consulted, List<ParsedCrl> Revocation);
 
 /// <summary>
 /// The end state of the part of a path above the target (anchor and intermediates), which is the same for every leaf of

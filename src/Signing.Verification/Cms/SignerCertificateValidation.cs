@@ -19,7 +19,8 @@ internal static class SignerCertificateValidation
             // Revocation data describes now; at the signing time only validity and the path are judged.
             var then = certificates.Evaluate(signer, certOptions with { ExpectedTckn = null }, at, checks, "signing-time.", RevocationMode.BestEffort);
             if (!then.Passed)
-                result = then with { Holder = now.Holder, Reason = "at the claimed signing time: " + then.Reason, Tckn = now.Tckn, Path = now.Path };
+                result = then with { Holder = now.Holder, Reason = "at the claimed signing time: " + then.Reason, Tckn = now.Tckn, Path = now.Path,
+                    Revocation = now.Revocation };
         }
         else if (now.Passed && signingTime is not null)
         {

@@ -18,7 +18,20 @@ internal static class PathProcessor
     public static string? UnknownCritical(ParsedCertificate cert) =>
         cert.Extensions.FirstOrDefault(e => e.Critical && !Processed.Contains(e.Oid)).Oid;
 
+    /// <summary>§6.1 over one candidate path; the result names the CRLs its revocation answers rested on (this path's only).</summary>
     public static PathValidationResult Process(PathValidationContext ctx, List<ParsedCertificate> chain)
+    {
+        var usedBefore = ctx.RevocationUsed.Count;
+        var result = ProcessPath(ctx, chain, usedBefore);
+        var used = ctx.RevocationUsed.Count - usedBefore;
+        if (used == 0)
+            return result;
+        var revocation = ctx.RevocationUsed.GetRange(usedBefore, used).Distinct().ToArray();
+        ctx.RevocationUsed.RemoveRange(usedBefore, used);
+        return result with { Revocation = revocation };
+    }
+
+    private static PathValidationResult ProcessPath(PathValidationContext ctx, List<ParsedCertificate> chain, int usedBefore)
     {
         var n = chain.Count - 1;
         PathState state;
@@ -31,6 +44,7 @@ internal static class PathProcessor
         if (prefixKey is { } lookup && PathPrefixCache.TryGet(lookup, out var prefix))
         {
             ctx.Consulted.AddRange(prefix.Consulted);
+            ctx.RevocationUsed.AddRange(prefix.Revocation);
             state = PathState.Resume(prefix);
             first = n;
             prefixKey = null;
@@ -47,7 +61,8 @@ internal static class PathProcessor
                 // The prefix passed: remember its end state unless it depended on something outside the key (a CRL
                 // signer found beyond the path, name constraints, an instant inside this minute).
                 if (!ctx.Uncacheable && state.Names.IsEmpty && ValidationMinute.IsQuiet(ctx.Time, ctx.Consulted, consultedBefore))
-                    PathPrefixCache.Add(storeKey, state.ToPrefix(ctx.Consulted.GetRange(consultedBefore, ctx.Consulted.Count - consultedBefore)));
+                    PathPrefixCache.Add(storeKey, state.ToPrefix(ctx.Consulted.GetRange(consultedBefore, ctx.Consulted.Count - consultedBefore),
+                        ctx.RevocationUsed.GetRange(usedBefore, ctx.RevocationUsed.Count - usedBefore)));
                 prefixKey = null;
             }
             if (i == n)

@@ -31,8 +31,8 @@ internal sealed class PathState
         WorkingIssuer = prefix.WorkingIssuer,
     };
 
-    public PathPrefix ToPrefix(List<DateTime> consulted) =>
-        new(Tree?.Clone(), ExplicitPolicy, InhibitAny, PolicyMapping, MaxPathLength, WorkingKey, WorkingIssuer, consulted);
+    public PathPrefix ToPrefix(List<DateTime> consulted, List<ParsedCrl> revocation) =>
+        new(Tree?.Clone(), ExplicitPolicy, InhibitAny, PolicyMapping, MaxPathLength, WorkingKey, WorkingIssuer, consulted, revocation);
 
     /// <summary>
     /// §6.1.1 from the trust anchor, which is given as a certificate and must itself be a usable CA certificate at the

@@ -74,6 +74,8 @@ public sealed record PathValidationResult
     public IReadOnlyList<ParsedCertificate> Path { get; init; } = [];
     /// <summary>The policies the path is valid for (leaves of the valid_policy_tree), empty when the tree is NULL.</summary>
     public IReadOnlyList<string> ValidPolicies { get; init; } = [];
+    /// <summary>The CRLs (and delta CRLs) whose answers the result rests on, for every certificate of <see cref="Path"/>.</summary>
+    public IReadOnlyList<ParsedCrl> Revocation { get; init; } = [];
     /// <summary>The CRL entry when <see cref="Failure"/> is Revoked.</summary>
     public CrlEntry? RevocationEntry { get; init; }
     public bool IsValid => Failure == PathFailure.None;

@@ -12,6 +12,8 @@ internal sealed class PathValidationContext(PathValidationRequest request, DateT
     public int Depth { get; } = depth;
     public IReadOnlyList<ParsedCertificate> Anchors { get; } = onlyAnchor is null ? request.TrustAnchors : [onlyAnchor];
     public List<DateTime> Consulted { get; } = [];
+    /// <summary>The CRLs that gave a revocation answer so far (what a verdict on the path rests on).</summary>
+    public List<ParsedCrl> RevocationUsed { get; } = [];
     /// <summary>Set when the validation consulted inputs outside the prefix cache key (CRL signers off the path).</summary>
     public bool Uncacheable { get; set; }
 }

@@ -137,10 +137,14 @@ internal static class CrlRevocation
                     {
                         ctx.Consulted.Add(entry.RevocationDate);
                         if (entry.RevocationDate <= time)
+                        {
+                            Used(ctx, crl, delta);
                             return new RevocationOutcome(false, false, entry, null);
+                        }
                     }
                 }
                 reasonsMask |= interim;
+                Used(ctx, crl, delta);
             }
         }
         if (reasonsMask == AllReasons)
@@ -209,6 +213,8 @@ internal static class CrlRevocation
             ctx.Consulted.AddRange(sub.Consulted);
             if (result.IsValid)
             {
+                // The CRL issuer's own path and its revocation data are part of what the answer rests on.
+                ctx.RevocationUsed.AddRange(result.Revocation);
                 signerId = candidate.Sha256;
                 return candidate.Key;
             }
@@ -216,6 +222,13 @@ internal static class CrlRevocation
         }
         problem ??= "no certificate of the CRL issuer verifies the CRL signature";
         return null;
+    }
+
+    private static void Used(PathValidationContext ctx, ParsedCrl crl, ParsedCrl? delta)
+    {
+        ctx.RevocationUsed.Add(crl);
+        if (delta is not null)
+            ctx.RevocationUsed.Add(delta);
     }
 
     private static bool SameScope(ParsedCrl a, ParsedCrl b)

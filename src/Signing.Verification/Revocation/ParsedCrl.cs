@@ -22,8 +22,12 @@ public sealed class ParsedCrl
 
     public const int ReasonUnspecified = 0, ReasonCertificateHold = 6, ReasonRemoveFromCrl = 8;
 
+    /// <summary>The CRL exactly as loaded (DER): what a record that rests on it keeps.</summary>
     public byte[] Der { get; }
+    /// <summary>Hex SHA-256 of <see cref="Der"/>, computed once when loaded.</summary>
     public string Sha256 { get; }
+    /// <summary>How a verdict names this CRL (made once, so a verdict costs no formatting).</summary>
+    public RevocationReference Reference { get; }
     public X509Name Issuer { get; }
     public DateTime ThisUpdate { get; }
     public DateTime? NextUpdate { get; }
@@ -120,6 +124,8 @@ public sealed class ParsedCrl
         }
         foreach (var (k, v) in index)
             entries[k] = v.ToArray();
+        Reference = new RevocationReference(RevocationReference.CrlKind, Sha256, Issuer.ToString(), CrlNumber?.ToString(),
+            new DateTimeOffset(ThisUpdate, TimeSpan.Zero));
     }
 
     /// <summary>The entry for a certificate (serial and issuer), or null. O(1).</summary>

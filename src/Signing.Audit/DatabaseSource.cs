@@ -1,0 +1,252 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Npgsql;
+using Signing.Domain;
+
+namespace Signing.Audit;
+
+/// <summary>
+/// The record in PostgreSQL, read through a read-only session (the audit role needs SELECT only): events and leaves by
+/// binary COPY on two connections at once, joined in memory (<see cref="LogJoin"/>), and the evidence the events name
+/// fetched in batches on a third. Each stage runs on its own and hands batches on, so reading overlaps checking.
+/// </summary>
+public sealed class DatabaseSource(string connectionString, string schema = "signing") : IAuditSource
+{
+    private const int Batch = 1024;
+
+    private readonly string connection = ReadOnly(connectionString);
+
+    /// <summary>The connection string with every transaction read-only (so not even a mistake here can write).</summary>
+    public static string ReadOnly(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        const string option = "-c default_transaction_read_only=on";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? option : builder.Options + " " + option;
+        builder.ApplicationName ??= "esign-audit";
+        return builder.ConnectionString;
+    }
+
+    private SourceInfo? info;
+
+    /// <summary>The counts are read once: the progress bar and the audit both ask.</summary>
+    public async Task<SourceInfo> InfoAsync(CancellationToken ct) => info ??= await CountAsync(ct);
+
+    private async Task<SourceInfo> CountAsync(CancellationToken ct)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connection);
+        var description = $"database {b.Database} on {b.Host}:{b.Port} as {b.Username}";
+        return await Guard(async () =>
+        {
+            await using var conn = await OpenAsync(ct);
+            await using var cmd = new NpgsqlCommand(
+                $"select (select count(*) from {schema}.mt_events), (select count(*) from {schema}.log_leaves), (select count(*) from {schema}.log_checkpoints)", conn);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            return new SourceInfo(description, r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+        });
+    }
+
+    public async Task<IReadOnlyList<StoredCheckpoint>> CheckpointsAsync(CancellationToken ct) => await Guard(async () =>
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            $"select tree_size, root_hash, note, signature, signed_at from {schema}.log_checkpoints order by tree_size", conn);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<StoredCheckpoint>();
+        while (await r.ReadAsync(ct))
+            list.Add(new StoredCheckpoint(r.GetInt64(0), (byte[])r[1], r.GetString(2), (byte[])r[3], r.GetFieldValue<DateTimeOffset>(4)));
+        return (IReadOnlyList<StoredCheckpoint>)list;
+    });
+
+    public async IAsyncEnumerable<IReadOnlyList<LogEntry>> EntriesAsync(bool withEvidence, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var events = Channel.CreateBounded<StoredEvent[]>(16);
+        var leaves = Channel.CreateBounded<StoredLeaf[]>(16);
+        var joined = Channel.CreateBounded<List<LogEntry>>(8);
+        var output = withEvidence ? Channel.CreateBounded<List<LogEntry>>(8) : joined;
+        var stages = new List<Task>
+        {
+            Stage(events.Writer, () => Copy(events.Writer,
+                $"copy (select seq_id, tenant_id, stream_id, version, type, (extract(epoch from timestamp) * 1000000)::bigint, data::text " +
+                $"from {schema}.mt_events order by seq_id) to stdout (format binary)",
+                x => new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(), x.Read<string>()), stop.Token)),
+            Stage(leaves.Writer, () => Copy(leaves.Writer,
+                $"copy (select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash from {schema}.log_leaves order by leaf_index) " +
+                "to stdout (format binary)",
+                x => new StoredLeaf(x.Read<long>(), x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<byte[]>()), stop.Token)),
+            Stage(joined.Writer, () => Join(leaves.Reader, events.Reader, joined.Writer, stop.Token)),
+        };
+        if (withEvidence)
+            stages.Add(Stage(output.Writer, () => AttachEvidence(joined.Reader, output.Writer, stop.Token)));
+
+        try
+        {
+            while (true)
+            {
+                List<LogEntry>? batch;
+                try
+                {
+                    if (!await output.Reader.WaitToReadAsync(ct))
+                        break;
+                    if (!output.Reader.TryRead(out batch))
+                        continue;
+                }
+                catch (Exception e) when (e is NpgsqlException or InvalidOperationException or InvalidCastException)
+                {
+                    throw new AuditSourceException("reading the record failed: " + e.Message, e);
+                }
+                yield return batch;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            try
+            {
+                await Task.WhenAll(stages);
+            }
+            catch
+            {
+                // Already surfaced through the channel, or a consequence of stopping early.
+            }
+        }
+    }
+
+    /// <summary>Runs a stage on a thread of its own; its failure completes its channel with the exception (the reader rethrows it).</summary>
+    private static Task Stage<T>(ChannelWriter<T> writer, Action body) => Task.Factory.StartNew(() =>
+    {
+        try
+        {
+            body();
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+        }
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Copy<T>(ChannelWriter<T[]> writer, string sql, Func<NpgsqlBinaryExporter, T> row, CancellationToken ct)
+    {
+        using var conn = new NpgsqlConnection(connection);
+        conn.Open();
+        using var export = conn.BeginBinaryExport(sql);
+        var batch = new List<T>(Batch);
+        while (export.StartRow() != -1)
+        {
+            batch.Add(row(export));
+            if (batch.Count == Batch)
+            {
+                Put(writer, batch.ToArray(), ct);
+                batch.Clear();
+            }
+        }
+        if (batch.Count > 0)
+            Put(writer, batch.ToArray(), ct);
+    }
+
+    private static void Join(ChannelReader<StoredLeaf[]> leaves, ChannelReader<StoredEvent[]> events, ChannelWriter<List<LogEntry>> writer, CancellationToken ct)
+    {
+        var batch = new List<LogEntry>(Batch);
+        foreach (var (leaf, e) in LogJoin.Join(Drain(leaves, ct), Drain(events, ct)))
+        {
+            batch.Add(new LogEntry(leaf, e, LogEntry.NoEvidence));
+            if (batch.Count == Batch)
+            {
+                Put(writer, batch, ct);
+                batch = new List<LogEntry>(Batch);
+            }
+        }
+        if (batch.Count > 0)
+            Put(writer, batch, ct);
+    }
+
+    /// <summary>Fetches the blobs each batch's events name; CRLs (few, named by many events) are read once and kept.</summary>
+    private void AttachEvidence(ChannelReader<List<LogEntry>> input, ChannelWriter<List<LogEntry>> writer, CancellationToken ct)
+    {
+        using var conn = new NpgsqlConnection(connection);
+        conn.Open();
+        using var cmd = new NpgsqlCommand($"select sha256, media_type, bytes from {schema}.evidence where sha256 = any(@h)", conn);
+        var hashes = new NpgsqlParameter<string[]>("h", Array.Empty<string>());
+        cmd.Parameters.Add(hashes);
+        var kept = new Dictionary<string, EvidenceBlob>(StringComparer.Ordinal);
+        foreach (var list in DrainBatches(input, ct))
+        {
+            var named = new List<(int Index, string[] Hashes)>();
+            var wanted = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i].Event is not { } e || !EventFacts.Carries(e.Type))
+                    continue;
+                var refs = EventFacts.Read(e.Type, e.Json).Hashes().ToArray();
+                named.Add((i, refs));
+                wanted.UnionWith(refs.Where(h => !kept.ContainsKey(h)));
+            }
+            var found = new Dictionary<string, EvidenceBlob>(StringComparer.Ordinal);
+            if (wanted.Count > 0)
+            {
+                hashes.TypedValue = wanted.ToArray();
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    var blob = new EvidenceBlob(r.GetString(0), r.GetString(1), (byte[])r[2]);
+                    found[blob.Sha256] = blob;
+                    if (blob.MediaType == EvidenceMediaTypes.Crl)
+                        kept[blob.Sha256] = blob;
+                }
+            }
+            foreach (var (index, refs) in named)
+            {
+                var evidence = new Dictionary<string, EvidenceBlob>(refs.Length, StringComparer.Ordinal);
+                foreach (var h in refs)
+                    if (found.TryGetValue(h, out var b) || kept.TryGetValue(h, out b))
+                        evidence[h] = b;
+                list[index] = list[index] with { Evidence = evidence };
+            }
+            Put(writer, list, ct);
+        }
+    }
+
+    private static void Put<T>(ChannelWriter<T> writer, T item, CancellationToken ct)
+    {
+        if (!writer.TryWrite(item))
+            writer.WriteAsync(item, ct).AsTask().GetAwaiter().GetResult();
+    }
+
+    private static IEnumerable<T> Drain<T>(ChannelReader<T[]> reader, CancellationToken ct)
+    {
+        foreach (var batch in DrainBatches(reader, ct))
+            foreach (var item in batch)
+                yield return item;
+    }
+
+    private static IEnumerable<T> DrainBatches<T>(ChannelReader<T> reader, CancellationToken ct)
+    {
+        while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+            while (reader.TryRead(out var batch))
+                yield return batch;
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    {
+        var conn = new NpgsqlConnection(connection);
+        await conn.OpenAsync(ct);
+        return conn;
+    }
+
+    /// <summary>A database the audit cannot read is a usage failure with PostgreSQL's own words.</summary>
+    private static async Task<T> Guard<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception e) when (e is NpgsqlException or ArgumentException or InvalidOperationException)
+        {
+            throw new AuditSourceException("the database cannot be read: " + e.Message, e);
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

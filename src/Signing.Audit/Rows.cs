@@ -1,0 +1,24 @@
+using Signing.Domain;
+
+namespace Signing.Audit;
+
+/// <summary>One row of signing.mt_events, as the leaf input needs it (design: timestamp in microseconds, data as jsonb text).</summary>
+public sealed record StoredEvent(long SeqId, string Tenant, Guid StreamId, long Version, string Type, long TimestampMicros, string Json);
+
+/// <summary>One row of signing.log_leaves.</summary>
+public sealed record StoredLeaf(long Index, long SeqId, string Tenant, Guid StreamId, long Version, string EventType, byte[] LeafHash);
+
+/// <summary>One row of signing.log_checkpoints: the note body exactly as signed and its detached CMS.</summary>
+public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Note, byte[] Signature, DateTimeOffset SignedAt);
+
+/// <summary>
+/// A leaf with the event it names (joined on seq_id), or an event no leaf names (Leaf null), with the evidence blobs the
+/// event names that the store holds. Sources yield leaves in index order, then the events without a leaf in seq_id order.
+/// </summary>
+public sealed record LogEntry(StoredLeaf? Leaf, StoredEvent? Event, IReadOnlyDictionary<string, EvidenceBlob> Evidence)
+{
+    public static readonly IReadOnlyDictionary<string, EvidenceBlob> NoEvidence = new Dictionary<string, EvidenceBlob>();
+}
+
+/// <summary>How many rows a source holds (for progress), and where it came from.</summary>
+public sealed record SourceInfo(string Description, long Events, long Leaves, long Checkpoints);
