@@ -86,6 +86,29 @@ public class EvidenceStoreTests(StoreFixture fx)
     }
 
     [Fact]
+    public async Task In_one_commit_only_the_written_submissions_keep_their_blobs()
+    {
+        var code = NewTenant();
+        var t = Tenant(code);
+        var request = RequestId();
+        Ok(await _app.SubmitAsync(code, WithEvidence(Submit(t, Doctors[4], request)).Command));
+
+        // One transaction: a new submission, a replay of the stored one (its report differs), a refused one.
+        var (fresh, freshBlobs) = WithEvidence(Submit(t, Doctors[5], RequestId()));
+        var (replay, replayBlobs) = WithEvidence(Submit(t, Doctors[4], request), reportSalt: "/retry");
+        var (refused, refusedBlobs) = WithEvidence(Submit(t, Individual, RequestId()) with { DeliveryAddress = "" });
+        var batch = new[] { fresh, replay, refused }.Select(c => SubmissionPlanner.Admit(code, c).Admitted!).ToList();
+        var answers = await _app.Submissions.TryCommitAsync(code, batch, CancellationToken.None);
+
+        Assert.NotNull(answers);
+        Assert.True(answers[0].Ok);
+        Assert.True(answers[1].Value!.WasRetry);
+        Assert.False(answers[2].Ok);
+        await AssertStored(freshBlobs);
+        await AssertNotStored(replayBlobs[2], refusedBlobs[0], refusedBlobs[1], refusedBlobs[2]);
+    }
+
+    [Fact]
     public async Task Group_commit_stores_every_written_submissions_blobs_in_one_statement()
     {
         var code = NewTenant();
