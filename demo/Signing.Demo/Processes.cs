@@ -125,8 +125,8 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>`Signing.Server migrate` as the owner of the database <paramref name="ownerConnectionString"/> names.</summary>
-    public static async Task<ProcessResult> MigrateAsync(string serverDll, string ownerConnectionString, CancellationToken cancel)
+    /// <summary>`dotnet Signing.Server.dll` in its own directory (appsettings.json is read from there), output captured.</summary>
+    private static ProcessStartInfo ServerStartInfo(string serverDll)
     {
         if (!File.Exists(serverDll))
             throw new FileNotFoundException($"server not built: {serverDll}");
@@ -138,6 +138,13 @@ public sealed class ServerProcess : IAsyncDisposable
             WorkingDirectory = Path.GetDirectoryName(serverDll)!,
         };
         psi.ArgumentList.Add(serverDll);
+        return psi;
+    }
+
+    /// <summary>`Signing.Server migrate` as the owner of the database <paramref name="ownerConnectionString"/> names.</summary>
+    public static async Task<ProcessResult> MigrateAsync(string serverDll, string ownerConnectionString, CancellationToken cancel)
+    {
+        var psi = ServerStartInfo(serverDll);
         psi.ArgumentList.Add("migrate");
         psi.Environment["SIGNING_DB_OWNER"] = ownerConnectionString;
         var clock = Stopwatch.StartNew();
@@ -152,19 +159,10 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string serverDll, IReadOnlyDictionary<string, string> environment, TimeSpan readyTimeout,
         string? logFile = null)
     {
-        if (!File.Exists(serverDll))
-            throw new FileNotFoundException($"server not built: {serverDll}");
+        var psi = ServerStartInfo(serverDll);
         var grpcPort = FreeLoopbackPort();
         var restPort = FreeLoopbackPort();
         var courierKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(serverDll)!,
-        };
-        psi.ArgumentList.Add(serverDll);
         psi.ArgumentList.Add($"--Signing:GrpcPort={grpcPort}");
         psi.ArgumentList.Add($"--Signing:RestPort={restPort}");
         foreach (var (k, v) in environment)

@@ -135,6 +135,36 @@ public sealed class DbRecoveryTests(ScratchCheckout checkout) : IClassFixture<Sc
             Assert.NotEqual(before.Password, after.Password); // not provably its own: replaced by a fresh one
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // a cluster from before the roles: database signing owned by postgres, no runtime role
+    public void Db_writes_the_roles_connections_and_the_runtime_role_is_no_superuser_and_owns_nothing(bool fromBeforeTheRoles)
+    {
+        Current();
+        var env = BuildScript.ReadEnv(checkout.Path);
+        if (fromBeforeTheRoles)
+        {
+            foreach (var sql in new[] { "drop database signing with (force)", "create database signing", "drop owned by signing_app", "drop role signing_app" })
+                Scalar("SIGNING_DB_ADMIN", sql);
+            File.Delete(checkout.EnvFile);
+            Db();
+            env = BuildScript.ReadEnv(checkout.Path);
+        }
+        string Scalar(string setting, string sql)
+        {
+            using var connection = new NpgsqlConnection(env[setting]);
+            connection.Open();
+            using var command = new NpgsqlCommand(sql, connection);
+            return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        }
+        const string Who = "select current_user || ' ' || rolsuper::text || ' ' || (select pg_get_userbyid(datdba) from pg_database where datname = current_database()) from pg_roles where rolname = current_user";
+
+        Assert.Equal("signing_app false signing_owner", Scalar("SIGNING_DB", Who));
+        Assert.Equal("signing_owner false signing_owner", Scalar("SIGNING_DB_OWNER", Who));
+        Assert.Equal("signing_audit false signing_owner", Scalar("SIGNING_DB_AUDIT", Who));
+        Assert.Equal("postgres true postgres", Scalar("SIGNING_DB_ADMIN", Who));
+    }
+
     [Fact]
     public void Clean_removes_a_cluster_left_behind_even_without_the_checkouts_env()
     {

@@ -8,7 +8,7 @@ namespace Signing.Server.Tests;
 /// <summary>A database made for the owner role and left as a deployment has it before its migrate step.</summary>
 public sealed class UnmigratedDatabase : IAsyncLifetime
 {
-    public PostgresFixture Database { get; } = new(migrate: false);
+    public PostgresFixture Database { get; } = PostgresFixture.Unmigrated();
     public Task InitializeAsync() => Database.InitializeAsync();
     public Task DisposeAsync() => Database.DisposeAsync();
 }
@@ -29,17 +29,24 @@ public sealed class MigrateStepTests(UnmigratedDatabase unmigrated) : IClassFixt
         return environment;
     }
 
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static string Context(ServerStart.Outcome outcome) =>
         $"exit {outcome.ExitCode?.ToString() ?? "none (still running)"}\nstderr:\n{outcome.StandardError}\nstdout:\n{outcome.StandardOutput}";
 
     [Fact]
     public async Task A_server_on_an_unmigrated_database_refuses_to_start_and_names_the_migrate_step()
     {
-        var db = new PostgresFixture(migrate: false);
+        var db = PostgresFixture.Unmigrated();
         await db.InitializeAsync();
         try
         {
-            var outcome = await ServerStart.RunAsync(Environment(db, null), ["--Signing:GrpcPort=0", "--Signing:RestPort=0"], Limit);
+            var outcome = await ServerStart.RunAsync(Environment(db, null), [$"--Signing:GrpcPort={FreePort()}", $"--Signing:RestPort={FreePort()}"], Limit);
 
             Assert.True(outcome.ExitCode == (int)StartupFailure.InvalidSetting, Context(outcome));
             var line = Assert.Single(outcome.ErrorLines);

@@ -123,7 +123,7 @@ public sealed class MigrationTests
 {
     private static async Task<T> OnFreshDatabaseAsync<T>(Func<PostgresFixture, Task<T>> test)
     {
-        var database = new PostgresFixture(migrate: false);
+        var database = PostgresFixture.Unmigrated();
         await database.InitializeAsync();
         try
         {

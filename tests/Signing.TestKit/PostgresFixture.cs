@@ -9,12 +9,13 @@ namespace Signing.TestKit;
 /// makes one: created for the owner role, migrated as the owner, then used as the runtime role — so every test that
 /// works through <see cref="ConnectionString"/> proves the server needs no more than the runtime role's rights.
 /// </summary>
-public sealed class PostgresFixture(bool migrate) : IAsyncLifetime
+public sealed class PostgresFixture : IAsyncLifetime
 {
-    /// <summary>A migrated database (the usual); <c>new PostgresFixture(migrate: false)</c> leaves it empty, as a deployment before its migrate step.</summary>
-    public PostgresFixture() : this(migrate: true)
-    {
-    }
+    // xunit builds class fixtures through their one public constructor: a migrated database is that default.
+    private bool _migrate = true;
+
+    /// <summary>A fixture whose database is left empty, as a deployment has it before its migrate step.</summary>
+    public static PostgresFixture Unmigrated() => new() { _migrate = false };
 
     /// <summary>The runtime role (signing_app) on this fixture's own, fresh database: what the server connects as.</summary>
     public string ConnectionString { get; private set; } = "";
@@ -44,7 +45,7 @@ public sealed class PostgresFixture(bool migrate) : IAsyncLifetime
         AuditConnectionString = On("SIGNING_DB_AUDIT");
         var owner = new NpgsqlConnectionStringBuilder(OwnerConnectionString).Username;
         await AdminAsync($"create database \"{DatabaseName}\" owner \"{owner}\"");
-        if (migrate)
+        if (_migrate)
             Migration = await SigningStore.MigrateAsync(OwnerConnectionString, CancellationToken.None);
     }
 
