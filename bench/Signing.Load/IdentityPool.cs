@@ -1,24 +1,7 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using Google.Protobuf;
-using Org.BouncyCastle.Asn1;
-using Org.BouncyCastle.Asn1.Cms;
-using Org.BouncyCastle.Asn1.Ess;
-using Org.BouncyCastle.Asn1.Pkcs;
-using Org.BouncyCastle.Asn1.X509;
-using Org.BouncyCastle.Cms;
-using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Crypto.Operators;
-using Signing.Contracts.V1;
 using Signing.Verification;
-using Attribute = Org.BouncyCastle.Asn1.Cms.Attribute;
-using AttributeTable = Org.BouncyCastle.Asn1.Cms.AttributeTable;
-using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
-
-using Signing.Bench;
 
 namespace Signing.Load;
 
@@ -54,118 +37,19 @@ public sealed record WorldManifest(string Path, string RootCertificate, string S
 }
 
 /// <summary>
-/// Synthetic applicants for the load run, made before the clock starts: K software RSA-2048 key pairs used in turn
-/// (K above the verifier's 64-entry key cache makes every submission bring a key the server has not seen), N certificates
-/// issued by the hsm-sim NES sub-CA with the persona NES profile (the doctor's extensions copied as DER: policies,
-/// QC statements, keyUsage nonRepudiation, CRL distribution point, AKI), each for its own valid TCKN, and each form
-/// signed as attached CAdES-BES (content-type, message-digest, signing-time, signing-certificate-v2).
-/// Issuance and signing go through .NET (OpenSSL): BouncyCastle's managed RSA would be ~10× slower.
+/// The load run's pool: synthetic applicants (<see cref="ApplicantFactory"/>) made before the clock starts, each for its
+/// own valid TCKN, K key pairs in turn (K above the verifier's 64-entry key cache makes every submission bring a key the
+/// server has not seen).
 /// </summary>
 public static class IdentityPool
 {
-    private static readonly string[] GivenNames = ["Ayşe", "Mehmet", "Zeynep", "Mustafa", "Elif", "Ahmet", "Şükran", "İbrahim", "Gülşen", "Ömer", "Çiğdem", "Hüseyin"];
-    private static readonly string[] Surnames = ["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Öztürk", "Aydın", "Özdemir", "Arslan", "Doğan", "Koç"];
-
     public static List<PoolItem> Build(WorldManifest world, string tenant, int count, int keyCount, string runTag, DateTimeOffset now)
     {
-        using var subCaCert = X509Certificate2.CreateFromPem(File.ReadAllText(world.SubCaCertificate));
-        var subCaKeyPem = File.ReadAllText(world.SubCaKey);
-        var template = X509Certificate2.CreateFromPem(File.ReadAllText(world.TemplateCertificate));
-        keyCount = Math.Clamp(keyCount, 1, count);
-        // Key generation is the slow part of a small pool (tens of ms per RSA-2048 key): both cores.
-        var applicantKeys = new (byte[] Pkcs8, PublicKey Public, X509SubjectKeyIdentifierExtension Ski)[keyCount];
-        Parallel.For(0, keyCount, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
-        {
-            using var generated = RSA.Create(2048);
-            var publicKey = new PublicKey(generated);
-            applicantKeys[k] = (generated.ExportPkcs8PrivateKey(), publicKey, new X509SubjectKeyIdentifierExtension(publicKey, false));
-        });
-
-        // The persona's extensions, byte for byte, except the SKI (each certificate gets its own key's).
-        var extensions = template.Extensions.Where(e => e.Oid?.Value != "2.5.29.14").Select(e => new System.Security.Cryptography.X509Certificates.X509Extension(e.Oid!, e.RawData, e.Critical)).ToList();
-        var notBefore = Max(subCaCert.NotBefore.ToUniversalTime(), now.UtcDateTime.AddDays(-3 * 365 + 60));
-        var notAfter = Min(subCaCert.NotAfter.ToUniversalTime(), now.UtcDateTime.AddDays(60));
-        var issuerName = subCaCert.SubjectName;
         var tckns = Tckns(count, world.PersonaTcknS, runTag);
-
+        using var factory = new ApplicantFactory(world, Math.Clamp(keyCount, 1, count), ApplicantKeyType.Rsa, now);
         var items = new PoolItem[count];
-        // Per thread: the issuer, and the applicant keys it has imported so far (an RSA object is not shared between threads).
-        var threadState = new ThreadLocal<(X509SignatureGenerator Issuer, RSA?[] Applicants, AsymmetricAlgorithm IssuerKey)>(() =>
-        {
-            AsymmetricAlgorithm key;
-            X509SignatureGenerator generator;
-            if (subCaKeyPem.Contains("EC PRIVATE KEY", StringComparison.Ordinal) || IsEc(subCaCert))
-            {
-                var ec = ECDsa.Create();
-                ec.ImportFromPem(subCaKeyPem);
-                (key, generator) = (ec, X509SignatureGenerator.CreateForECDsa(ec));
-            }
-            else
-            {
-                var rsa = RSA.Create();
-                rsa.ImportFromPem(subCaKeyPem);
-                (key, generator) = (rsa, X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1));
-            }
-            return (generator, new RSA?[keyCount], key);
-        }, trackAllValues: true);
-
-        try
-        {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            {
-                var (issuer, applicants, _) = threadState.Value;
-                var k = i % keyCount;
-                var (pkcs8, publicKey, ski) = applicantKeys[k];
-                var applicant = applicants[k];
-                if (applicant is null)
-                {
-                    applicant = applicants[k] = RSA.Create();
-                    applicant.ImportPkcs8PrivateKey(pkcs8, out _);
-                }
-                var given = GivenNames[i % GivenNames.Length];
-                var surname = Surnames[(i / GivenNames.Length) % Surnames.Length];
-                var subject = new X500DistinguishedNameBuilder();
-                subject.AddCountryOrRegion("TR");
-                subject.AddCommonName(given + " " + surname);
-                subject.Add("2.5.4.5", tckns[i], UniversalTagNumber.PrintableString);
-                var request = new CertificateRequest(subject.Build(), publicKey, HashAlgorithmName.SHA256);
-                foreach (var e in extensions)
-                    request.CertificateExtensions.Add(e);
-                request.CertificateExtensions.Add(ski);
-                var serial = RandomNumberGenerator.GetBytes(16);
-                serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
-                using var certificate = request.Create(issuerName, issuer, notBefore, notAfter, serial);
-
-                var form = new ApplicationForm
-                {
-                    Tenant = tenant,
-                    Tckn = tckns[i],
-                    GivenNames = given,
-                    Surname = surname,
-                    Category = ApplicantCategory.Doctor,
-                    Reason = "YENİLEME",
-                    CertificateKind = "NES",
-                    TermYears = 3,
-                    Email = $"yuk{i}@example.org",
-                    Phone = "+90 532 000 00 00",
-                    DeliveryAddress = "Çiftlikköy Mah. 3401 Sok. No:5, Yenişehir/Mersin",
-                    Institution = "Mersin Şehir Eğitim ve Araştırma Hastanesi",
-                };
-                var content = Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(form));
-                items[i] = new PoolItem($"load-{runTag}-{i}", tckns[i], SignCades(content, certificate.RawData, applicant, now));
-            });
-        }
-        finally
-        {
-            foreach (var (_, applicants, key) in threadState.Values)
-            {
-                foreach (var applicant in applicants)
-                    applicant?.Dispose();
-                key.Dispose();
-            }
-            threadState.Dispose();
-            template.Dispose();
-        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            i => items[i] = factory.Make(i, tenant, tckns[i], $"load-{runTag}-{i}", now));
         return [.. items];
     }
 
@@ -219,27 +103,6 @@ public static class IdentityPool
     public static Signing.Verification.Verdict VerifySample(string manifestPath, PoolItem item) =>
         new CmsVerifier(TrustConfiguration.Load(Path.Combine(Path.GetDirectoryName(manifestPath)!, "trust.json"))).Verify(item.Cms);
 
-    /// <summary>Attached CAdES-BES: BouncyCastle builds the CMS, .NET's RSA signs the signed attributes.</summary>
-    private static byte[] SignCades(byte[] content, byte[] certificateDer, RSA key, DateTimeOffset signingTime)
-    {
-        var certificate = new BcCertificate(X509CertificateStructure.GetInstance(certificateDer));
-        var essId = new EssCertIDv2(SHA256.HashData(certificateDer),
-            new IssuerSerial(new GeneralNames(new GeneralName(certificate.IssuerDN)), new DerInteger(certificate.SerialNumber)));
-        var attributes = new Asn1EncodableVector
-        {
-            new Attribute(PkcsObjectIdentifiers.IdAASigningCertificateV2, new DerSet(new SigningCertificateV2(essId))),
-            new Attribute(CmsAttributes.SigningTime, new DerSet(new Org.BouncyCastle.Asn1.Cms.Time(signingTime.UtcDateTime))),
-        };
-        // The default generator adds content-type and message-digest.
-        var signerInfo = new SignerInfoGeneratorBuilder()
-            .WithSignedAttributeGenerator(new DefaultSignedAttributeTableGenerator(new AttributeTable(attributes)))
-            .Build(new DotNetRsaSignatureFactory(key), certificate);
-        var generator = new CmsSignedDataGenerator();
-        generator.AddSignerInfoGenerator(signerInfo);
-        generator.AddCertificate(certificate);
-        return generator.Generate(new CmsProcessableByteArray(content), encapsulate: true).GetEncoded(Asn1Encodable.Der);
-    }
-
     /// <summary>Distinct valid TCKNs (both check digits computed), never a persona's; random per run so runs against one store do not meet.</summary>
     public static string[] Tckns(int count, IReadOnlySet<string> avoid, string runTag)
     {
@@ -255,8 +118,4 @@ public static class IdentityPool
         }
         return result;
     }
-
-    private static bool IsEc(X509Certificate2 certificate) => certificate.PublicKey.Oid.Value == "1.2.840.10045.2.1";
-    private static DateTimeOffset Max(DateTime a, DateTime b) => new(a > b ? a : b, TimeSpan.Zero);
-    private static DateTimeOffset Min(DateTime a, DateTime b) => new(a < b ? a : b, TimeSpan.Zero);
 }

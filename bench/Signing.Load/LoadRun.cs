@@ -31,12 +31,18 @@ public sealed record RunOptions
     /// <summary>For --server: its store's connection string (default SIGNING_DB) and its pid (for CPU and memory), if known.</summary>
     public string? ServerDb { get; init; }
     public int? ServerPid { get; init; }
+    /// <summary>A second server build to measure against (e.g. the tree before a change), alternating with ServerDll for Rounds rounds.</summary>
+    public string? VersusDll { get; init; }
+    public int Rounds { get; init; } = 1;
 }
 
 /// <summary>The numbers of one timed phase against one server.</summary>
 public sealed record RunResult
 {
     public required string Mode { get; init; }
+    /// <summary>With --versus-dll: "versus" or "this", and the round.</summary>
+    public string? Build { get; init; }
+    public int Round { get; init; }
     public double Seconds { get; init; }
     public long Completed { get; init; }
     public double PerSecond { get; init; }
@@ -79,8 +85,8 @@ public static class LoadRun
         var setup = LocalSetup.Discover();
         var world = WorldManifest.Load(setup.ManifestPath);
         var tag = DateTime.UtcNow.ToString("MMddHHmmss") + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
-        if (options.ServerUrl is not null && options.Baseline)
-            throw new ArgumentException("--baseline starts its own servers (group commit on, then off): leave out --server");
+        if (options.ServerUrl is not null && (options.Baseline || options.VersusDll is not null))
+            throw new ArgumentException("--baseline and --versus-dll start their own servers: leave out --server");
 
         Console.Error.WriteLine($"load: building a pool of {options.Pool:N0} applicants ({options.Keys:N0} RSA-2048 key pairs in turn, a NES certificate each, a signed form each)…");
         var sw = Stopwatch.StartNew();
@@ -99,21 +105,41 @@ public static class LoadRun
 
         var results = new List<RunResult>();
         var modes = options.Baseline ? new[] { "group-commit", "naive" } : [options.ServerUrl is null ? "group-commit" : "external"];
-        foreach (var mode in modes)
+        if (options.ServerUrl is { } url)
         {
-            results.Add(options.ServerUrl is { } url
-                ? await AgainstAsync(url, null, options.ServerPid, options, pool, mode, setup, options.ServerDb, world.RootCertificate, ownDatabase: false)
-                : await WithOwnServerAsync(setup, world, options, pool, mode, tag));
+            foreach (var mode in modes)
+                results.Add(await AgainstAsync(url, null, options.ServerPid, options, pool, mode, setup, options.ServerDb, world.RootCertificate, ownDatabase: false));
+        }
+        else
+        {
+            // Alternating the builds round by round spreads the machine's slow and fast stretches over both.
+            var builds = options.VersusDll is { } versus ? new (string? Build, string? Dll)[] { ("versus", versus), ("this", options.ServerDll) } : [(null, options.ServerDll)];
+            for (var round = 1; round <= options.Rounds; round++)
+            {
+                foreach (var (build, dll) in builds)
+                {
+                    foreach (var mode in modes)
+                    {
+                        var label = build is null ? (options.Rounds == 1 ? "" : $"r{round}_") : $"r{round}_{build}_";
+                        var result = await WithOwnServerAsync(setup, world, options with { ServerDll = dll }, pool, mode, tag + "_" + label.TrimEnd('_'));
+                        results.Add(result with { Build = build, Round = round });
+                    }
+                }
+            }
         }
 
         Report.PrintRun(results, options);
+        if (options.VersusDll is not null)
+            Report.PrintComparison(results, options);
         return results.All(r => r.Consistent && r.ReceiptsOk) ? 0 : 1;
     }
 
     private static async Task<RunResult> WithOwnServerAsync(LocalSetup setup, WorldManifest world, RunOptions options, List<PoolItem> pool, string mode, string tag)
     {
-        var database = $"load_{tag}_{mode.Replace('-', '_')}";
-        await setup.CreateDatabaseAsync(database);
+        var database = $"load_{tag.TrimEnd('_')}_{mode.Replace('-', '_')}";
+        // Empty, not migrated here: the server build measured (maybe another tree's, --server-dll) brings its own schema.
+        var logins = DatabaseLogins.Of(setup);
+        await logins.CreateDatabaseAsync(database);
         var key = options.ApiKey ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var extra = new List<string>();
         // The naive baseline batches nothing: one transaction and one receipt signature per submission.
@@ -123,8 +149,9 @@ public static class LoadRun
         Process? server = null;
         try
         {
-            (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, (key, options.Tenant), $"{tag}-{mode}");
-            return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, setup.ConnectionStringFor(database), world.RootCertificate, ownDatabase: true);
+            (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, (key, [options.Tenant]), $"{tag}-{mode}");
+            // The owner's login: ANALYZE skips tables the runtime role does not own.
+            return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, logins.For(database).Owner, world.RootCertificate, ownDatabase: true);
         }
         finally
         {
@@ -143,13 +170,15 @@ public static class LoadRun
 
     /// <summary>
     /// Starts src/Signing.Server on free loopback ports over <paramref name="database"/> with the hsm-sim world's
-    /// settings and, if given, a system key that may submit in one tenant (all the driver does with it), and waits until its
-    /// health service says SERVING. The caller kills it.
+    /// settings and, if given, a system key that may submit in the given tenants (all the driver does with it), and waits
+    /// until its health service says SERVING. The database is first brought to the schema that build expects
+    /// (<see cref="ServerBuild"/>). The caller kills it.
     /// </summary>
     internal static async Task<(Process Server, string Url)> StartServerAsync(LocalSetup setup, WorldManifest world, string database,
-        string? serverDll, IEnumerable<string> extraArgs, (string Key, string Tenant)? systemClient, string name)
+        string? serverDll, IEnumerable<string> extraArgs, (string Key, IReadOnlyList<string> Tenants)? systemClient, string name)
     {
-        var dll = Path.GetFullPath(serverDll ?? FindServerDll(setup.Repo));
+        var build = ServerBuild.At(Path.GetFullPath(serverDll ?? FindServerDll(setup.Repo)));
+        var dll = build.Dll;
         var port = FreePort();
         var restPort = FreePort();
         var log = Path.Combine(Path.GetTempPath(), $"signing-load-{name}.log");
@@ -164,24 +193,31 @@ public static class LoadRun
         start.ArgumentList.Add($"--Signing:RestPort={restPort}");
         foreach (var a in extraArgs)
             start.ArgumentList.Add(a);
-        start.Environment["SIGNING_LOAD_SERVER_LOG"] = log;
-        start.Environment["SIGNING_DB"] = setup.ConnectionStringFor(database);
-        start.Environment["SOFTHSM2_CONF"] = setup.SoftHsmConf;
-        start.Environment["SIGNING_CONFIG"] = File.Exists(setup.ServerConfigPath) ? setup.ServerConfigPath
-            : throw new FileNotFoundException($"the server configuration is not at {setup.ServerConfigPath} (run ./build.sh --target=HsmSim)", setup.ServerConfigPath);
-        // A server build that takes its world from the manifest instead (a baseline measured with --server-dll) reads this.
-        start.Environment["SIGNING_HSM_MANIFEST"] = setup.ManifestPath;
-        start.Environment["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)");
-        // Outside Development the server refuses to start without a session-token key; this run's own is enough.
-        start.Environment["Signing__Auth__TokenKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        if (systemClient is var (systemKey, tenant))
+        var environment = new Dictionary<string, string>
         {
-            start.Environment["Signing__Auth__SystemKeys__load"] = systemKey;
-            start.Environment["Signing__Auth__SystemClients__load__Scopes__0"] = "applications:submit";
-            start.Environment["Signing__Auth__SystemClients__load__Tenants__0"] = tenant;
+            ["SOFTHSM2_CONF"] = setup.SoftHsmConf,
+            ["SIGNING_CONFIG"] = File.Exists(setup.ServerConfigPath) ? setup.ServerConfigPath
+                : throw new FileNotFoundException($"the server configuration is not at {setup.ServerConfigPath} (run ./build.sh --target=HsmSim)", setup.ServerConfigPath),
+            // A server build that takes its world from the manifest instead (a baseline measured with --server-dll) reads this.
+            ["SIGNING_HSM_MANIFEST"] = setup.ManifestPath,
+            ["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)"),
+            // Outside Development the server refuses to start without a session-token key; this run's own is enough.
+            ["Signing__Auth__TokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        if (systemClient is var (systemKey, tenants))
+        {
+            environment["Signing__Auth__SystemKeys__load"] = systemKey;
+            environment["Signing__Auth__SystemClients__load__Scopes__0"] = "applications:submit";
+            for (var t = 0; t < tenants.Count; t++)
+                environment[$"Signing__Auth__SystemClients__load__Tenants__{t}"] = tenants[t];
         }
-        Console.Error.WriteLine($"load: starting {Path.GetFileName(dll)} ({Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(dll)))}) " +
-                                $"[{name}] on 127.0.0.1:{port}, database {database}, log {log}");
+        var connection = await build.PrepareAsync(DatabaseLogins.Of(setup).For(database), environment, log);
+        foreach (var (variable, value) in environment)
+            start.Environment[variable] = value;
+        start.Environment["SIGNING_LOAD_SERVER_LOG"] = log;
+        start.Environment["SIGNING_DB"] = connection;
+        Console.Error.WriteLine($"load: starting {dll} [{name}] on 127.0.0.1:{port}, database {database} as " +
+                                $"{new NpgsqlConnectionStringBuilder(connection).Username}{(build.HasMigrateStep ? " (migrated by its own migrate step)" : " (it applies its schema at start)")}, log {log}");
         var server = Process.Start(start) ?? throw new InvalidOperationException("the server process did not start");
         var url = $"http://127.0.0.1:{port}";
         try

@@ -8,12 +8,14 @@ using Signing.Store;
 // signing-load: throughput of SubmitESigned (run) and ListQueue latency on a seeded store (seed, queue-latency). Issue 8.
 var root = new RootCommand("Load driver of Signing: `run` (SubmitESigned throughput, with --baseline the naive server too), " +
                            "`seed` (fill a database with applications), `queue-latency` (ListQueue at 10k and at 1M), " +
-                           "`flood` (a card holder's sign-in latency while another address floods CreateChallenge). Exit 0 ok, 1 a check failed, 2 bad usage.");
+                           "`flood` (a card holder's sign-in latency while another address floods CreateChallenge), " +
+                           "`seed-signed` (fill a database with N submissions, one CMS each, through a started server). Exit 0 ok, 1 a check failed, 2 bad usage.");
 root.Subcommands.Add(RunCommand());
 root.Subcommands.Add(SeedCommand());
 root.Subcommands.Add(QueueLatencyCommand());
 root.Subcommands.Add(StoreCommand());
 root.Subcommands.Add(FloodRun.Command());
+root.Subcommands.Add(SignedSeeder.Command());
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
@@ -56,10 +58,16 @@ static Command RunCommand()
     };
     var serverDb = new Option<string?>("--server-db") { Description = "For --server: the connection string of its store, to check accepted == streams (default SIGNING_DB)." };
     var serverPid = new Option<int?>("--server-pid") { Description = "For --server: its process id, to report its CPU and memory." };
+    var versusDll = new Option<string?>("--versus-dll")
+    {
+        Description = "Another Signing.Server.dll (e.g. a Release build of the tree before a change) measured the same way, alternating with --server-dll (or this tree's) for --rounds rounds; prints both and their ratio per round.",
+    };
+    var rounds = new Option<int>("--rounds") { Description = "Rounds of the measurement (each: every build, every mode, each on a fresh database).", DefaultValueFactory = _ => 1 };
     var noCache = new Option<bool>("--no-cache") { Description = "Make a new pool even if an earlier run saved one for this world, tenant and size (under the temp directory)." };
     var command = new Command("run", "SubmitESigned throughput: pre-signs a pool of forms, then --concurrency callers submit for --duration; prints subm/s, latency percentiles, errors, CPU and memory, and checks accepted == streams.")
     {
         server, startServer, serverDll, apiKey, concurrency, duration, warmup, baseline, tenant, pool, keys, channels, keep, noCache, serverArg, serverDb, serverPid,
+        versusDll, rounds,
     };
     command.SetAction(async (parse, _) =>
     {
@@ -81,6 +89,8 @@ static Command RunCommand()
             ServerArgs = parse.GetValue(serverArg) ?? [],
             ServerDb = parse.GetValue(serverDb),
             ServerPid = parse.GetValue(serverPid),
+            VersusDll = parse.GetValue(versusDll),
+            Rounds = Positive(parse.GetValue(rounds), "--rounds"),
         };
         return await LoadRun.ExecuteAsync(options);
     });

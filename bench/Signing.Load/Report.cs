@@ -17,7 +17,7 @@ public static class Report
         foreach (var r in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Mode,-13} {r.PerSecond,8:F0} {r.P50Ms,7:F1} {r.P95Ms,7:F1} {r.P99Ms,7:F1} {r.MaxMs,7:F1} {r.Errors,6} {r.ServerCpuPctOfCore,9:F0} {r.DbCpuPctOfCore,8:F0} {r.ClientCpuPctOfCore,9:F0} {r.MachineBusyPct,8:F0} {Others(r, cores),8:F0} {r.ServerRssMb,5:F0}/{r.ServerPeakRssMb,-5:F0} {r.AcceptedTotal - r.Replayed,9} {r.StreamsInStore,8}"));
+                $"{(r.Build is null ? r.Mode : $"{r.Round}:{r.Build}:{r.Mode}"),-13} {r.PerSecond,8:F0} {r.P50Ms,7:F1} {r.P95Ms,7:F1} {r.P99Ms,7:F1} {r.MaxMs,7:F1} {r.Errors,6} {r.ServerCpuPctOfCore,9:F0} {r.DbCpuPctOfCore,8:F0} {r.ClientCpuPctOfCore,9:F0} {r.MachineBusyPct,8:F0} {Others(r, cores),8:F0} {r.ServerRssMb,5:F0}/{r.ServerPeakRssMb,-5:F0} {r.AcceptedTotal - r.Replayed,9} {r.StreamsInStore,8}"));
             if (r.Errors > 0)
                 Console.WriteLine($"  errors: {string.Join(", ", r.ErrorsByStatus.Select(e => $"{e.Key}={e.Value}"))}; first: {r.FirstError}");
             if (r.PoolExhausted)
@@ -30,7 +30,7 @@ public static class Report
                 : $"  RECEIPTS: {r.ReceiptsBad} of {r.ReceiptsChecked} sampled do not verify; first: {r.FirstReceiptProblem}");
         }
         double? ratio = null;
-        if (results.Count == 2 && results[1].PerSecond > 0)
+        if (results.Count == 2 && results[1].PerSecond > 0 && results[0].Build is null)
         {
             ratio = results[0].PerSecond / results[1].PerSecond;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"group commit / naive = {ratio:F2}×"));
@@ -44,7 +44,7 @@ public static class Report
             cores,
             runs = results.Select(r => new
             {
-                r.Mode, perSecond = Math.Round(r.PerSecond), p50Ms = Math.Round(r.P50Ms, 1), p95Ms = Math.Round(r.P95Ms, 1),
+                r.Mode, r.Build, r.Round, perSecond = Math.Round(r.PerSecond), p50Ms = Math.Round(r.P50Ms, 1), p95Ms = Math.Round(r.P95Ms, 1),
                 p99Ms = Math.Round(r.P99Ms, 1), maxMs = Math.Round(r.MaxMs, 1), r.Errors, r.ErrorsByStatus,
                 serverCpuPct = Math.Round(r.ServerCpuPctOfCore), dbCpuPct = Math.Round(r.DbCpuPctOfCore), clientCpuPct = Math.Round(r.ClientCpuPctOfCore),
                 machinePct = Math.Round(r.MachineBusyPct), othersCpuPct = Math.Round(Others(r, cores)), serverRssMb = Math.Round(r.ServerRssMb), serverPeakRssMb = Math.Round(r.ServerPeakRssMb),
@@ -52,6 +52,37 @@ public static class Report
                 r.ReceiptsChecked, r.ReceiptsBad, receiptsPerSignature = Math.Round(r.ReceiptsPerSignature, 1),
             }),
             ratio = ratio is null ? (double?)null : Math.Round(ratio.Value, 2),
+        }, Json));
+    }
+
+    /// <summary>
+    /// --versus-dll: per round, group commit of this build against the other's (the change's cost), and with --baseline this
+    /// build's group commit against its own naive server.
+    /// </summary>
+    public static void PrintComparison(IReadOnlyList<RunResult> results, RunOptions options)
+    {
+        double Rate(int round, string build, string mode) =>
+            results.FirstOrDefault(r => r.Round == round && r.Build == build && r.Mode == mode)?.PerSecond ?? double.NaN;
+        Console.WriteLine();
+        Console.WriteLine($"this build ({options.ServerDll ?? "src/Signing.Server"}) against --versus-dll ({options.VersusDll}), subm/s, {options.Concurrency} callers");
+        Console.WriteLine($"{"round",5} {"versus gc",10} {"this gc",8} {"this/versus",12} {"versus naive",13} {"this naive",11} {"this gc/naive",14}");
+        var rows = Enumerable.Range(1, options.Rounds).Select(round => (Round: round,
+            VersusGc: Rate(round, "versus", "group-commit"), ThisGc: Rate(round, "this", "group-commit"),
+            VersusNaive: Rate(round, "versus", "naive"), ThisNaive: Rate(round, "this", "naive"))).ToList();
+        foreach (var r in rows)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Round,5} {r.VersusGc,10:F0} {r.ThisGc,8:F0} {r.ThisGc / r.VersusGc,11:F3}× {r.VersusNaive,13:F0} {r.ThisNaive,11:F0} {r.ThisGc / r.ThisNaive,13:F2}×"));
+        var versusSum = rows.Sum(r => r.VersusGc);
+        var thisSum = rows.Sum(r => r.ThisGc);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"over all rounds: this/versus = {thisSum / versusSum:F3}× (group commit, summed rates); this gc/naive = {thisSum / rows.Sum(r => r.ThisNaive):F2}×"));
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            kind = "signing-load-compare",
+            versus = options.VersusDll,
+            rounds = rows.Select(r => new { r.Round, versusGc = Math.Round(r.VersusGc), thisGc = Math.Round(r.ThisGc), versusNaive = Math.Round(r.VersusNaive), thisNaive = Math.Round(r.ThisNaive) }),
+            thisOverVersus = Math.Round(thisSum / versusSum, 3),
+            thisGcOverNaive = Math.Round(thisSum / rows.Sum(r => r.ThisNaive), 2),
         }, Json));
     }
 
