@@ -115,8 +115,9 @@ static Command SeedCommand()
         var name = parse.GetValue(database) ?? "load_seed_" + DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
         if (!await DatabaseExistsAsync(setup, name))
             await setup.CreateDatabaseAsync(name);
+        else
+            await SigningStore.MigrateAsync(setup.OwnerConnectionStringFor(name), CancellationToken.None);
         using var store = SigningStore.CreateDocumentStore(setup.ConnectionStringFor(name));
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var from = await ExistingSeededAsync(setup.ConnectionStringFor(name));
         var total = Positive(parse.GetValue(count), "--count");
         var seconds = await SeedAsync(store, codes, from, from + total, parse.GetValue(workers), parse.GetValue(batch));
@@ -157,7 +158,6 @@ static Command QueueLatencyCommand()
         try
         {
             using var store = SigningStore.CreateDocumentStore(connection);
-            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
             var w = parse.GetValue(workers);
             var b = parse.GetValue(batch);
             var n = Positive(parse.GetValue(pages), "--pages");

@@ -152,7 +152,8 @@ public sealed class DbRecoveryTests(ScratchCheckout checkout) : IClassFixture<Sc
         }
         string Scalar(string setting, string sql)
         {
-            using var connection = new NpgsqlConnection(env[setting]);
+            // Unpooled: dropping database signing ends every connection to it, pooled ones too.
+            using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(env[setting]) { Pooling = false }.ConnectionString);
             connection.Open();
             using var command = new NpgsqlCommand(sql, connection);
             return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";

@@ -152,7 +152,8 @@ public class LogWritePathTests(StoreFixture fx)
 
     private async Task<T> RowAsync<T>(string sql, Func<NpgsqlDataReader, T> read)
     {
-        await using var conn = new NpgsqlConnection(fx.ConnectionString);
+        // As the auditor: log_state is the trigger's alone, the runtime role may not read it.
+        await using var conn = new NpgsqlConnection(fx.Postgres.AuditConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         await using var reader = await cmd.ExecuteReaderAsync();

@@ -18,7 +18,6 @@ public sealed class LogFixture : IAsyncLifetime
     {
         await _postgres.InitializeAsync();
         Store = SigningStore.CreateDocumentStore(_postgres.ConnectionString);
-        await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         Log = new TransparencyLog(Store);
     }
 
@@ -57,9 +56,10 @@ public sealed class LogFixture : IAsyncLifetime
         return hashes;
     }
 
+    /// <summary>Tampering, behind the server's back: as the owner (the runtime role may not change the log).</summary>
     public async Task<int> ExecuteAsync(string sql)
     {
-        await using var conn = new NpgsqlConnection(ConnectionString);
+        await using var conn = new NpgsqlConnection(_postgres.OwnerConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         return await cmd.ExecuteNonQueryAsync();
