@@ -84,14 +84,7 @@ public static class MerkleProof
             if ((fn & 1) == 1 || fn == sn)
             {
                 MerkleHash.Node(p, r, r);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ShiftPastRightEdge(ref fn, ref sn);
             }
             else
             {
@@ -142,14 +135,7 @@ public static class MerkleProof
             {
                 MerkleHash.Node(c, fr, fr);
                 MerkleHash.Node(c, sr, sr);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ShiftPastRightEdge(ref fn, ref sn);
             }
             else
             {
@@ -159,5 +145,15 @@ public static class MerkleProof
             sn >>= 1;
         }
         return sn == 0 && fr.SequenceEqual(root1) && sr.SequenceEqual(root2);
+    }
+
+    /// <summary>The RFC's "if LSB(fn) is not set, right-shift fn and sn equally until either LSB(fn) is set or fn is 0".</summary>
+    private static void ShiftPastRightEdge(ref long fn, ref long sn)
+    {
+        while ((fn & 1) == 0 && fn != 0)
+        {
+            fn >>= 1;
+            sn >>= 1;
+        }
     }
 }

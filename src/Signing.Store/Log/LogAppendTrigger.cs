@@ -7,13 +7,17 @@ using DbCommandBuilder = Weasel.Core.DbCommandBuilder;
 namespace Signing.Store.Log;
 
 /// <summary>
-/// <c>signing.log_append()</c> and the statement trigger on <c>signing.mt_events</c> that runs it: every inserted event
-/// becomes a leaf in the inserting transaction. The function takes the one <c>log_state</c> row's lock (held to commit,
-/// so appenders queue and indices are dense and in commit order), then writes one leaf per new row in seq_id order,
-/// hashing the <see cref="Signing.Record.LeafInput"/> bytes in SQL. SECURITY DEFINER with a fixed search_path: it writes
-/// log_state and log_leaves for a runtime role that may not, and no caller's schema can shadow what it calls.
-/// Weasel's Trigger cannot say REFERENCING, so function and trigger are one schema object, compared by the function's
-/// stored source and settings and by the trigger's definition.
+/// <c>signing.log_append()</c> and the trigger on <c>signing.mt_events</c> that runs it: every inserted event becomes a
+/// leaf in the inserting transaction. The trigger is a constraint trigger deferred to commit: the function takes the one
+/// <c>log_state</c> row's lock (held to the end of the commit, so appenders queue and indices are dense and in commit
+/// order) only once the transaction has done all its other work, so the lock is never held across a round trip to the
+/// client or while the transaction waits on another's rows (no deadlock with a writer it would otherwise wait for).
+/// Marten inserts events one statement per event, so a statement trigger would not batch either. Deferred row
+/// triggers fire in insertion order, which within a transaction is seq_id order. The function hashes the
+/// <see cref="Signing.Record.LeafInput"/> bytes in SQL. SECURITY DEFINER with a fixed search_path: it writes log_state
+/// and log_leaves for a runtime role that may not, and no caller's schema can shadow what it calls.
+/// Weasel's Trigger cannot make a constraint trigger, so function and trigger are one schema object, compared by the
+/// function's stored source and settings and by the trigger's definition.
 /// </summary>
 internal sealed class LogAppendTrigger : ISchemaObject
 {
@@ -27,23 +31,17 @@ internal sealed class LogAppendTrigger : ISchemaObject
     private static readonly string Source = $"""
 
         declare
-          added bigint;
-          size_after bigint;
+          leaf bigint;
         begin
-          select count(*) into added from new_rows;
-          if added = 0 then
-            return null;
-          end if;
-          insert into {Schema}.{LogTables.State} as s (id, size) values (1, added)
-            on conflict (id) do update set size = s.size + excluded.size
-            returning s.size into size_after;
+          insert into {Schema}.{LogTables.State} as s (id, size) values (1, 1)
+            on conflict (id) do update set size = s.size + 1
+            returning s.size - 1 into leaf;
           insert into {Schema}.{LogTables.Leaves} (leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash)
-          select size_after - added - 1 + row_number() over (order by e.seq_id), e.seq_id, e.tenant_id, e.stream_id, e.version, e.type,
-                 sha256('\x00'::bytea || convert_to(
-                   'signing/leaf/v1' || E'\n' || e.tenant_id || E'\n' || e.stream_id::text || E'\n' || e.version::text || E'\n'
-                   || e.type || E'\n' || ((extract(epoch from e.timestamp) * 1000000)::bigint)::text || E'\n' || e.data::text,
-                   'UTF8'))
-          from new_rows e;
+          values (leaf, new.seq_id, new.tenant_id, new.stream_id, new.version, new.type,
+                  sha256('\x00'::bytea || convert_to(
+                    'signing/leaf/v1' || E'\n' || new.tenant_id || E'\n' || new.stream_id::text || E'\n' || new.version::text || E'\n'
+                    || new.type || E'\n' || ((extract(epoch from new.timestamp) * 1000000)::bigint)::text || E'\n' || new.data::text,
+                    'UTF8')));
           return null;
         end;
 
@@ -95,7 +93,7 @@ internal sealed class LogAppendTrigger : ISchemaObject
 
     /// <summary>Written as pg_get_triggerdef prints it, so that a comparison needs no parsing.</summary>
     private static string TriggerStatement =>
-        $"CREATE TRIGGER {TriggerName} AFTER INSERT ON {Events} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {Schema}.{FunctionName}()";
+        $"CREATE CONSTRAINT TRIGGER {TriggerName} AFTER INSERT ON {Events} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {Schema}.{FunctionName}()";
 
     private static string Normal(string sql) => string.Join(' ', sql.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
 }

@@ -25,7 +25,7 @@ public class LogSchemaTests(StoreFixture fx)
     }
 
     [Fact]
-    public async Task The_append_function_runs_as_its_owner_with_a_fixed_search_path_from_a_statement_trigger()
+    public async Task The_append_function_runs_as_its_owner_with_a_fixed_search_path_from_a_trigger_deferred_to_commit()
     {
         await using var conn = await Open();
         await using var cmd = new NpgsqlCommand("""
@@ -38,7 +38,7 @@ public class LogSchemaTests(StoreFixture fx)
         Assert.True(await reader.ReadAsync());
         Assert.True(reader.GetBoolean(0));
         Assert.Equal("search_path=pg_catalog, pg_temp", reader.GetString(1));
-        Assert.Contains("AFTER INSERT ON signing.mt_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT", reader.GetString(2));
+        Assert.Contains("CONSTRAINT TRIGGER log_append AFTER INSERT ON signing.mt_events DEFERRABLE INITIALLY DEFERRED FOR EACH ROW", reader.GetString(2));
         Assert.False(await reader.ReadAsync());
     }
 

@@ -66,7 +66,9 @@ public class LogWritePathTests(StoreFixture fx)
         {
             session.Events.StartStream(stream, new CertificateSeen(Doctor.Tckn.Value, "Ayşe Yılmaz", ApplicantCategory.Doctor, Now, "ab".PadRight(64, 'c'), Now),
                 new CertificateSeen(Doctor.Tckn.Value, "Ayşe Yılmaz", ApplicantCategory.Doctor, Now, "ab".PadRight(64, 'c'), Now.AddMinutes(1)));
-            // Fails after the events' insert, inside the same transaction, having seen that the trigger wrote their leaves.
+            // Fails after the events' insert, inside the same transaction, having seen that the trigger wrote their leaves
+            // (fired early: it is deferred to commit).
+            session.QueueSqlCommand("set constraints all immediate");
             session.QueueSqlCommand($"select (case when count(*) = 2 then 'rolled back after the leaves' end)::int from signing.log_leaves where stream_id = '{stream}'");
             var failure = await Assert.ThrowsAnyAsync<Exception>(() => session.SaveChangesAsync());
             Assert.Contains("rolled back after the leaves", failure.ToString());
