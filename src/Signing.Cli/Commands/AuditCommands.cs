@@ -125,7 +125,7 @@ public static class AuditCommands
     private static IAuditSource Source(string? database, FileInfo? file)
     {
         if (file is not null)
-            return ExportFile.Open(file.FullName);
+            return database is null ? ExportFile.Open(file.FullName) : throw new UsageException("give --database or --file, not both");
         var connection = database is { Length: > 0 } given ? given
             : Environment.GetEnvironmentVariable("SIGNING_DB_AUDIT") is { Length: > 0 } audit ? audit
             : Environment.GetEnvironmentVariable("SIGNING_DB") is { Length: > 0 } db ? db
