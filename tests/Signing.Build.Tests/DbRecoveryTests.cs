@@ -147,6 +147,7 @@ public sealed class DbRecoveryTests(ScratchCheckout checkout) : IClassFixture<Sc
             foreach (var sql in new[] { "drop database signing with (force)", "create database signing", "drop owned by signing_app", "drop role signing_app" })
                 Scalar("SIGNING_DB_ADMIN", sql);
             File.Delete(checkout.EnvFile);
+            NpgsqlConnection.ClearAllPools(); // the drop ended the pooled connections to signing
             Db();
             env = BuildScript.ReadEnv(checkout.Path);
         }
