@@ -8,8 +8,8 @@ using static Signing.Store.Tests.Data;
 namespace Signing.Store.Tests.Log;
 
 /// <summary>The log's tables and trigger as Marten creates them, and the leaf hash PostgreSQL computes.</summary>
-[Collection(StoreCollection.Name)]
-public class LogSchemaTests(StoreFixture fx)
+[Collection(LogCollection.Name)]
+public class LogSchemaTests(LogFixture fx)
 {
     [Fact]
     public async Task A_second_schema_apply_finds_nothing_to_change_in_the_log()

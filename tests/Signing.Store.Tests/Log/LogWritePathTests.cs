@@ -11,8 +11,8 @@ namespace Signing.Store.Tests.Log;
 /// gap; concurrent writers get dense indices in commit order. Checks run over the whole store, so any test of the
 /// collection that wrote events before is held to the same rule.
 /// </summary>
-[Collection(StoreCollection.Name)]
-public class LogWritePathTests(StoreFixture fx)
+[Collection(LogCollection.Name)]
+public class LogWritePathTests(LogFixture fx)
 {
     [Fact]
     public async Task Every_event_of_every_write_path_is_one_leaf()

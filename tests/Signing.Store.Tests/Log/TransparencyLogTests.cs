@@ -6,12 +6,16 @@ using Signing.TestKit;
 
 namespace Signing.Store.Tests.Log;
 
-/// <summary>A database of its own, so the log holds exactly the leaves these tests write.</summary>
+/// <summary>
+/// A database of its own: the log holds exactly the leaves these tests write, and the many applications they submit
+/// leave the shared store fixture's statistics (and so its query plans) alone.
+/// </summary>
 public sealed class LogFixture : IAsyncLifetime
 {
     private readonly PostgresFixture _postgres = new();
     public DocumentStore Store { get; private set; } = null!;
     public TransparencyLog Log { get; private set; } = null!;
+    public ApplicationStore Applications { get; private set; } = null!;
     public string ConnectionString => _postgres.ConnectionString;
 
     public async Task InitializeAsync()
@@ -19,6 +23,7 @@ public sealed class LogFixture : IAsyncLifetime
         await _postgres.InitializeAsync();
         Store = SigningStore.CreateDocumentStore(_postgres.ConnectionString);
         Log = new TransparencyLog(Store);
+        Applications = new ApplicationStore(Store);
     }
 
     public async Task DisposeAsync()
