@@ -17,8 +17,8 @@ public sealed class EsignCommandLineTests
     [Theory]
     [InlineData("nosuchcommand")]
     [InlineData("nosuchcommand", "--help")]
-    [InlineData("audit", "verify", "--help")]
-    [InlineData("audit", "verify")]
+    [InlineData("shred", "all", "--help")]
+    [InlineData("shred", "all")]
     public void An_unknown_command_is_named_in_Turkish_with_the_usage_exit_code_even_with_help(params string[] args)
     {
         var (exit, stdout, stderr) = Esign(args);
@@ -31,9 +31,9 @@ public sealed class EsignCommandLineTests
     [Fact]
     public void An_unknown_command_is_named_in_English_with_lang_en()
     {
-        var (exit, _, stderr) = Esign("audit", "verify", "--help", "--lang", "en");
+        var (exit, _, stderr) = Esign("shred", "all", "--help", "--lang", "en");
         Assert.Equal(DeskExit.BadInput, exit);
-        Assert.Contains("unknown command 'audit'", stderr);
+        Assert.Contains("unknown command 'shred'", stderr);
     }
 
     [Fact]

@@ -17,6 +17,8 @@ public sealed class LogFixture : IAsyncLifetime
     public TransparencyLog Log { get; private set; } = null!;
     public ApplicationStore Applications { get; private set; } = null!;
     public string ConnectionString => _postgres.ConnectionString;
+    public string OwnerConnectionString => _postgres.OwnerConnectionString;
+    public PostgresFixture Postgres => _postgres;
 
     public async Task InitializeAsync()
     {
