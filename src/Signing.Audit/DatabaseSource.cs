@@ -1,3 +1,4 @@
+// Over 300 lines: its stages (ranged event COPYs, leaf COPY, join, evidence fetch) share one channel and connection discipline.
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Npgsql;
@@ -6,9 +7,9 @@ using Signing.Domain;
 namespace Signing.Audit;
 
 /// <summary>
-/// The record in PostgreSQL, read through a read-only session (the audit role needs SELECT only): events and leaves by
-/// binary COPY on two connections at once, joined in memory (<see cref="LogJoin"/>), and the evidence the events name
-/// fetched in batches on a third. Each stage runs on its own and hands batches on, so reading overlaps checking.
+/// The record in PostgreSQL, read through a read-only session (the audit role needs SELECT only): events (in seq_id
+/// ranges on two connections) and leaves (on a third) by binary COPY at once, joined in memory (<see cref="LogJoin"/>),
+/// and the evidence the events name fetched in batches on a fourth. Each stage runs on its own and hands batches on, so reading overlaps checking.
 /// </summary>
 public sealed class DatabaseSource(string connectionString, string schema = "signing") : IAuditSource
 {
