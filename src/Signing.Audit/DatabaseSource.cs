@@ -1,3 +1,4 @@
+// Over 300 lines: its stages (ranged event COPYs, leaf COPY, join, evidence fetch) share one channel and connection discipline.
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Npgsql;
@@ -6,9 +7,9 @@ using Signing.Domain;
 namespace Signing.Audit;
 
 /// <summary>
-/// The record in PostgreSQL, read through a read-only session (the audit role needs SELECT only): events and leaves by
-/// binary COPY on two connections at once, joined in memory (<see cref="LogJoin"/>), and the evidence the events name
-/// fetched in batches on a third. Each stage runs on its own and hands batches on, so reading overlaps checking.
+/// The record in PostgreSQL, read through a read-only session (the audit role needs SELECT only): events (in seq_id
+/// ranges on two connections) and leaves (on a third) by binary COPY at once, joined in memory (<see cref="LogJoin"/>),
+/// and the evidence the events name fetched in batches on a fourth. Each stage runs on its own and hands batches on, so reading overlaps checking.
 /// </summary>
 public sealed class DatabaseSource(string connectionString, string schema = "signing") : IAuditSource
 {
@@ -67,10 +68,7 @@ public sealed class DatabaseSource(string connectionString, string schema = "sig
         var output = withEvidence ? Channel.CreateBounded<List<LogEntry>>(8) : joined;
         var stages = new List<Task>
         {
-            Stage(events.Writer, () => Copy(events.Writer,
-                $"copy (select seq_id, tenant_id, stream_id, version, type, (extract(epoch from timestamp) * 1000000)::bigint, data::text " +
-                $"from {schema}.mt_events order by seq_id) to stdout (format binary)",
-                x => new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(), x.Read<string>()), stop.Token)),
+            Stage(events.Writer, () => EventsInRanges(events.Writer, stop.Token)),
             Stage(leaves.Writer, () => Copy(leaves.Writer,
                 $"copy (select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash from {schema}.log_leaves order by leaf_index) " +
                 "to stdout (format binary)",
@@ -127,6 +125,75 @@ public sealed class DatabaseSource(string connectionString, string schema = "sig
         }
     }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+    /// <summary>
+    /// The events in seq_id order, read as ranges of about <see cref="RangeRows"/> rows by two connections in turn: one
+    /// PostgreSQL backend printing every jsonb as text is slower than the rest of the audit, two keep up. Each reader is
+    /// at most a couple of ranges ahead of the join, so memory stays bounded.
+    /// </summary>
+    private void EventsInRanges(ChannelWriter<StoredEvent[]> writer, CancellationToken ct)
+    {
+        var starts = RangeStarts();
+        var readers = new[] { Channel.CreateBounded<StoredEvent[]>(2), Channel.CreateBounded<StoredEvent[]>(2) };
+        var tasks = readers.Select((channel, r) => Stage(channel.Writer, () =>
+        {
+            using var conn = new NpgsqlConnection(connection);
+            conn.Open();
+            for (var i = r; i < starts.Count; i += readers.Length)
+            {
+                var range = (i > 0 ? $"seq_id >= {starts[i]}" : "true") + (i + 1 < starts.Count ? $" and seq_id < {starts[i + 1]}" : "");
+                var rows = new List<StoredEvent>(RangeRows);
+                Export(conn, $"copy (select seq_id, tenant_id, stream_id, version, type, (extract(epoch from timestamp) * 1000000)::bigint, data::text " +
+                    $"from {schema}.mt_events where {range} order by seq_id) to stdout (format binary)",
+                    x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(), x.Read<string>())));
+                Put(channel.Writer, rows.ToArray(), ct);
+            }
+        })).ToArray();
+        try
+        {
+            for (var i = 0; i < starts.Count; i++)
+            {
+                var from = readers[i % readers.Length].Reader;
+                if (!from.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult() || !from.TryRead(out var rows))
+                    break; // that reader failed: its exception is rethrown below
+                for (var at = 0; at < rows.Length; at += Batch)
+                    Put(writer, rows.AsSpan(at, Math.Min(Batch, rows.Length - at)).ToArray(), ct);
+            }
+        }
+        finally
+        {
+            foreach (var reader in readers)
+                while (reader.Reader.TryRead(out _)) { }
+        }
+        foreach (var reader in readers)
+            reader.Reader.Completion.GetAwaiter().GetResult();
+        Task.WaitAll(tasks, CancellationToken.None);
+    }
+
+    private const int RangeRows = 16_384;
+
+    /// <summary>The first seq_id of every range (one index-only pass); the first range is read without a lower bound.</summary>
+    private List<long> RangeStarts()
+    {
+        using var conn = new NpgsqlConnection(connection);
+        conn.Open();
+        using var cmd = new NpgsqlCommand(
+            $"select seq_id from (select seq_id, row_number() over (order by seq_id) - 1 as n from {schema}.mt_events) x where n % {RangeRows} = 0 order by seq_id", conn);
+        using var r = cmd.ExecuteReader();
+        var starts = new List<long>();
+        while (r.Read())
+            starts.Add(r.GetInt64(0));
+        if (starts.Count == 0)
+            starts.Add(0); // range 0 has no lower bound
+        return starts;
+    }
+
+    private static void Export(NpgsqlConnection conn, string sql, Action<NpgsqlBinaryExporter> row)
+    {
+        using var export = conn.BeginBinaryExport(sql);
+        while (export.StartRow() != -1)
+            row(export);
+    }
+
     private void Copy<T>(ChannelWriter<T[]> writer, string sql, Func<NpgsqlBinaryExporter, T> row, CancellationToken ct)
     {
         using var conn = new NpgsqlConnection(connection);
@@ -173,14 +240,15 @@ public sealed class DatabaseSource(string connectionString, string schema = "sig
         var kept = new Dictionary<string, EvidenceBlob>(StringComparer.Ordinal);
         foreach (var list in DrainBatches(input, ct))
         {
-            var named = new List<(int Index, string[] Hashes)>();
+            var named = new List<(int Index, EventFacts Facts, string[] Hashes)>();
             var wanted = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < list.Count; i++)
             {
                 if (list[i].Event is not { } e || !EventFacts.Carries(e.Type))
                     continue;
-                var refs = EventFacts.Read(e.Type, e.Json).Hashes().ToArray();
-                named.Add((i, refs));
+                var facts = EventFacts.Read(e.Type, e.Json);
+                var refs = facts.Hashes().ToArray();
+                named.Add((i, facts, refs));
                 wanted.UnionWith(refs.Where(h => !kept.ContainsKey(h)));
             }
             var found = new Dictionary<string, EvidenceBlob>(StringComparer.Ordinal);
@@ -196,13 +264,13 @@ public sealed class DatabaseSource(string connectionString, string schema = "sig
                         kept[blob.Sha256] = blob;
                 }
             }
-            foreach (var (index, refs) in named)
+            foreach (var (index, facts, refs) in named)
             {
                 var evidence = new Dictionary<string, EvidenceBlob>(refs.Length, StringComparer.Ordinal);
                 foreach (var h in refs)
                     if (found.TryGetValue(h, out var b) || kept.TryGetValue(h, out b))
                         evidence[h] = b;
-                list[index] = list[index] with { Evidence = evidence };
+                list[index] = list[index] with { Evidence = evidence, Facts = facts };
             }
             Put(writer, list, ct);
         }

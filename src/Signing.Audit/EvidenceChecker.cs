@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Signing.Domain;
 using Signing.Verification;
 
 namespace Signing.Audit;
@@ -21,13 +23,28 @@ internal sealed class EvidenceChecker(TrustConfiguration trust)
     public long Decisions => Interlocked.Read(ref decisions);
     public long Blobs => Interlocked.Read(ref blobs);
 
+    /// <summary>
+    /// The hash of a blob's bytes. A CRL is named by thousands of events and a source hands the same byte array to all of
+    /// them, so its hash is kept per array (weakly: it goes with the array); other blobs are hashed every time.
+    /// </summary>
+    private string HashOf(EvidenceBlob blob)
+    {
+        if (blob.MediaType != EvidenceMediaTypes.Crl)
+            return Convert.ToHexStringLower(SHA256.HashData(blob.Bytes));
+        if (!crlHashes.TryGetValue(blob.Bytes, out var known))
+            known = crlHashes.GetValue(blob.Bytes, b => new StrongBox<string>(Convert.ToHexStringLower(SHA256.HashData(b))));
+        return known.Value!;
+    }
+
+    private readonly ConditionalWeakTable<byte[], StrongBox<string>> crlHashes = new();
+
     private sealed record Verifiers(CmsVerifier Cms, EOnayVerifier EOnay, string? Unusable);
 
     /// <summary>The problems of one entry's evidence (its event carries evidence: <see cref="EventFacts.Carries"/>).</summary>
     public void Check(LogEntry entry, Action<string, string> problem)
     {
         var e = entry.Event!;
-        var facts = EventFacts.Read(e.Type, e.Json);
+        var facts = entry.Facts ?? EventFacts.Read(e.Type, e.Json);
         if (facts.Unreadable is { } why)
         {
             problem("event.json", "the event's JSON cannot be read: " + why);
@@ -50,7 +67,7 @@ internal sealed class EvidenceChecker(TrustConfiguration trust)
             Interlocked.Increment(ref blobs);
             if (!entry.Evidence.TryGetValue(sha, out var blob))
                 problem("evidence.missing", $"evidence {sha} is not in the store");
-            else if (Convert.ToHexStringLower(SHA256.HashData(blob.Bytes)) is var actual && actual != sha)
+            else if (HashOf(blob) is var actual && actual != sha)
                 problem("evidence.hash", $"evidence {sha} ({blob.MediaType}) was changed: its bytes hash to {actual}");
             else
                 stored[sha] = blob.Bytes;

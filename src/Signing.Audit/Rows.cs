@@ -18,6 +18,9 @@ public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Not
 public sealed record LogEntry(StoredLeaf? Leaf, StoredEvent? Event, IReadOnlyDictionary<string, EvidenceBlob> Evidence)
 {
     public static readonly IReadOnlyDictionary<string, EvidenceBlob> NoEvidence = new Dictionary<string, EvidenceBlob>();
+
+    /// <summary>The event's facts when the source already read them (to find its blobs), so the checker does not parse the JSON again.</summary>
+    internal EventFacts? Facts { get; init; }
 }
 
 /// <summary>How many rows a source holds (for progress), and where it came from.</summary>

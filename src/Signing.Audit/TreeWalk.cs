@@ -16,6 +16,9 @@ internal sealed class TreeWalk
     private readonly bool allowUnsealed;
     private readonly long nowMicros;
     private readonly HashSet<long> leafSeqs = [];
+    // Reused across leaves: the walk is single-threaded and appends a copy of each hash to the tree.
+    private readonly byte[] recomputed = new byte[MerkleHash.Size];
+    private byte[] input = new byte[4096];
     private int next;
     private long expectedIndex;
 
@@ -60,7 +63,9 @@ internal sealed class TreeWalk
         byte[] hash;
         if (entry.Event is { } e)
         {
-            hash = MerkleHash.Leaf(LeafInput.For(e.Tenant, e.StreamId, e.Version, e.Type, e.TimestampMicros, e.Json));
+            var length = LeafInput.Write(e.Tenant, e.StreamId, e.Version, e.Type, e.TimestampMicros, e.Json, ref input);
+            MerkleHash.Leaf(input.AsSpan(0, length), recomputed);
+            hash = recomputed;
             if (!hash.AsSpan().SequenceEqual(leaf.LeafHash))
                 problems.Add(AuditProblem.At(entry, "leaf.hash",
                     "the event's recomputed leaf hash differs from the logged one: the event's row (JSON, time, stream, version or type) changed after it was logged"));
