@@ -35,10 +35,14 @@ internal static class SingleUseClaims
         var held = new Dictionary<SingleUseKey, Guid>();
         if (keys.Count == 0)
             return held;
-        var wanted = keys.Select(k => k.Key).Distinct().ToArray();
+        var wanted = keys.Distinct().ToArray();
+        // By (kind, key) pairs, so each is one primary-key lookup: a filter on key alone cannot use the key's index and
+        // would read every claim of the table on every submission.
         // One text per row: AdvancedSql maps single scalar columns, and neither kind (an enum name) nor key (hex) holds a space.
         var rows = await session.AdvancedSql.QueryAsync<string>(
-            $"select kind || ' ' || key || ' ' || application_id::text from {Qualified} where key = any(?)", ct, [wanted]).ConfigureAwait(false);
+            $"select c.kind || ' ' || c.key || ' ' || c.application_id::text from unnest(?::text[], ?::text[]) as w(kind, key) " +
+            $"join {Qualified} c on c.kind = w.kind and c.key = w.key", ct,
+            [wanted.Select(k => k.Kind.ToString()).ToArray(), wanted.Select(k => k.Key).ToArray()]).ConfigureAwait(false);
         foreach (var row in rows)
         {
             var parts = row.Split(' ');
