@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Npgsql;
 using Signing.Domain;
+using Signing.Record;
 
 namespace Signing.Audit;
 
@@ -20,7 +21,8 @@ public sealed partial class DatabaseSource(string connectionString, string schem
     public static string ReadOnly(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        const string option = "-c default_transaction_read_only=on";
+        // search_path: the leaf hash expression calls built-in functions by name (see LeafInput.HashSql).
+        const string option = "-c default_transaction_read_only=on -c search_path=pg_catalog";
         builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? option : builder.Options + " " + option;
         builder.ApplicationName ??= "esign-audit";
         return builder.ConnectionString;
@@ -67,7 +69,7 @@ public sealed partial class DatabaseSource(string connectionString, string schem
         var output = withEvidence ? Channel.CreateBounded<List<LogEntry>>(8) : joined;
         var stages = new List<Task>
         {
-            Stage(events.Writer, () => EventsInRanges(events.Writer, stop.Token)),
+            Stage(events.Writer, () => EventsInRanges(events.Writer, hashed: !withEvidence, stop.Token)),
             Stage(leaves.Writer, () => Copy(leaves.Writer,
                 $"copy (select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash from {schema}.log_leaves order by leaf_index) " +
                 "to stdout (format binary)",
@@ -127,9 +129,11 @@ public sealed partial class DatabaseSource(string connectionString, string schem
     /// <summary>
     /// The events in seq_id order, read as ranges of about <see cref="RangeRows"/> rows by two connections in turn: one
     /// PostgreSQL backend printing every jsonb as text is slower than the rest of the audit, two keep up. Each reader is
-    /// at most a couple of ranges ahead of the join, so memory stays bounded.
+    /// at most a couple of ranges ahead of the join, so memory stays bounded. <paramref name="hashed"/> (the tree alone):
+    /// the database hashes each row's leaf input where the row lies and sends 32 bytes instead of its JSON, which the tree
+    /// does not otherwise need; a full audit reads the JSON (its evidence checks parse it) and hashes it here.
     /// </summary>
-    private void EventsInRanges(ChannelWriter<StoredEvent[]> writer, CancellationToken ct)
+    private void EventsInRanges(ChannelWriter<StoredEvent[]> writer, bool hashed, CancellationToken ct)
     {
         var starts = RangeStarts();
         var readers = new[] { Channel.CreateBounded<StoredEvent[]>(2), Channel.CreateBounded<StoredEvent[]>(2) };
@@ -141,9 +145,12 @@ public sealed partial class DatabaseSource(string connectionString, string schem
             {
                 var range = (i > 0 ? $"seq_id >= {starts[i]}" : "true") + (i + 1 < starts.Count ? $" and seq_id < {starts[i + 1]}" : "");
                 var rows = new List<StoredEvent>(RangeRows);
-                Export(conn, $"copy (select seq_id, tenant_id, stream_id, version, type, (extract(epoch from timestamp) * 1000000)::bigint, data::text " +
-                    $"from {schema}.mt_events where {range} order by seq_id) to stdout (format binary)",
-                    x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(), x.Read<string>())));
+                Export(conn, $"copy (select seq_id, tenant_id, stream_id, version, type, (extract(epoch from timestamp) * 1000000)::bigint, " +
+                    (hashed ? LeafInput.HashSql("e") : "data::text") + $" from {schema}.mt_events e where {range} order by seq_id) to stdout (format binary)",
+                    hashed
+                        ? x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(), "")
+                            { LeafHash = x.Read<byte[]>() })
+                        : x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(), x.Read<string>())));
                 Put(channel.Writer, rows.ToArray(), ct);
             }
         })).ToArray();

@@ -3,7 +3,14 @@ using Signing.Domain;
 namespace Signing.Audit;
 
 /// <summary>One row of signing.mt_events, as the leaf input needs it (design: timestamp in microseconds, data as jsonb text).</summary>
-public sealed record StoredEvent(long SeqId, string Tenant, Guid StreamId, long Version, string Type, long TimestampMicros, string Json);
+public sealed record StoredEvent(long SeqId, string Tenant, Guid StreamId, long Version, string Type, long TimestampMicros, string Json)
+{
+    /// <summary>
+    /// The row's leaf hash as the database computed it from the row (<see cref="Signing.Record.LeafInput.HashSql"/>), when the
+    /// source was asked for the tree alone: then <see cref="Json"/> is empty, not read.
+    /// </summary>
+    public byte[]? LeafHash { get; init; }
+}
 
 /// <summary>One row of signing.log_leaves.</summary>
 public sealed record StoredLeaf(long Index, long SeqId, string Tenant, Guid StreamId, long Version, string EventType, byte[] LeafHash);

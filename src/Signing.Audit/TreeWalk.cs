@@ -63,9 +63,14 @@ internal sealed class TreeWalk
         byte[] hash;
         if (entry.Event is { } e)
         {
-            var length = LeafInput.Write(e.Tenant, e.StreamId, e.Version, e.Type, e.TimestampMicros, e.Json, ref input);
-            MerkleHash.Leaf(input.AsSpan(0, length), recomputed);
-            hash = recomputed;
+            if (e.LeafHash is { } fromRow)
+                hash = fromRow;
+            else
+            {
+                var length = LeafInput.Write(e.Tenant, e.StreamId, e.Version, e.Type, e.TimestampMicros, e.Json, ref input);
+                MerkleHash.Leaf(input.AsSpan(0, length), recomputed);
+                hash = recomputed;
+            }
             if (!hash.AsSpan().SequenceEqual(leaf.LeafHash))
                 problems.Add(AuditProblem.At(entry, "leaf.hash",
                     "the event's recomputed leaf hash differs from the logged one: the event's row (JSON, time, stream, version or type) changed after it was logged"));

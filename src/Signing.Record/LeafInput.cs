@@ -60,6 +60,21 @@ public static class LeafInput
         return at;
     }
 
+    /// <summary>
+    /// The leaf hash of the same bytes as a PostgreSQL expression over a <c>signing.mt_events</c> row named
+    /// <paramref name="row"/>: the log's trigger hashes each new event with it, and an audit of a database can have the
+    /// server hash every stored event with it instead of reading each event's JSON. Built with || (not concat_ws) so that
+    /// a NULL column makes a NULL hash, never a leaf with a line missing. Run it with search_path pinned to pg_catalog (as
+    /// the trigger and the audit do), so that no function in another schema can stand in for the ones it calls. Its
+    /// layout, line breaks included, is part of the trigger's stored source, which a migration compares: a change of
+    /// layout alone replaces the function in every database.
+    /// </summary>
+    public static string HashSql(string row) =>
+        "sha256('\\x00'::bytea || convert_to(\n" +
+        $"            'signing/leaf/v1' || E'\\n' || {row}.tenant_id || E'\\n' || {row}.stream_id::text || E'\\n' || {row}.version::text || E'\\n'\n" +
+        $"            || {row}.type || E'\\n' || ((extract(epoch from {row}.timestamp) * 1000000)::bigint)::text || E'\\n' || {row}.data::text,\n" +
+        "            'UTF8'))";
+
     /// <summary>Microseconds since the Unix epoch, as the trigger computes them from mt_events.timestamp.</summary>
     public static long Micros(DateTimeOffset timestamp) => (timestamp.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
 }

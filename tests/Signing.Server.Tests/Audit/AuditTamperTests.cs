@@ -46,6 +46,28 @@ public sealed class AuditTamperTests(RecordedDay day) : IClassFixture<RecordedDa
     }
 
     [Fact]
+    public void The_tree_alone_hashed_by_the_database_gives_the_root_the_full_audit_recomputes()
+    {
+        // --tree-only has PostgreSQL hash each row's leaf input; the full audit hashes the JSON it reads itself.
+        var full = day.Original.Verify();
+        var tree = day.Original.Verify("--tree-only");
+        Assert.True(tree.Exit == 0, tree.ToString());
+        Assert.Equal(0, tree.Report.GetProperty("submissionsReVerified").GetInt64());
+        Assert.Equal(full.Report.GetProperty("leaves").GetInt64(), tree.Report.GetProperty("leaves").GetInt64());
+        Assert.Equal(full.Report.GetProperty("rootSha256").GetString(), tree.Report.GetProperty("rootSha256").GetString());
+    }
+
+    [Fact]
+    public async Task One_changed_byte_of_an_events_JSON_is_named_by_the_tree_alone()
+    {
+        var copy = await day.CopyAsync();
+        var version = await VersionOf(copy, day.Doctor.Id, "returned_to_sender");
+        await copy.TamperAsync("update signing.mt_events set data = replace(data::text, 'Adreste', 'Bdreste')::jsonb " +
+                               "where stream_id = @s::uuid and version = @v", ("s", day.Doctor.Id), ("v", version));
+        AssertNames(copy.Verify("--tree-only"), "leaf.hash", day.Doctor.Id, version);
+    }
+
+    [Fact]
     public async Task A_deleted_event_is_named()
     {
         var copy = await day.CopyAsync();
