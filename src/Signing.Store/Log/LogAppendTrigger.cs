@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Signing.Record;
 using Weasel.Core;
 using Weasel.Core.Migrations;
 using Weasel.Postgresql;
@@ -8,14 +9,17 @@ namespace Signing.Store.Log;
 
 /// <summary>
 /// <c>signing.log_append()</c> and the trigger on <c>signing.mt_events</c> that runs it: every inserted event becomes a
-/// leaf in the inserting transaction. The trigger is a constraint trigger deferred to commit: the function takes the one
-/// <c>log_state</c> row's lock (held to the end of the commit, so appenders queue and indices are dense and in commit
-/// order) only once the transaction has done all its other work, so the lock is never held across a round trip to the
-/// client or while the transaction waits on another's rows (no deadlock with a writer it would otherwise wait for).
-/// Marten inserts events one statement per event, so a statement trigger would not batch either. Deferred row
-/// triggers fire in insertion order, which within a transaction is seq_id order. The function hashes the
-/// <see cref="Signing.Record.LeafInput"/> bytes in SQL. SECURITY DEFINER with a fixed search_path: it writes log_state
-/// and log_leaves for a runtime role that may not, and no caller's schema can shadow what it calls.
+/// leaf in the inserting transaction. The trigger is a constraint trigger deferred to commit: the function locks the one
+/// <c>log_state</c> row (held to the end of the commit, so appenders queue and indices are dense and in commit order)
+/// only once the transaction has done all its other work, so the lock is never held across a round trip to the client
+/// or while the transaction waits on another's rows (no deadlock with a writer it would otherwise wait for). The row is
+/// only locked, never updated: the next index is one past the largest leaf index, read under the lock (after the previous
+/// holder committed) and including the transaction's own leaves; a counter updated per event would leave a new row
+/// version per event, which cost more than everything else the trigger does. Marten inserts events one statement per
+/// event, so a statement trigger would not batch either. Deferred row triggers fire in insertion order, which within a
+/// transaction is seq_id order. The function hashes the <see cref="Signing.Record.LeafInput"/> bytes in SQL. SECURITY
+/// DEFINER with a fixed search_path: it locks log_state and writes log_leaves for a runtime role that may not (so that
+/// role cannot hold the log's lock from outside a commit either), and no caller's schema can shadow what it calls.
 /// Weasel's Trigger cannot make a constraint trigger, so function and trigger are one schema object, compared by the
 /// function's stored source and settings and by the trigger's definition.
 /// </summary>
@@ -26,22 +30,20 @@ internal sealed class LogAppendTrigger : ISchemaObject
     private static readonly string Schema = SigningStore.Schema;
     private static readonly string Events = Schema + ".mt_events";
 
-    // Lines of the leaf input (Signing.Record.LeafInput): prefix, tenant, stream, version, type, microseconds, JSON.
-    // Concatenation with || (not concat_ws) so a NULL would make a NULL hash and fail the insert rather than drop a line.
     private static readonly string Source = $"""
 
         declare
           leaf bigint;
         begin
-          insert into {Schema}.{LogTables.State} as s (id, size) values (1, 1)
-            on conflict (id) do update set size = s.size + 1
-            returning s.size - 1 into leaf;
+          perform from {Schema}.{LogTables.State} where id = 1 for update;
+          if not found then
+            insert into {Schema}.{LogTables.State} (id) values (1) on conflict (id) do nothing;
+            perform from {Schema}.{LogTables.State} where id = 1 for update;
+          end if;
+          select coalesce(max(leaf_index) + 1, 0) into leaf from {Schema}.{LogTables.Leaves};
           insert into {Schema}.{LogTables.Leaves} (leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash)
           values (leaf, new.seq_id, new.tenant_id, new.stream_id, new.version, new.type,
-                  sha256('\x00'::bytea || convert_to(
-                    'signing/leaf/v1' || E'\n' || new.tenant_id || E'\n' || new.stream_id::text || E'\n' || new.version::text || E'\n'
-                    || new.type || E'\n' || ((extract(epoch from new.timestamp) * 1000000)::bigint)::text || E'\n' || new.data::text,
-                    'UTF8')));
+                  {LeafInput.HashSql("new")});
           return null;
         end;
 

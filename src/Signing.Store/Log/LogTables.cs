@@ -29,9 +29,9 @@ internal static class LogTables
         leaves.Indexes.Add(new IndexDefinition("log_leaves_stream") { Columns = ["stream_id", "version"] });
         yield return leaves;
 
+        // One row, locked (never updated) by each appending commit: the log's queue.
         var state = New(State);
         state.AddColumn<int>("id").AsPrimaryKey();
-        state.AddColumn<long>("size").NotNull();
         state.CheckConstraints.Add(new TableCheckConstraint("log_state_one_row", "id = 1"));
         yield return state;
 
