@@ -64,7 +64,7 @@ public sealed partial class DatabaseSource(string connectionString, string schem
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var events = Channel.CreateBounded<StoredEvent[]>(16);
-        var leaves = Channel.CreateBounded<StoredLeaf[]>(16);
+        var leaves = Channel.CreateBounded<LogLeaf[]>(16);
         var joined = Channel.CreateBounded<List<LogEntry>>(8);
         var output = withEvidence ? Channel.CreateBounded<List<LogEntry>>(8) : joined;
         var stages = new List<Task>
@@ -73,7 +73,7 @@ public sealed partial class DatabaseSource(string connectionString, string schem
             Stage(leaves.Writer, () => Copy(leaves.Writer,
                 $"copy (select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash from {schema}.log_leaves order by leaf_index) " +
                 "to stdout (format binary)",
-                x => new StoredLeaf(x.Read<long>(), x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<byte[]>()), stop.Token)),
+                x => new LogLeaf(x.Read<long>(), x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<byte[]>()), stop.Token)),
             Stage(joined.Writer, () => Join(leaves.Reader, events.Reader, joined.Writer, stop.Token)),
         };
         if (withEvidence)
@@ -147,10 +147,8 @@ public sealed partial class DatabaseSource(string connectionString, string schem
                 var rows = new List<StoredEvent>(RangeRows);
                 Export(conn, $"copy (select seq_id, tenant_id, stream_id, version, type, (extract(epoch from timestamp) * 1000000)::bigint, " +
                     (hashed ? LeafInput.HashSql("e") : "data::text") + $" from {schema}.mt_events e where {range} order by seq_id) to stdout (format binary)",
-                    hashed
-                        ? x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(), "")
-                            { LeafHash = x.Read<byte[]>() })
-                        : x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(), x.Read<string>())));
+                    x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(),
+                        hashed ? "" : x.Read<string>()) { LeafHash = hashed ? x.Read<byte[]>() : null }));
                 Put(channel.Writer, rows.ToArray(), ct);
             }
         })).ToArray();
@@ -219,7 +217,7 @@ public sealed partial class DatabaseSource(string connectionString, string schem
             Put(writer, batch.ToArray(), ct);
     }
 
-    private static void Join(ChannelReader<StoredLeaf[]> leaves, ChannelReader<StoredEvent[]> events, ChannelWriter<List<LogEntry>> writer, CancellationToken ct)
+    private static void Join(ChannelReader<LogLeaf[]> leaves, ChannelReader<StoredEvent[]> events, ChannelWriter<List<LogEntry>> writer, CancellationToken ct)
     {
         var batch = new List<LogEntry>(Batch);
         foreach (var (leaf, e) in LogJoin.Join(Drain(leaves, ct), Drain(events, ct)))

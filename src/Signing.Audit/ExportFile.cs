@@ -1,3 +1,4 @@
+using Signing.Record;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -38,7 +39,7 @@ public static class ExportFile
         public long? Checkpoints { get; init; }
         public StoredCheckpoint? Checkpoint { get; init; }
         public EvidenceBlob? Blob { get; init; }
-        public StoredLeaf? Leaf { get; init; }
+        public LogLeaf? Leaf { get; init; }
         public StoredEvent? Event { get; init; }
         public string[]? Evidence { get; init; }
         public long? Entries { get; init; }

@@ -1,3 +1,5 @@
+using Signing.Record;
+
 namespace Signing.Audit;
 
 /// <summary>Where an audit reads the record from: a database (read-only) or an export file.</summary>

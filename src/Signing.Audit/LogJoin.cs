@@ -1,3 +1,5 @@
+using Signing.Record;
+
 namespace Signing.Audit;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal sealed class LogJoin(IEnumerator<StoredEvent> events)
     private bool eventsDone;
 
     /// <summary>The event the leaf names, or null when no event has its seq_id (or it was given to an earlier leaf).</summary>
-    public StoredEvent? Match(StoredLeaf leaf)
+    public StoredEvent? Match(LogLeaf leaf)
     {
         if (ahead.Remove(leaf.SeqId, out var waiting))
             return waiting;
@@ -44,7 +46,7 @@ internal sealed class LogJoin(IEnumerator<StoredEvent> events)
     }
 
     /// <summary>Joins two ordered streams; the entries carry no evidence (a source adds it).</summary>
-    public static IEnumerable<(StoredLeaf? Leaf, StoredEvent? Event)> Join(IEnumerable<StoredLeaf> leaves, IEnumerable<StoredEvent> events)
+    public static IEnumerable<(LogLeaf? Leaf, StoredEvent? Event)> Join(IEnumerable<LogLeaf> leaves, IEnumerable<StoredEvent> events)
     {
         using var e = events.GetEnumerator();
         var join = new LogJoin(e);

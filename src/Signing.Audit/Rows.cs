@@ -1,4 +1,5 @@
 using Signing.Domain;
+using Signing.Record;
 
 namespace Signing.Audit;
 
@@ -12,17 +13,11 @@ public sealed record StoredEvent(long SeqId, string Tenant, Guid StreamId, long 
     public byte[]? LeafHash { get; init; }
 }
 
-/// <summary>One row of signing.log_leaves.</summary>
-public sealed record StoredLeaf(long Index, long SeqId, string Tenant, Guid StreamId, long Version, string EventType, byte[] LeafHash);
-
-/// <summary>One row of signing.log_checkpoints: the note body exactly as signed and its detached CMS.</summary>
-public sealed record StoredCheckpoint(long TreeSize, byte[] RootHash, string Note, byte[] Signature, DateTimeOffset SignedAt);
-
 /// <summary>
 /// A leaf with the event it names (joined on seq_id), or an event no leaf names (Leaf null), with the evidence blobs the
 /// event names that the store holds. Sources yield leaves in index order, then the events without a leaf in seq_id order.
 /// </summary>
-public sealed record LogEntry(StoredLeaf? Leaf, StoredEvent? Event, IReadOnlyDictionary<string, EvidenceBlob> Evidence)
+public sealed record LogEntry(LogLeaf? Leaf, StoredEvent? Event, IReadOnlyDictionary<string, EvidenceBlob> Evidence)
 {
     public static readonly IReadOnlyDictionary<string, EvidenceBlob> NoEvidence = new Dictionary<string, EvidenceBlob>();
 

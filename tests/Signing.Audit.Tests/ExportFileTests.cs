@@ -1,3 +1,4 @@
+using Signing.Record;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;

@@ -1,9 +1,11 @@
+using Signing.Record;
+
 namespace Signing.Audit.Tests;
 
 public sealed class LogJoinTests
 {
     private static StoredEvent Event(long seq) => new(seq, "33", Guid.Empty, seq, "t", 0, "{}");
-    private static StoredLeaf Leaf(long index, long seq) => new(index, seq, "33", Guid.Empty, seq, "t", []);
+    private static LogLeaf Leaf(long index, long seq) => new(index, seq, "33", Guid.Empty, seq, "t", []);
 
     [Fact]
     public void Leaves_in_commit_order_find_their_events_though_seq_order_differs()

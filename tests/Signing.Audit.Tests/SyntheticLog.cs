@@ -7,7 +7,7 @@ namespace Signing.Audit.Tests;
 internal sealed class SyntheticLog
 {
     public List<StoredEvent> Events { get; } = [];
-    public List<StoredLeaf> Leaves { get; } = [];
+    public List<LogLeaf> Leaves { get; } = [];
     public List<StoredCheckpoint> Checkpoints { get; } = [];
 
     public static readonly Guid StreamA = Guid.Parse("0b7e6a34-51f0-4c2a-9c1d-000000000001");
@@ -28,7 +28,7 @@ internal sealed class SyntheticLog
     {
         var e = new StoredEvent(seq ?? Events.Count + 1, "33", stream, version, type, 1_796_000_000_000_000 + Events.Count, json);
         Events.Add(e);
-        Leaves.Add(new StoredLeaf(Leaves.Count, e.SeqId, e.Tenant, e.StreamId, e.Version, e.Type, LeafHash(e)));
+        Leaves.Add(new LogLeaf(Leaves.Count, e.SeqId, e.Tenant, e.StreamId, e.Version, e.Type, LeafHash(e)));
     }
 
     public static byte[] LeafHash(StoredEvent e) =>

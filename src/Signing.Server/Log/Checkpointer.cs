@@ -1,3 +1,4 @@
+using Signing.Record;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Signing.Server.Receipts;

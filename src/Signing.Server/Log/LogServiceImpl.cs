@@ -1,3 +1,4 @@
+using Signing.Record;
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;

@@ -25,7 +25,7 @@ public class LogServer : SigningServer
     }
 
     /// <summary>Signs a checkpoint of the log as it is now (or returns the one that already covers it).</summary>
-    public Task<Signing.Store.StoredCheckpoint> CheckpointAsync() => App!.Services.GetRequiredService<Checkpointer>().CheckpointAsync();
+    public Task<Signing.Record.StoredCheckpoint> CheckpointAsync() => App!.Services.GetRequiredService<Checkpointer>().CheckpointAsync();
 
     /// <summary>Stops the host (as a shutdown does) and leaves the database for the test to read.</summary>
     public Task StopHostAsync() => App!.StopAsync();
