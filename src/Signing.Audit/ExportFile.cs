@@ -1,10 +1,10 @@
-using Signing.Record;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Signing.Domain;
+using Signing.Record;
 
 namespace Signing.Audit;
 

@@ -1,8 +1,8 @@
-using Signing.Record;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Signing.Domain;
+using Signing.Record;
 
 namespace Signing.Audit.Tests;
 

@@ -1,6 +1,6 @@
-using Signing.Record;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Signing.Record;
 using Signing.Server.Receipts;
 using Signing.Store;
 

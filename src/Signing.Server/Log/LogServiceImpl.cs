@@ -1,4 +1,3 @@
-using Signing.Record;
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -7,6 +6,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Signing.Contracts.V1;
 using Signing.Domain;
+using Signing.Record;
 using Signing.Server.Auth;
 using Signing.Server.Errors;
 using Signing.Server.Services;
