@@ -91,6 +91,23 @@ public sealed class TrustConfiguration
         public bool? RequireRevocation { get; init; }
         public int? SigningTimeSkewMinutes { get; init; }
         public int? EOnayMaxAgeHours { get; init; }
+        /// <summary>The revocation part of the validation policy; null = OCSP first, CRL fallback, CA certificates FAIL.</summary>
+        public RevocationPolicyModel? Revocation { get; init; }
+        /// <summary>Certificates of timestamp authorities whose tokens are accepted (files; each must also chain to an anchor).</summary>
+        public List<string> TimestampAuthorities { get; init; } = [];
+    }
+
+    /// <summary>The JSON shape of the revocation policy (see <see cref="FileModel.Revocation"/>).</summary>
+    public sealed record RevocationPolicyModel
+    {
+        /// <summary>Sources in the order asked: "ocsp", "crl" (default both, OCSP first).</summary>
+        public List<string>? Order { get; init; }
+        /// <summary>What missing revocation data for a CA certificate means: "fail", "warn", "inform" or "ignore" (default "fail").</summary>
+        public string? CaCertificates { get; init; }
+        /// <summary>Whether OCSP requests carry a nonce and a response must echo it (default true).</summary>
+        public bool? OcspNonce { get; init; }
+        /// <summary>Clock skew tolerated on OCSP thisUpdate/nextUpdate, in seconds (default 300).</summary>
+        public int? OcspSkewSeconds { get; init; }
     }
 
     private static readonly JsonSerializerOptions FileJson = new()
