@@ -104,6 +104,11 @@ public static class ErrorCodes
     public const string LogCheckpointNotFound = "LOG_CHECKPOINT_NOT_FOUND";
     /// <summary>The application has no event of the version asked for.</summary>
     public const string LogEventNotFound = "LOG_EVENT_NOT_FOUND";
+    /// <summary>
+    /// No usable revocation answer for a certificate right now (responders and CRLs unreachable or stale): UNAVAILABLE with
+    /// RetryInfo. It says nothing against the certificate.
+    /// </summary>
+    public const string RevocationUnavailable = "REVOCATION_UNAVAILABLE";
 
     // Said by the desk tool itself, never by the server.
     public const string BadInput = "BAD_INPUT";

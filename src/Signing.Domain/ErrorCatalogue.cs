@@ -109,6 +109,9 @@ public static class ErrorCatalogue
             "the record is not yet covered by a signed checkpoint; try again in a few seconds"),
         new(ErrorCodes.LogCheckpointNotFound, "bu ağaç boyutunda imzalı bir kontrol noktası yok", "no checkpoint was signed at this tree size"),
         new(ErrorCodes.LogEventNotFound, "başvurunun bu sürümde bir kaydı yok", "the application has no event of this version"),
+        new(ErrorCodes.RevocationUnavailable,
+            "sertifikanın iptal durumu şu anda doğrulanamıyor (OCSP ve SİL'e ulaşılamadı); sertifikanızda bir sorun olduğu anlamına gelmez, biraz sonra tekrar deneyin",
+            "the certificate's revocation status cannot be checked right now (no OCSP or CRL answer); this says nothing against the certificate: try again shortly"),
     }.ToDictionary(t => t.Reason, StringComparer.Ordinal);
 
     public static IReadOnlyCollection<ErrorText> All => Texts.Values;

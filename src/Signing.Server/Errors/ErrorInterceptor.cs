@@ -105,6 +105,8 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerab
                 new PreconditionFailure.Types.Violation { Type = p.Type, Subject = Tckn.MaskAll(p.Subject), Description = Tckn.MaskAll(p.Description) }));
             status.Details.Add(Any.Pack(failure));
         }
+        if (error.RetryAfter is { } retry)
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retry) }));
         return status.ToRpcException();
     }
 }

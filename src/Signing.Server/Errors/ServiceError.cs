@@ -17,9 +17,10 @@ public sealed class ServiceError : Exception
 {
     public ServiceError(StatusCode code, string reason, string message, string messageTr,
         IReadOnlyList<FieldViolation>? fields = null, IReadOnlyList<PreconditionViolation>? preconditions = null,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        IReadOnlyDictionary<string, string>? metadata = null, TimeSpan? retryAfter = null)
         : base(message)
     {
+        RetryAfter = retryAfter;
         Code = code;
         Reason = reason;
         MessageTr = messageTr;
@@ -34,6 +35,8 @@ public sealed class ServiceError : Exception
     public IReadOnlyList<FieldViolation> Fields { get; }
     public IReadOnlyList<PreconditionViolation> Preconditions { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
+    /// <summary>When set, the caller may retry after this long (google.rpc.RetryInfo).</summary>
+    public TimeSpan? RetryAfter { get; }
 
     /// <summary>A refusal that says no more than its reason's texts in <see cref="ErrorCatalogue"/>.</summary>
     public static ServiceError FromCatalogue(StatusCode code, string reason, IReadOnlyDictionary<string, string>? metadata = null)

@@ -44,6 +44,7 @@ public sealed class ApplicationServiceImpl(
                 "cms: okunabilir bir CMS imzası değil (form imzanın içinde ya da form_json alanında olmalı)",
                 [new FieldViolation("cms", verdict.Reason ?? "unreadable", "okunamıyor")],
                 metadata: new Dictionary<string, string> { ["sub_indication"] = Proto.SubIndication(verdict) });
+        RevocationGate.ThrowIfUnavailable(verdict);
         var form = Requests.ParseForm(signed, out var problem) ?? throw ServiceError.InvalidArgument("cms",
             "the signed content is not an ApplicationForm in protobuf JSON: " + problem, "imzalanan içerik bir başvuru formu (JSON) değil");
         if (request.Form is not null && !request.Form.Equals(form))
@@ -80,6 +81,7 @@ public sealed class ApplicationServiceImpl(
         if (result.Verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw ServiceError.InvalidArgument("e_onay_confirmation", "not a readable e-Onay confirmation: " + result.Verdict.Reason,
                 "okunabilir bir e-Onay belgesi değil");
+        RevocationGate.ThrowIfUnavailable(result.Verdict);
         var confirmation = result.Confirmation;
         var eonay = new EOnayFacts(Proto.Indication(result.Verdict.Indication), confirmation?.Tckn, confirmation?.Nonce ?? "",
             confirmation?.ConfirmedAt ?? now);

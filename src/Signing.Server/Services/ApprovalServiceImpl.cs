@@ -169,6 +169,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             new VerificationOptions { At = now, ExpectedTckn = caller.Tckn });
         if (verdict.Signer is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw ServiceError.InvalidArgument("signature", "not a readable CMS signature: " + verdict.Reason, "okunabilir bir CMS imzası değil");
+        RevocationGate.ThrowIfUnavailable(verdict);
         var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
         var signature = new OfficerSignature(request.Signature.ToByteArray(), VerdictFacts.Signature(verdict));
         var officer = Tckn.Parse(caller.Tckn);

@@ -40,6 +40,7 @@ public sealed class CertificateServiceImpl(Applications applications, ChallengeS
         var certificate = trust.Certificates.Validate(request.Certificate.ToByteArray(), new VerificationOptions { At = now, ExpectedTckn = expected });
         if (certificate.Signer is null)
             throw ServiceError.InvalidArgument("certificate", "not a readable X.509 certificate: " + certificate.Reason, "okunabilir bir X.509 sertifikası değil");
+        RevocationGate.ThrowIfUnavailable(certificate);
         var proof = trust.Cms.VerifyProofOfPossession(request.ProofOfPossession.ToByteArray(), nonce, expected, now);
         if (proof.Signer is null || proof.Signer.CertificateSha256 != certificate.Signer.CertificateSha256)
             throw ServiceError.InvalidArgument("proof_of_possession", "not made with this certificate's key", "bu sertifikanın anahtarıyla imzalanmamış");

@@ -26,6 +26,7 @@ public sealed class SessionServiceImpl(Applications applications, ChallengeStore
         var nonce = challenges.Redeem(request.ChallengeId) ?? throw CertificateServiceImpl.ChallengeUnknown();
         var now = applications.Now;
         var verdict = trust.Cms.VerifyProofOfPossession(request.ProofOfPossession.ToByteArray(), nonce, null, now);
+        RevocationGate.ThrowIfUnavailable(verdict);
         var expiredOnly = !verdict.Passed && ExpiredButOtherwiseQualified(verdict);
         if (!verdict.Passed && !expiredOnly || verdict.Signer?.Tckn is null || !Tckn.TryParse(verdict.Signer.Tckn, out var tckn))
         {
