@@ -66,8 +66,8 @@ public sealed class RevocationFetchOptions
     /// <summary>OCSP answers are kept fresh for certificates verified within this window.</summary>
     public TimeSpan OcspRecentlySeen { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>An OCSP responder failing for longer than this makes the health unhealthy.</summary>
-    public TimeSpan OcspUnhealthyAfter { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>An OCSP responder, or a CRL URL never yet fetched, failing for longer than this makes the health unhealthy.</summary>
+    public TimeSpan UnhealthyAfterFailing { get; set; } = TimeSpan.FromMinutes(10);
 
     public int MaxOcspResponseBytes { get; set; } = 1 << 20;
 
@@ -107,7 +107,7 @@ public sealed class RevocationFetchOptions
         Positive(TickInterval, nameof(TickInterval));
         Positive(StorePollInterval, nameof(StorePollInterval));
         Positive(OcspRecentlySeen, nameof(OcspRecentlySeen));
-        Positive(OcspUnhealthyAfter, nameof(OcspUnhealthyAfter));
+        Positive(UnhealthyAfterFailing, nameof(UnhealthyAfterFailing));
         Positive(TsaTimeout, nameof(TsaTimeout));
         if (MinimumLead < TimeSpan.Zero)
             problems.Add($"{nameof(MinimumLead)} must not be negative (it is {MinimumLead}).");
