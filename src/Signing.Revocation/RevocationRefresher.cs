@@ -211,7 +211,8 @@ public sealed partial class RevocationRefresher
         }
         if (ocspTasks is not null)
             await Until(ocspTasks);
-        var ocspAnswered = ocspTasks is not null
+        // Every certificate has an OCSP answer (fetched now or held before): the CRLs go on in the background.
+        var ocspAnswered = _options.FetchOcsp
             && Enumerable.Range(0, chain.Count - 1).All(i => _source.FindOcspEntry(chain[i], chain[i + 1]) is not null);
         if (crlTasks is not null && !ocspAnswered)
             await Until(crlTasks);
