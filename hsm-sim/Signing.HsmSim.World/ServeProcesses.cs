@@ -56,6 +56,20 @@ public static class ServeProcesses
         return true;
     }
 
+    /// <summary>A port free now; the serve of this world binds it later (a taken one makes serve fail loudly, not guess).</summary>
+    public static int FreeLoopbackPort(int except = 0)
+    {
+        while (true)
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            if (port != except)
+                return port;
+        }
+    }
+
     public static void Terminate(int pid) => _ = kill(pid, SigTerm);
 
     /// <summary>SIGTERM to every process of the group the leader <paramref name="pid"/> heads.</summary>

@@ -224,8 +224,8 @@ public sealed class WorldBuilder(WorldOptions options, TextWriter log)
 
     private WorldServices Services(WorldOptions o)
     {
-        var port = o.PkiPort ?? FreeLoopbackPort();
-        var opensslPort = o.OpensslOcspPort ?? FreeLoopbackPort(except: port);
+        var port = o.PkiPort ?? ServeProcesses.FreeLoopbackPort();
+        var opensslPort = o.OpensslOcspPort ?? ServeProcesses.FreeLoopbackPort(except: port);
         var host = o.PkiHost.Contains(':') ? $"[{o.PkiHost}]" : o.PkiHost;
         var baseUrl = $"http://{host}:{port}";
         return new WorldServices
@@ -246,24 +246,14 @@ public sealed class WorldBuilder(WorldOptions options, TextWriter log)
         };
     }
 
-    /// <summary>A port free now; the serve of this world binds it later (a taken one makes serve fail loudly, not guess).</summary>
-    public static int FreeLoopbackPort(int except = 0)
-    {
-        while (true)
-        {
-            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            if (port != except)
-                return port;
-        }
-    }
-
     private void PrepareDirectory()
     {
         if (Directory.Exists(options.OutDirectory))
         {
+            // A serve of the old world would go on answering with the old keys (and hold the ports): stopped first.
+            var readyFile = Path.Combine(options.OutDirectory, "serve", ServeReady.FileName);
+            if (ServeProcesses.Stop(options.OutDirectory, readyFile, TimeSpan.FromSeconds(10)))
+                log.WriteLine("hsm-sim: stopped the serve of the world being rebuilt");
             foreach (var sub in new[] { "tokens", "pki", "certs", "serve" })
             {
                 var path = Path.Combine(options.OutDirectory, sub);
