@@ -174,6 +174,66 @@ Task("HsmSim").Description("Builds (or reuses) the simulated smart-card world in
     Must(DotNetRun("hsm-sim/Signing.HsmSim", args, new Dictionary<string, string> { ["SOFTHSM2_CONF"] = hsmDir.CombineWithFilePath("softhsm2.conf").FullPath }, build: true), "hsm-sim");
 });
 
+// The world's `hsm-sim serve` (CRLs, OCSP, TSA at the URLs its certificates name): found by its ready file, and only
+// trusted when /proc shows that pid is a serve of this checkout's world.
+string ServeReadyFile() => hsmDir.Combine("serve").CombineWithFilePath("serve.json").FullPath;
+System.Text.Json.JsonElement? LiveServe()
+{
+    var file = ServeReadyFile();
+    if (!System.IO.File.Exists(file)) return null;
+    System.Text.Json.JsonElement ready;
+    try { ready = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(file)).RootElement.Clone(); } catch (System.Text.Json.JsonException) { return null; }
+    var pid = ready.GetProperty("pid").GetInt32();
+    var cmdline = System.IO.File.Exists($"/proc/{pid}/cmdline") ? System.IO.File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ') : "";
+    return cmdline.Contains("hsm-sim") && cmdline.Contains(" serve ") && cmdline.Contains(hsmDir.FullPath) ? ready : null;
+}
+bool StopServe()
+{
+    if (LiveServe() is not { } ready) return false;
+    var pid = ready.GetProperty("pid").GetInt32();
+    Run("kill", $"-TERM {pid}", quiet: true);
+    for (var i = 0; i < 300 && System.IO.Directory.Exists($"/proc/{pid}"); i++) System.Threading.Thread.Sleep(100);
+    if (System.IO.Directory.Exists($"/proc/{pid}")) Run("kill", $"-KILL {pid}", quiet: true);
+    Information($"Pki: stopped hsm-sim serve (pid {pid}).");
+    return true;
+}
+
+Task("Pki").Description("HsmSim, then `hsm-sim serve` for .local/hsm in the background (CRLs, OCSP, TSA at the URLs the certificates name, OpenSSL's OCSP responder beside them); a live one of this world is reused; URLs into .local/env.")
+    .IsDependentOn("HsmSim").Does(() =>
+{
+    using var manifest = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(hsmDir.CombineWithFilePath("manifest.json").FullPath));
+    var services = manifest.RootElement.GetProperty("services");
+    var createdAt = manifest.RootElement.GetProperty("createdAt").GetDateTimeOffset();
+    // A serve of an earlier world (rebuilt since) answers with keys nobody holds any more: replaced.
+    if (LiveServe() is { } old && old.GetProperty("worldCreatedAt").GetDateTimeOffset() != createdAt) StopServe();
+    if (LiveServe() is { } live) Information($"Pki: reusing hsm-sim serve (pid {live.GetProperty("pid").GetInt32()}) at {live.GetProperty("baseUrl").GetString()}.");
+    else
+    {
+        var dll = repo.CombineWithFilePath($"hsm-sim/Signing.HsmSim/bin/{configuration}/net10.0/hsm-sim.dll").FullPath;
+        var serveDir = services.GetProperty("serveDirectory").GetString();
+        EnsureDirectoryExists(serveDir);
+        // Detached: bash backgrounds it with its output in a file, so it outlives this build and holds none of its pipes.
+        var command = $"(exec dotnet '{dll}' serve --world '{hsmDir.FullPath}' --state-dir '{serveDir}' >> '{serveDir}/serve.log' 2>&1 < /dev/null) &";
+        Must(StartProcess("bash", new ProcessSettings { Arguments = new ProcessArgumentBuilder().Append("-c").AppendQuoted(command) }), "starting hsm-sim serve");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (LiveServe() == null && clock.Elapsed < TimeSpan.FromSeconds(60)) System.Threading.Thread.Sleep(200);
+        if (LiveServe() == null) throw new CakeException($"hsm-sim serve did not become ready in 60 s; its log: {serveDir}/serve.log");
+    }
+    var baseUrl = services.GetProperty("baseUrl").GetString();
+    using (var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        if (http.GetStringAsync(baseUrl + "/health").GetAwaiter().GetResult() != "ok") throw new CakeException($"hsm-sim serve at {baseUrl} does not answer");
+    var env = new Dictionary<string, string>(ReadEnv())
+    {
+        ["SIGNING_PKI_URL"] = baseUrl,
+        ["SIGNING_OCSP_URL"] = services.GetProperty("ocspUrl").GetString(),
+        ["SIGNING_OPENSSL_OCSP_URL"] = services.GetProperty("opensslOcspUrl").GetString(),
+        ["SIGNING_TSA_URL"] = services.GetProperty("tsaUrl").GetString(),
+    };
+    System.IO.File.WriteAllLines(envFile, env.OrderBy(e => e.Key).Select(e => $"{e.Key}='{e.Value}'")
+        .Prepend("# Written by build.cake: source it (set -a; . .local/env) to reach the local world."));
+    Information($"Pki: CRLs, OCSP and TSA at {baseUrl}, OpenSSL's OCSP responder at {env["SIGNING_OPENSSL_OCSP_URL"]}; URLs in .local/env");
+});
+
 Task("Build").Description("Builds the whole solution.")
     .Does(() => DotNetBuild(repo.CombineWithFilePath("Signing.sln").FullPath, new DotNetBuildSettings { Configuration = configuration, NoLogo = true, Verbosity = DotNetVerbosity.Minimal }));
 
@@ -185,8 +245,8 @@ Task("Migrate").Description("Db + Build, then `Signing.Server migrate` as the ow
     Must(DotNetRun("src/Signing.Server", $"migrate --contentRoot \"{repo.FullPath}/src/Signing.Server\"", env), "the migration");
 });
 
-Task("Test").Description("Db + HsmSim + Build + Migrate, then every test project; TRX results and their closing line (summary.txt) in artifacts/test-results.")
-    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").IsDependentOn("Migrate").Does(() =>
+Task("Test").Description("Db + HsmSim + Pki + Build + Migrate, then every test project; TRX results and their closing line (summary.txt) in artifacts/test-results.")
+    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Pki").IsDependentOn("Build").IsDependentOn("Migrate").Does(() =>
 {
     CleanDirectory(resultsDir);
     var testEnv = new Dictionary<string, string>(WorldEnv()) { ["SIGNING_TEST_SERVER_LOG"] = resultsDir.CombineWithFilePath("server-log.txt").FullPath }; // every test server's log, to search
@@ -203,8 +263,8 @@ Task("Test").Description("Db + HsmSim + Build + Migrate, then every test project
     if (Sum("passed") == 0) throw new CakeException("no test passed");
 });
 
-Task("Run").Description("Db + HsmSim + Build + Migrate, then the server in the foreground on 127.0.0.1 (gRPC h2c :5080, REST :5081 unless Signing:GrpcPort / Signing:RestPort say otherwise); exits with the server's code.")
-    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Build").IsDependentOn("Migrate").Does(() =>
+Task("Run").Description("Db + HsmSim + Pki + Build + Migrate, then the server in the foreground on 127.0.0.1 (gRPC h2c :5080, REST :5081 unless Signing:GrpcPort / Signing:RestPort say otherwise); exits with the server's code.")
+    .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Pki").IsDependentOn("Build").IsDependentOn("Migrate").Does(() =>
 {
     // An operator key (a system client) for curl and scripts; it may do everything a system client can, on every tenant.
     var env = new Dictionary<string, string>(WorldEnv()) { ["Signing__Auth__SystemKeys__operator"] = LocalSecret("operator-key", () => RandomHex(24)), ["Signing__Auth__SystemClients__operator__Tenants__0"] = "*" };
@@ -221,9 +281,10 @@ Task("Demo").Description("Db + HsmSim + Build + Migrate, then the scripted day t
     Must(DotNetRun("demo/Signing.Demo", $"--start-server --wait 120 --work \"{work}\"", WorldEnv()), $"the demo (its files and the server log: {work})");
 });
 
-Task("Clean").Description("Stops and removes this checkout's PostgreSQL (also one an earlier checkout at this path left behind), .local/ and artifacts/.")
+Task("Clean").Description("Stops this checkout's hsm-sim serve, stops and removes its PostgreSQL (also one an earlier checkout at this path left behind), .local/ and artifacts/.")
     .Does(() =>
 {
+    StopServe();
     RemoveCluster(PgRoot());
     foreach (var dir in new[] { localDir, repo.Combine("artifacts") }.Where(DirectoryExists)) DeleteDirectory(dir, new DeleteDirectorySettings { Recursive = true, Force = true });
 });

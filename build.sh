@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one entry point: ./build.sh --target=Run | Test | Demo | HsmSim | Db | Bootstrap | Build | Clean
+# The one entry point: ./build.sh --target=Run | Test | Demo | HsmSim | Pki | Db | Bootstrap | Build | Clean
 # (--exclusive runs a target without the ones it depends on; the exit code is non-zero when a target fails).
 set -euo pipefail
 cd "$(dirname "$0")"

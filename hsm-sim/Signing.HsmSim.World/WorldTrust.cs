@@ -21,6 +21,7 @@ public static class WorldTrust
         EOnayIssuers = [manifest.Pki.EOnayIssuerCertificate],
         // The receipt key is the server persona's: esign and the load driver verify receipts against this pin.
         ReceiptSigners = [.. manifest.Personas.Where(p => p.Role == "server").Select(p => p.CertificateSha256)],
+        TimestampAuthorities = [manifest.Pki.TsaCertificate],
     };
 
     public static TrustConfiguration.FileModel Model(string manifestPath) => Model(WorldManifest.Load(manifestPath));

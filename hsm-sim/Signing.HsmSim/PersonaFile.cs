@@ -43,4 +43,5 @@ public sealed record PersonaSpec
 
 public sealed class WorldException(string message) : Exception(message);
 
-public sealed record WorldOptions(string OutDirectory, string PersonasPath, DateTimeOffset? Clock, bool Fresh, string Module);
+public sealed record WorldOptions(string OutDirectory, string PersonasPath, DateTimeOffset? Clock, bool Fresh, string Module,
+    string PkiHost = WorldBuilder.DefaultPkiHost, int? PkiPort = null, int? OpensslOcspPort = null);

@@ -16,6 +16,19 @@ var clockOption = new Option<DateTimeOffset?>("--clock")
     Description = "A fixed clock (ISO 8601) for every relative date; default: now.",
 };
 var freshOption = new Option<bool>("--fresh") { Description = "Rebuild the world even if a usable one exists." };
+var pkiHostOption = new Option<string>("--pki-host")
+{
+    Description = "The host the world's HTTP services (CRL, OCSP, TSA) are named with in the certificates.",
+    DefaultValueFactory = _ => WorldBuilder.DefaultPkiHost,
+};
+var pkiPortOption = new Option<int?>("--pki-port")
+{
+    Description = "Their port; default: a free loopback port picked when the world is built (a world built for another port is rebuilt).",
+};
+var opensslPortOption = new Option<int?>("--openssl-ocsp-port")
+{
+    Description = "The port of OpenSSL's own OCSP responder; default: a free loopback port picked when the world is built.",
+};
 var moduleOption = new Option<string>("--module")
 {
     Description = "The SoftHSM2 PKCS#11 module.",
@@ -25,7 +38,7 @@ var moduleOption = new Option<string>("--module")
 var root = new RootCommand(
     "hsm-sim: builds the simulated smart-card world — a test PKI modelled on Kamu SM and one SoftHSM2 token per persona.")
 {
-    outOption, personasOption, clockOption, freshOption, moduleOption,
+    outOption, personasOption, clockOption, freshOption, moduleOption, pkiHostOption, pkiPortOption, opensslPortOption,
 };
 root.SetAction(parse =>
 {
@@ -34,7 +47,10 @@ root.SetAction(parse =>
         parse.GetValue(personasOption)!.FullName,
         parse.GetValue(clockOption),
         parse.GetValue(freshOption),
-        parse.GetValue(moduleOption)!);
+        parse.GetValue(moduleOption)!,
+        parse.GetValue(pkiHostOption)!,
+        parse.GetValue(pkiPortOption),
+        parse.GetValue(opensslPortOption));
     try
     {
         return new WorldBuilder(options, Console.Out).Run();
@@ -86,5 +102,71 @@ issue.SetAction(parse =>
     }
 });
 root.Subcommands.Add(new Command("eonay", "e-Onay confirmations of the simulated world.") { issue });
+
+// `hsm-sim serve`: the world's CRLs, OCSP responder and TSA over HTTP, and OpenSSL's responder beside them.
+var worldOption = new Option<DirectoryInfo>("--world")
+{
+    Description = "The world served (its manifest.json).",
+    DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(".local", "hsm")),
+};
+var hostOption = new Option<string?>("--host") { Description = "Address to listen on; default: the manifest's host." };
+var portOption = new Option<int?>("--port") { Description = "Port for CRL, OCSP and TSA; default: the manifest's (the one the certificates name)." };
+var opensslServePortOption = new Option<int?>("--openssl-port") { Description = "Port of OpenSSL's responder; default: the manifest's." };
+var stateOption = new Option<DirectoryInfo?>("--state-dir")
+{
+    Description = "Where the CRLs this serve issues, its pid and ready files go; default: the world's serve/ directory.",
+};
+var noOcspOption = new Option<bool>("--no-ocsp") { Description = "Answer /ocsp with 503." };
+var noCrlOption = new Option<bool>("--no-crl") { Description = "Answer /crl/* with 503." };
+var noTsaOption = new Option<bool>("--no-tsa") { Description = "Answer /tsa with 503." };
+var noOpensslOption = new Option<bool>("--no-openssl-ocsp") { Description = "Do not start OpenSSL's responder." };
+var crlValidityOption = new Option<TimeSpan>("--crl-validity")
+{
+    Description = "nextUpdate - thisUpdate of the CRLs this serve issues; the next one is issued at half of it.",
+    DefaultValueFactory = _ => TimeSpan.FromDays(7),
+};
+var ocspValidityOption = new Option<TimeSpan>("--ocsp-validity")
+{
+    Description = "nextUpdate - thisUpdate of OCSP answers.",
+    DefaultValueFactory = _ => TimeSpan.FromHours(1),
+};
+var serve = new Command("serve", "Serve the world's CRLs (GET /crl/<ca>.crl), OCSP (/ocsp) and RFC 3161 TSA (/tsa) until SIGTERM.")
+{
+    worldOption, hostOption, portOption, opensslServePortOption, stateOption, noOcspOption, noCrlOption, noTsaOption, noOpensslOption,
+    crlValidityOption, ocspValidityOption,
+};
+serve.SetAction(parse =>
+{
+    var crlValidity = parse.GetValue(crlValidityOption);
+    var ocspValidity = parse.GetValue(ocspValidityOption);
+    if (crlValidity <= TimeSpan.Zero || ocspValidity <= TimeSpan.Zero)
+    {
+        Console.Error.WriteLine("hsm-sim: validities must be positive");
+        return 2;
+    }
+    try
+    {
+        return Signing.HsmSim.Serve.PkiServe.Run(new Signing.HsmSim.Serve.ServeOptions
+        {
+            World = parse.GetValue(worldOption)!.FullName,
+            Host = parse.GetValue(hostOption),
+            Port = parse.GetValue(portOption),
+            OpensslPort = parse.GetValue(opensslServePortOption),
+            StateDirectory = parse.GetValue(stateOption)?.FullName,
+            Ocsp = !parse.GetValue(noOcspOption),
+            Crl = !parse.GetValue(noCrlOption),
+            Tsa = !parse.GetValue(noTsaOption),
+            OpensslOcsp = !parse.GetValue(noOpensslOption),
+            CrlValidity = crlValidity,
+            OcspValidity = ocspValidity,
+        });
+    }
+    catch (Exception e) when (e is WorldException or IOException or System.Text.Json.JsonException)
+    {
+        Console.Error.WriteLine("hsm-sim: " + e.Message);
+        return 2;
+    }
+});
+root.Subcommands.Add(serve);
 
 return root.Parse(args).Invoke();

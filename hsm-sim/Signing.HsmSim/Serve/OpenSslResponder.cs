@@ -1,0 +1,79 @@
+using System.Diagnostics;
+
+namespace Signing.HsmSim.Serve;
+
+/// <summary>
+/// OpenSSL's own responder (`openssl ocsp -index`) for the NES sub-CA, a second, independent implementation to test
+/// clients against. It listens on every interface (openssl ocsp takes a port, not an address). Its pid is kept in a file
+/// so a serve that was killed without stopping it is cleaned up by the next one.
+/// </summary>
+public sealed class OpenSslResponder(WorldManifest manifest, int port, TimeSpan validity, string stateDirectory, TextWriter log) : IDisposable
+{
+    private Process? _process;
+
+    public string PidFile => Path.Combine(stateDirectory, "openssl-ocsp.pid");
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
+
+    public void Start()
+    {
+        StopLeftover();
+        var pki = manifest.Pki;
+        // -multi: worker processes, so one request that hangs (a malformed body can) does not stall the responder; the
+        // parent makes itself a process-group leader, which lets the group be stopped as one (its workers ignore a SIGTERM
+        // sent to the parent alone). -timeout bounds a client that connects and sends nothing.
+        var psi = new ProcessStartInfo("openssl")
+        {
+            ArgumentList =
+            {
+                "ocsp", "-index", pki.NesSubCaIndex, "-CA", pki.NesSubCaCertificate,
+                "-rsigner", pki.OcspResponderCertificate, "-rkey", pki.OcspResponderKey, "-rother", pki.NesSubCaCertificate,
+                "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-nmin", Math.Max(1, (int)validity.TotalMinutes).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "-multi", "2", "-timeout", "5", "-ignore_err",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(psi) ?? throw new WorldException("openssl ocsp did not start");
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine("openssl-ocsp: " + e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine("openssl-ocsp: " + e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Directory.CreateDirectory(stateDirectory);
+        File.WriteAllText(PidFile, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public bool HasExited => _process is null || _process.HasExited;
+
+    public void Dispose()
+    {
+        if (_process is null)
+            return;
+        if (_process is { HasExited: false } p)
+        {
+            ServeProcesses.TerminateGroup(p.Id);
+            if (!p.WaitForExit(5000))
+                ServeProcesses.KillGroup(p.Id);
+        }
+        _process?.Dispose();
+        _process = null;
+        File.Delete(PidFile);
+    }
+
+    private void StopLeftover()
+    {
+        if (!File.Exists(PidFile) || !int.TryParse(File.ReadAllText(PidFile).Trim(), out var pid))
+            return;
+        // Only an openssl responder over this world's index is ours to stop.
+        if (ServeProcesses.CommandLine(pid) is { } cmd && cmd.Contains("ocsp", StringComparison.Ordinal)
+            && cmd.Contains(manifest.Pki.NesSubCaIndex, StringComparison.Ordinal))
+        {
+            log.WriteLine($"hsm-sim serve: stopping a leftover openssl ocsp (pid {pid})");
+            ServeProcesses.TerminateGroup(pid);
+            if (!ServeProcesses.WaitForExit(pid, TimeSpan.FromSeconds(5)))
+                ServeProcesses.KillGroup(pid);
+        }
+        File.Delete(PidFile);
+    }
+}

@@ -1,0 +1,6 @@
+using Signing.TestKit;
+
+namespace Signing.HsmSim.Tests;
+
+[CollectionDefinition(PkiWorld.Collection)]
+public sealed class PkiWorldCollection : ICollectionFixture<PkiServices>;
