@@ -10,7 +10,9 @@ namespace Signing.Verification;
 /// </summary>
 public sealed class CmsVerifier
 {
-    public CmsVerifier(TrustConfiguration trust) => Certificates = new CertificateValidator(trust);
+    /// <param name="revocationSource">In-memory revocation data (OCSP responses, fetched CRLs); null: the configuration's CRL files.</param>
+    public CmsVerifier(TrustConfiguration trust, IRevocationSource? revocationSource = null) =>
+        Certificates = new CertificateValidator(trust, revocationSource);
 
     public CmsVerifier(CertificateValidator certificates) => Certificates = certificates;
 
