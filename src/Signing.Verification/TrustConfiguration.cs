@@ -70,25 +70,26 @@ public sealed class TrustConfiguration
     public TrustConfiguration WithCrls(IEnumerable<ParsedCrl> crls) => With(crls.ToList(), ReceiptSigners);
 
     /// <summary>The same configuration under another revocation policy.</summary>
-    public TrustConfiguration WithRevocationPolicy(RevocationPolicy policy) => new()
-    {
-        Name = Name, TrustAnchors = TrustAnchors, Intermediates = Intermediates, Crls = Crls,
-        QualifiedPolicyOids = QualifiedPolicyOids, EOnayIssuers = EOnayIssuers, ReceiptSigners = ReceiptSigners,
-        ExpiringWithinDays = ExpiringWithinDays, CrlGrace = CrlGrace, RequireRevocation = RequireRevocation,
-        SigningTimeSkew = SigningTimeSkew, EOnayMaxAge = EOnayMaxAge, Revocation = policy,
-        TimestampAuthorities = TimestampAuthorities, SignatureTimestampDelay = SignatureTimestampDelay,
-    };
+    public TrustConfiguration WithRevocationPolicy(RevocationPolicy policy) => With(Crls, ReceiptSigners, policy, TimestampAuthorities);
+
+    /// <summary>The same configuration accepting only these timestamp authorities (empty: any that chains to an anchor).</summary>
+    public TrustConfiguration WithTimestampAuthorities(IEnumerable<ParsedCertificate> authorities) =>
+        With(Crls, ReceiptSigners, Revocation, authorities.ToList());
 
     /// <summary>The same configuration pinning other receipt certificates (SHA-256 of each).</summary>
     public TrustConfiguration WithReceiptSigners(IEnumerable<string> sha256) => With(Crls, sha256.ToList());
 
-    private TrustConfiguration With(IReadOnlyList<ParsedCrl> crls, IReadOnlyList<string> receiptSigners) => new()
+    private TrustConfiguration With(IReadOnlyList<ParsedCrl> crls, IReadOnlyList<string> receiptSigners) =>
+        With(crls, receiptSigners, Revocation, TimestampAuthorities);
+
+    private TrustConfiguration With(IReadOnlyList<ParsedCrl> crls, IReadOnlyList<string> receiptSigners, RevocationPolicy revocation,
+        IReadOnlyList<ParsedCertificate> timestampAuthorities) => new()
     {
         Name = Name, TrustAnchors = TrustAnchors, Intermediates = Intermediates, Crls = crls,
         QualifiedPolicyOids = QualifiedPolicyOids, EOnayIssuers = EOnayIssuers, ReceiptSigners = receiptSigners,
         ExpiringWithinDays = ExpiringWithinDays, CrlGrace = CrlGrace, RequireRevocation = RequireRevocation,
-        SigningTimeSkew = SigningTimeSkew, EOnayMaxAge = EOnayMaxAge, Revocation = Revocation,
-        TimestampAuthorities = TimestampAuthorities, SignatureTimestampDelay = SignatureTimestampDelay,
+        SigningTimeSkew = SigningTimeSkew, EOnayMaxAge = EOnayMaxAge, Revocation = revocation,
+        TimestampAuthorities = timestampAuthorities, SignatureTimestampDelay = SignatureTimestampDelay,
     };
 
     /// <summary>Whether <paramref name="fingerprint"/> is a SHA-256 in a form <see cref="NormalizeSha256"/> accepts.</summary>

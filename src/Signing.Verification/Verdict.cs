@@ -94,6 +94,13 @@ public sealed record Verdict
     public required DateTimeOffset ValidationTime { get; init; }
     /// <summary>The claimed signing time (CMS signingTime attribute), when there is one.</summary>
     public DateTimeOffset? SigningTime { get; init; }
+    /// <summary>
+    /// CAdES-T: the time a verified signature timestamp proves the signature existed at; the signer certificate was judged
+    /// at it (with revocation data current at the validation time).
+    /// </summary>
+    public DateTimeOffset? SignatureTimestampTime { get; init; }
+    /// <summary>The signature policy the CMS names (id-aa-ets-sigPolicyId) and its BTK profile, when it names one.</summary>
+    public SignaturePolicyReport? SignaturePolicy { get; init; }
     /// <summary>SHA-256 of each certificate of the validated path, target first, trust anchor last.</summary>
     public IReadOnlyList<string> Chain { get; init; } = [];
     /// <summary>The revocation data (CRLs, OCSP responses) the judgement of the path rested on; empty when none was used.</summary>

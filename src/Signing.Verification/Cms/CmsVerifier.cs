@@ -87,6 +87,7 @@ public sealed class CmsVerifier
             if (attrs is null)
                 return report.Fail(attrsFailure!.Value);
             var signingTime = attrs.SigningTime();
+            var signaturePolicy = report.SignaturePolicy = SignaturePolicies.Read(attrs);
 
             var embedded = SigningCertificateIdentification.EmbeddedCertificates(env);
             var signer = SigningCertificateIdentification.FindSigner(env, embedded, Certificates.Trust.Intermediates);
@@ -111,9 +112,30 @@ public sealed class CmsVerifier
                 return report.Fail(future, signer, signingTime);
             report.Add("cades.signing-time", signingTime is null ? CheckResult.Skipped : CheckResult.Passed);
 
-            return SignerCertificateValidation.Judge(Certificates, signer, embedded, options, time, signingTime, report) with
+            DateTimeOffset? proven = null;
+            var tokens = SignatureTimestamps.Tokens(env.UnsignedAttrs);
+            if (tokens.Count > 0)
+            {
+                var (t, failure) = SignatureTimestamps.Verify(Certificates, tokens, env.Signature, time, report);
+                if (failure is { } timestampFailure)
+                    return report.Fail(timestampFailure, signer, signingTime);
+                if (t > time + Certificates.Trust.SigningTimeSkew)
+                    return report.Fail(new CmsFailure(SubIndication.SigConstraintsFailure, "cades.signature-timestamp",
+                        $"the signature timestamp's time {t:u} is in the future"), signer, signingTime);
+                report.Passed("cades.signature-timestamp", $"{t:u}");
+                if (SignatureTimestamps.CheckClaimedTime(signingTime, t!.Value, Certificates.Trust.SignatureTimestampDelay,
+                        Certificates.Trust.SigningTimeSkew) is { } claimedTime)
+                    return report.Fail(claimedTime, signer, signingTime);
+                proven = t;
+            }
+            if (SignaturePolicies.Check(signaturePolicy, proven is not null, report) is { } policyFailure)
+                return report.Fail(policyFailure, signer, signingTime);
+
+            return SignerCertificateValidation.Judge(Certificates, signer, embedded, options, time, signingTime, report, proven) with
             {
                 SignedAttributesSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(env.SignedAttrs!)),
+                SignatureTimestampTime = proven,
+                SignaturePolicy = signaturePolicy,
             };
         }
         catch (Exception e) when (e is not OutOfMemoryException)
