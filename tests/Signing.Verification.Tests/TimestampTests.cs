@@ -151,10 +151,32 @@ public class TimestampTests(VerificationWorld world)
         Assert.Equal(profile, bare.SignaturePolicy!.Profile);
 
         var leaf = world.IssueLeaf(world.Rsa.Public);
-        var stamped = Verify((Stamped(leaf, world.Now.AddMinutes(-1)) with { SignaturePolicyOid = oid }).Build());
+        // P4 is OCSP-based: the signer's answer must come from OCSP.
+        var source = new TestRevocationSource(world.Trust.Crls)
+            .With(leaf, new OcspResponseBuilder(world.SubCaKey, world.SubCa, world.SubCa).Build(leaf, world.Now));
+        var stamped = Verify((Stamped(leaf, world.Now.AddMinutes(-1)) with { SignaturePolicyOid = oid }).Build(), source: source);
         Assert.True(stamped.Passed, stamped.Reason);
         Assert.Equal(new SignaturePolicyReport(oid, profile), stamped.SignaturePolicy);
         Assert.Contains("\"profile\": \"" + profile + "\"", stamped.ToJson());
+    }
+
+    [Fact]
+    public void P4_refuses_a_signer_answered_by_a_crl_and_a_missing_signing_time()
+    {
+        var leaf = world.IssueLeaf(world.Rsa.Public);
+        var crlOnly = Verify((Stamped(leaf, world.Now.AddMinutes(-1)) with { SignaturePolicyOid = "2.16.792.1.61.0.1.5070.3.3.1" }).Build());
+        Assert.Equal(SubIndication.SigConstraintsFailure, crlOnly.SubIndication);
+        Assert.Equal("profile P4 requires an OCSP response for the signer certificate", crlOnly.Reason);
+        // The same with P2 (CRL-based) passes.
+        Assert.True(Verify((Stamped(leaf, world.Now.AddMinutes(-1)) with { SignaturePolicyOid = "2.16.792.1.61.0.1.5070.3.1.1" }).Build()).Passed);
+
+        var tsa = new TestTsa(world);
+        var noSigningTime = Verify((world.Signer(world.Rsa, cert: leaf) with
+        {
+            SigningTime = null, SignaturePolicyOid = "2.16.792.1.61.0.1.5070.3.3.1",
+            SignatureTimestamp = signature => tsa.Stamp(signature, world.Now.AddMinutes(-1)),
+        }).Build());
+        Assert.Equal("profile P4 requires the signingTime attribute", noSigningTime.Reason);
     }
 
     [Fact]

@@ -128,10 +128,16 @@ public sealed class CmsVerifier
                     return report.Fail(claimedTime, signer, signingTime);
                 proven = t;
             }
-            if (SignaturePolicies.Check(signaturePolicy, proven is not null, report) is { } policyFailure)
+            if (SignaturePolicies.Check(signaturePolicy, proven is not null, attrs, report) is { } policyFailure)
                 return report.Fail(policyFailure, signer, signingTime);
 
-            return SignerCertificateValidation.Judge(Certificates, signer, embedded, options, time, signingTime, report, proven) with
+            var verdict = SignerCertificateValidation.Judge(Certificates, signer, embedded, options, time, signingTime, report, proven);
+            if (SignaturePolicies.P4RevocationProblem(signaturePolicy, verdict, signer, options) is { } p4)
+            {
+                report.Checks.Add(new Check("btk.revocation", CheckResult.Failed, p4));
+                verdict = verdict with { Indication = Indication.TotalFailed, SubIndication = SubIndication.SigConstraintsFailure, Reason = p4 };
+            }
+            return verdict with
             {
                 SignedAttributesSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(env.SignedAttrs!)),
                 SignatureTimestampTime = proven,

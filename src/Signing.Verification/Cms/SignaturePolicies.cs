@@ -40,7 +40,7 @@ internal static class SignaturePolicies
     }
 
     /// <summary>Records the policy in the report; the failure when a BTK profile's demands are not met.</summary>
-    public static CmsFailure? Check(SignaturePolicyReport? policy, bool hasSignatureTimestamp, CmsReport report)
+    public static CmsFailure? Check(SignaturePolicyReport? policy, bool hasSignatureTimestamp, SignedAttributes attrs, CmsReport report)
     {
         if (policy is null)
             return null;
@@ -53,7 +53,29 @@ internal static class SignaturePolicies
         if (!hasSignatureTimestamp)
             return new CmsFailure(SubIndication.SigConstraintsFailure, "btk.signature-policy",
                 $"profile {policy.Profile} requires a signature timestamp");
+        if (policy.Profile == "P4")
+        {
+            // P4's mandated signed attributes beyond CAdES-BES; the SHA-1 signing-certificate (v1) alone is a P4-only refusal.
+            if (!attrs.Values.ContainsKey(SignedAttributes.SigningTimeOid))
+                return new CmsFailure(SubIndication.SigConstraintsFailure, "btk.signature-policy", "profile P4 requires the signingTime attribute");
+            if (!attrs.Values.ContainsKey(SignedAttributes.SigningCertificateV2))
+                return new CmsFailure(SubIndication.SigConstraintsFailure, "btk.signature-policy",
+                    "profile P4 requires the signing-certificate-v2 attribute (the SHA-1 signing-certificate is not accepted)");
+        }
         report.Passed("btk.signature-policy", $"profile {policy.Profile} ({policy.Oid})");
         return null;
+    }
+
+    /// <summary>
+    /// P4 is OCSP-based: a passing verdict whose signer certificate was answered by a CRL (or not at all, when revocation
+    /// checking was off) does not meet it. Null when it does.
+    /// </summary>
+    public static string? P4RevocationProblem(SignaturePolicyReport? policy, Verdict verdict, ParsedCertificate signer, VerificationOptions options)
+    {
+        if (policy?.Profile != "P4" || !verdict.Passed || options.Revocation == RevocationMode.Off)
+            return null;
+        var answered = verdict.RevocationData.OfType<ParsedOcspResponse>()
+            .Any(r => r.Responses.Any(s => s.Serial.Equals(signer.Serial)));
+        return answered ? null : "profile P4 requires an OCSP response for the signer certificate";
     }
 }
