@@ -294,6 +294,23 @@ public class OcspTests(VerificationWorld world)
     }
 
     [Fact]
+    public void A_result_is_not_reused_within_the_minute_an_ocsp_response_goes_stale_in()
+    {
+        var leaf = Leaf();
+        var minute = new DateTimeOffset(world.Now.UtcDateTime.Ticks - world.Now.UtcDateTime.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero)
+            .AddMinutes(10);
+        // nextUpdate + skew falls 30 seconds into the minute: good at :10, stale at :40.
+        var response = (ByIssuer with { NextUpdate = minute.UtcDateTime.AddSeconds(30) - Skew }).Build(leaf, world.Now);
+        var source = new TestRevocationSource([RootCrl]).With(leaf, response);
+        var verifier = new CmsVerifier(world.Trust, source);
+        var cms = world.Signer(world.Rsa, cert: leaf).Build();
+        Assert.True(verifier.Verify(cms, null, new VerificationOptions { At = minute.AddSeconds(10) }).Passed);
+        var later = verifier.Verify(cms, null, new VerificationOptions { At = minute.AddSeconds(40) });
+        Assert.Equal(SubIndication.TryLater, later.SubIndication);
+        Assert.Contains("nextUpdate", later.Reason);
+    }
+
+    [Fact]
     public void The_policy_file_section_is_validated_and_part_of_the_fingerprint()
     {
         Assert.Equal(RevocationPolicy.Default, RevocationPolicy.FromModel(null));

@@ -25,20 +25,22 @@ public sealed class TestTsa
     public AsymmetricCipherKeyPair Key { get; } = OcspResponseBuilder.NewRsa();
     public X509Certificate Certificate { get; }
 
-    public TestTsa(VerificationWorld world, bool criticalEku = true, string name = "Test Zaman Damgası")
+    /// <param name="selfIssued">Issued by its own key instead of the world's sub-CA: chains to no anchor.</param>
+    public TestTsa(VerificationWorld world, bool criticalEku = true, string name = "Test Zaman Damgası", bool selfIssued = false)
     {
         var gen = new X509V3CertificateGenerator();
         gen.SetSerialNumber(BigInteger.ValueOf(RandomNumberGenerator.GetInt32(1, int.MaxValue)));
-        gen.SetIssuerDN(world.SubCa.SubjectDN);
+        gen.SetIssuerDN(selfIssued ? new X509Name($"C=TR, CN={name}") : world.SubCa.SubjectDN);
         gen.SetSubjectDN(new X509Name($"C=TR, CN={name}"));
         gen.SetNotBefore(world.Now.UtcDateTime.AddDays(-20));
         gen.SetNotAfter(world.Now.UtcDateTime.AddDays(365));
         gen.SetPublicKey(Key.Public);
-        gen.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, X509ExtensionUtilities.CreateAuthorityKeyIdentifier(world.SubCa));
+        if (!selfIssued)
+            gen.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, X509ExtensionUtilities.CreateAuthorityKeyIdentifier(world.SubCa));
         gen.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
         gen.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.DigitalSignature));
         gen.AddExtension(X509Extensions.ExtendedKeyUsage, criticalEku, new ExtendedKeyUsage(KeyPurposeID.id_kp_timeStamping));
-        Certificate = gen.Generate(new Asn1SignatureFactory("SHA256WITHRSA", world.SubCaKey));
+        Certificate = gen.Generate(new Asn1SignatureFactory("SHA256WITHRSA", selfIssued ? Key.Private : world.SubCaKey));
     }
 
     /// <summary>A token over <paramref name="data"/> (or over <paramref name="imprintOf"/> instead, to break the imprint) at <paramref name="genTime"/>.</summary>

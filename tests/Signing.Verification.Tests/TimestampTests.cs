@@ -55,6 +55,16 @@ public class TimestampTests(VerificationWorld world)
     }
 
     [Fact]
+    public void A_tsa_that_chains_to_no_anchor_is_untrusted()
+    {
+        var tsa = new TestTsa(world, name: "Kendinden İmzalı TSA", selfIssued: true);
+        var result = new TimestampVerifier(world.Trust).Verify(tsa.Stamp(Data, world.Now), Data, world.Now);
+        Assert.Equal(Indication.Indeterminate, result.Indication);
+        Assert.Equal(SubIndication.NoCertificateChainFound, result.SubIndication);
+        Assert.StartsWith("the TSA's certificate:", result.Reason);
+    }
+
+    [Fact]
     public void Garbage_is_a_format_failure()
     {
         var result = new TimestampVerifier(world.Trust).Verify([0x30, 0x03, 0x02, 0x01, 0x01], Data, world.Now);
