@@ -97,9 +97,28 @@ public class TimestampTests(VerificationWorld world)
         Assert.Equal(genTime.ToUnixTimeSeconds(), verdict.SignatureTimestampTime!.Value.ToUnixTimeSeconds());
         Assert.Equal(HolderStatus.Expired, verdict.Holder!.Status);
         Assert.Contains(verdict.Checks, c => c.Name == "cades.signature-timestamp.message-imprint" && c.Result == CheckResult.Passed);
+        // The sub-CA's CRL answered for both the signer and the TSA: named once. The root's CRL for the sub-CA.
+        Assert.Equal(verdict.Revocation.Count, verdict.RevocationData.Count);
+        Assert.Equal(2, verdict.Revocation.Count);
+        Assert.Equal(verdict.Revocation.Select(r => r.Sha256), verdict.RevocationData.Select(r => r.Sha256));
         // Without the timestamp the same signer is refused as expired.
         var bes = Verify(world.Signer(world.Rsa, cert: leaf).Build());
         Assert.Equal(SubIndication.Expired, bes.SubIndication);
+    }
+
+    [Fact]
+    public void The_verdict_keeps_the_revocation_data_of_the_tsa_path_too()
+    {
+        var tsa = new TestTsa(world);
+        var tsaAnswer = new OcspResponseBuilder(world.SubCaKey, world.SubCa, world.SubCa).Build(tsa.Certificate, world.Now);
+        var source = new TestRevocationSource(world.Trust.Crls).With(tsa.Certificate, tsaAnswer);
+        var leaf = world.IssueLeaf(world.Rsa.Public);
+        var verdict = Verify(Stamped(leaf, world.Now.AddMinutes(-1), tsa).Build(), source: source);
+        Assert.True(verdict.Passed, verdict.Reason);
+        // The signer was answered by the CRL; only the TSA by OCSP.
+        Assert.Contains(verdict.Revocation, r => r.Kind == RevocationReference.OcspKind && r.Sha256 == ParsedOcspResponse.From(tsaAnswer).Sha256);
+        Assert.Contains(verdict.Revocation, r => r.Kind == RevocationReference.CrlKind);
+        Assert.Equal(verdict.Revocation.Select(r => r.Sha256), verdict.RevocationData.Select(r => r.Sha256));
     }
 
     [Fact]

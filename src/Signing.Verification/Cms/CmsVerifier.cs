@@ -113,10 +113,11 @@ public sealed class CmsVerifier
             report.Add("cades.signing-time", signingTime is null ? CheckResult.Skipped : CheckResult.Passed);
 
             DateTimeOffset? proven = null;
+            var timestampRevocation = new List<IRevocationEvidence>();
             var tokens = SignatureTimestamps.Tokens(env.UnsignedAttrs);
             if (tokens.Count > 0)
             {
-                var (t, failure) = SignatureTimestamps.Verify(Certificates, tokens, env.Signature, time, report);
+                var (t, failure) = SignatureTimestamps.Verify(Certificates, tokens, env.Signature, time, report, timestampRevocation);
                 if (failure is { } timestampFailure)
                     return report.Fail(timestampFailure, signer, signingTime);
                 if (t > time + Certificates.Trust.SigningTimeSkew)
@@ -136,6 +137,12 @@ public sealed class CmsVerifier
             {
                 report.Checks.Add(new Check("btk.revocation", CheckResult.Failed, p4));
                 verdict = verdict with { Indication = Indication.TotalFailed, SubIndication = SubIndication.SigConstraintsFailure, Reason = p4 };
+            }
+            if (timestampRevocation.Count > 0)
+            {
+                // The record keeps what the TSA's path rested on too: the proven time is only as good as that.
+                var data = verdict.RevocationData.Concat(timestampRevocation).DistinctBy(r => r.Sha256).ToArray();
+                verdict = verdict with { RevocationData = data, Revocation = data.Select(r => r.Reference).ToArray() };
             }
             return verdict with
             {

@@ -28,9 +28,9 @@ internal static class SignatureTimestamps
         return tokens;
     }
 
-    /// <summary>The proven time, or the failure; the tokens' checks are added to the report.</summary>
+    /// <summary>The proven time, or the failure; the tokens' checks are added to the report, their TSAs' revocation data to <paramref name="revocation"/>.</summary>
     public static (DateTimeOffset? Time, CmsFailure? Failure) Verify(CertificateValidator certificates, List<byte[]> tokens,
-        byte[] signatureValue, DateTimeOffset at, CmsReport report)
+        byte[] signatureValue, DateTimeOffset at, CmsReport report, List<IRevocationEvidence> revocation)
     {
         var verifier = new TimestampVerifier(certificates);
         DateTimeOffset? earliest = null;
@@ -43,6 +43,7 @@ internal static class SignatureTimestamps
                 // The verifier recorded the failed check; the verdict names the attribute.
                 return (null, new CmsFailure(result.SubIndication, "cades.signature-timestamp", "signature timestamp: " + result.Reason, result.Indication));
             }
+            revocation.AddRange(result.RevocationData);
             if (earliest is null || result.GenTime < earliest)
                 earliest = result.GenTime;
         }
