@@ -40,8 +40,8 @@ internal static class PathPrefixCache
     /// </summary>
     public static PrefixCacheKey? Key(PathValidationContext ctx, List<ParsedCertificate> chain)
     {
-        // Revocation judged at another instant than the path (a signature timestamp's time): not worth a key of its own.
-        if (ctx.Depth != 0 || ctx.Request.RevocationDataTime is not null)
+        // Revocation judged in another minute than the path (an older signature timestamp's time): not worth a key of its own.
+        if (ctx.Depth != 0 || !ValidationMinute.SameMinute(ctx.Time, ctx.Request.RevocationDataTime))
             return null;
         var r = ctx.Request;
         var crls = CrlKey(r.Crls);

@@ -14,8 +14,8 @@ internal static class PathResultCache
 
     /// <summary>The key of a request at <paramref name="time"/>; null when the request asks for no caching.</summary>
     public static ResultKey? Key(PathValidationRequest request, DateTime time) =>
-        // Revocation judged at another instant than the path (a signature timestamp's time) is not cached.
-        request.CacheScope is null || request.RevocationDataTime is not null
+        // Revocation judged in another minute than the path (an older signature timestamp's time) is not cached.
+        request.CacheScope is null || !ValidationMinute.SameMinute(time, request.RevocationDataTime)
             ? null
             : new ResultKey(request.CacheScope, request.Target.Sha256, ValidationMinute.Start(time),
                 request.InitialPolicySet is null ? "any" : string.Join(',', request.InitialPolicySet.Order()),

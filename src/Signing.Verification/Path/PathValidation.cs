@@ -69,7 +69,7 @@ public sealed record PathValidationRequest
     public RevocationPolicy RevocationPolicy { get; init; } = RevocationPolicy.Default;
     /// <summary>
     /// When set, the instant revocation data must be current at, while <see cref="Time"/> is the instant the path is
-    /// judged at (a signature timestamp's time, judged with today's data). Such results are not cached.
+    /// judged at (a signature timestamp's time, judged with today's data). Cached only when both lie in the same minute.
     /// </summary>
     public DateTimeOffset? RevocationDataTime { get; init; }
 }
