@@ -7,14 +7,18 @@ namespace Signing.Verification;
 /// <summary>
 /// Validates one certificate against a <see cref="TrustConfiguration"/>: RFC 5280 path, revocation, the
 /// qualified profile and the holder binding, and reports the holder's status. Thread-safe; create one per
-/// trust configuration and share it.
+/// trust configuration and share it. With an <see cref="IRevocationSource"/>, its CRLs stand in for the configuration's
+/// CRL files and its OCSP responses are asked as the configuration's revocation policy says.
 /// </summary>
-public sealed class CertificateValidator(TrustConfiguration trust)
+public sealed class CertificateValidator(TrustConfiguration trust, IRevocationSource? revocationSource = null)
 {
     // Keyed by the two strings as they are (both cached per instance): a concatenated key would be a new string per call.
     private static readonly ConcurrentDictionary<(string Trust, string Options), PolicyReference> Policies = new();
 
     public TrustConfiguration Trust { get; } = trust;
+
+    /// <summary>The in-memory revocation data asked besides (or instead of) the configuration's CRL files; null: CRL files only.</summary>
+    public IRevocationSource? RevocationSource { get; } = revocationSource;
 
     private string? selfScope;
 
@@ -33,7 +37,7 @@ public sealed class CertificateValidator(TrustConfiguration trust)
     }
 
     internal sealed record Evaluation(Indication Indication, SubIndication SubIndication, string? Reason,
-        HolderStatusReport Holder, string? Tckn, IReadOnlyList<ParsedCertificate> Path, IReadOnlyList<ParsedCrl>? Revocation = null)
+        HolderStatusReport Holder, string? Tckn, IReadOnlyList<ParsedCertificate> Path, IReadOnlyList<IRevocationEvidence>? Revocation = null)
     {
         public bool Passed => Indication == Indication.TotalPassed;
 
@@ -58,7 +62,7 @@ public sealed class CertificateValidator(TrustConfiguration trust)
 
     /// <summary>The whole certificate judgement; appends its checks (names prefixed) to <paramref name="checks"/>.</summary>
     internal Evaluation Evaluate(ParsedCertificate cert, VerificationOptions options, DateTimeOffset time, List<Check> checks,
-        string prefix, RevocationMode? revocationOverride = null)
+        string prefix, RevocationMode? revocationOverride = null, DateTimeOffset? revocationDataTime = null)
     {
         var mode = revocationOverride ?? options.Revocation ?? (Trust.RequireRevocation ? RevocationMode.Required : RevocationMode.BestEffort);
         var extra = options.ExtraCertificates;
@@ -68,6 +72,9 @@ public sealed class CertificateValidator(TrustConfiguration trust)
             TrustAnchors = Trust.TrustAnchors,
             Intermediates = extra.Count == 0 ? Trust.Intermediates : [.. Trust.Intermediates, .. extra],
             Crls = Trust.Crls,
+            RevocationSource = RevocationSource,
+            RevocationPolicy = Trust.Revocation,
+            RevocationDataTime = revocationDataTime,
             Time = time,
             InitialPolicySet = options.InitialPolicySet,
             InitialExplicitPolicy = options.ExplicitPolicy,
@@ -89,7 +96,8 @@ public sealed class CertificateValidator(TrustConfiguration trust)
         HolderStatusReport Holder(HolderStatus s, string? why = null) => new(s, notAfter, daysLeft, why);
         var tckn = Domain.Tckn.FromSubjectSerialNumber(cert.SubjectSerialNumber);
 
-        var revocationFailure = path.Failure is PathFailure.Revoked or PathFailure.NoRevocationInfo or PathFailure.StaleRevocationInfo;
+        var revocationFailure = path.Failure is PathFailure.Revoked or PathFailure.NoRevocationInfo or PathFailure.StaleRevocationInfo
+            or PathFailure.UnknownToIssuer;
         if (!path.IsValid)
         {
             checks.Add(new Check(prefix + "x509.path", revocationFailure ? CheckResult.Passed : CheckResult.Failed,
@@ -99,6 +107,7 @@ public sealed class CertificateValidator(TrustConfiguration trust)
             var (indication, sub, holder) = path.Failure switch
             {
                 PathFailure.Revoked => (Indication.TotalFailed, SubIndication.Revoked, HolderStatus.Revoked),
+                PathFailure.UnknownToIssuer => (Indication.TotalFailed, SubIndication.CertificateChainGeneralFailure, HolderStatus.Untrusted),
                 PathFailure.NoRevocationInfo or PathFailure.StaleRevocationInfo => (Indication.Indeterminate, SubIndication.TryLater, HolderStatus.Untrusted),
                 PathFailure.NoChain => (Indication.Indeterminate, SubIndication.NoCertificateChainFound, HolderStatus.Untrusted),
                 PathFailure.Expired => (Indication.Indeterminate, SubIndication.Expired, HolderStatus.Untrusted),
@@ -111,7 +120,12 @@ public sealed class CertificateValidator(TrustConfiguration trust)
         }
         checks.Add(new Check(prefix + "x509.path", CheckResult.Passed, $"{path.Path.Count} certificates to {path.Path[^1].CommonName}"));
         checks.Add(new Check(prefix + "x509.revocation", mode == RevocationMode.Off ? CheckResult.Skipped : CheckResult.Passed,
-            mode == RevocationMode.BestEffort ? "best effort: only available CRLs were consulted" : null));
+            mode == RevocationMode.BestEffort ? "best effort: only available revocation data was consulted" : null));
+        foreach (var note in path.RevocationNotes)
+        {
+            checks.Add(new Check(prefix + "x509.revocation.ca-certificates",
+                Trust.Revocation.CaCertificates == ConstraintLevel.Warn ? CheckResult.Warning : CheckResult.Information, note));
+        }
 
         // Validity is recorded, not returned on: a caller that accepts an expired certificate for some purpose (sign-in
         // to renew it) must see whether everything else about it holds, so the profile and holder checks run regardless.

@@ -54,9 +54,9 @@ public sealed record EOnayResult(Verdict Verdict, EOnayConfirmation? Confirmatio
 /// configured e-Onay issuer, binding to the expected TCKN and form hash / application id, and freshness.
 /// Thread-safe; never throws for bad input.
 /// </summary>
-public sealed class EOnayVerifier(TrustConfiguration trust)
+public sealed class EOnayVerifier(TrustConfiguration trust, IRevocationSource? revocationSource = null)
 {
-    private readonly CmsVerifier cms = new(trust);
+    private readonly CmsVerifier cms = new(trust, revocationSource);
 
     public EOnayResult Verify(byte[] confirmation, string expectedTckn, string? expectedFormSha256, DateTimeOffset now,
         string? expectedApplicationId = null)

@@ -35,6 +35,15 @@ public sealed class TrustConfiguration
     public TimeSpan SigningTimeSkew { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>How old an e-Onay confirmation may be.</summary>
     public TimeSpan EOnayMaxAge { get; init; } = TimeSpan.FromDays(3);
+    /// <summary>The revocation part of the validation policy (sources and order, CA level, OCSP skew).</summary>
+    public RevocationPolicy Revocation { get; init; } = RevocationPolicy.Default;
+    /// <summary>Timestamp authorities whose tokens are accepted; empty accepts any TSA that chains to an anchor.</summary>
+    public IReadOnlyList<ParsedCertificate> TimestampAuthorities { get; init; } = [];
+    /// <summary>
+    /// How long before the time a signature timestamp proves the claimed signingTime may lie (the signer's card signs,
+    /// then the timestamp is fetched); an earlier claim is refused.
+    /// </summary>
+    public TimeSpan SignatureTimestampDelay { get; init; } = TimeSpan.FromMinutes(5);
 
     private string? fingerprint;
 
@@ -50,22 +59,37 @@ public sealed class TrustConfiguration
         sb.Append("policies:").AppendJoin(',', QualifiedPolicyOids).Append(';');
         sb.Append("eonay:").AppendJoin(',', EOnayIssuers.Select(c => c.Sha256)).Append(';');
         sb.Append("receipts:").AppendJoin(',', ReceiptSigners.Select(NormalizeSha256)).Append(';');
-        sb.Append($"expiring:{ExpiringWithinDays};grace:{CrlGrace.Ticks};revocation:{RequireRevocation};skew:{SigningTimeSkew.Ticks};eonayAge:{EOnayMaxAge.Ticks}");
+        sb.Append($"expiring:{ExpiringWithinDays};grace:{CrlGrace.Ticks};revocation:{RequireRevocation};skew:{SigningTimeSkew.Ticks};eonayAge:{EOnayMaxAge.Ticks};");
+        sb.Append("revocationPolicy:").Append(Revocation.Describe()).Append(';');
+        sb.Append("tsa:").AppendJoin(',', TimestampAuthorities.Select(c => c.Sha256)).Append(';');
+        sb.Append($"tsDelay:{SignatureTimestampDelay.Ticks}");
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
     /// <summary>The same configuration with other CRLs (e.g. freshly downloaded ones).</summary>
     public TrustConfiguration WithCrls(IEnumerable<ParsedCrl> crls) => With(crls.ToList(), ReceiptSigners);
 
+    /// <summary>The same configuration under another revocation policy.</summary>
+    public TrustConfiguration WithRevocationPolicy(RevocationPolicy policy) => With(Crls, ReceiptSigners, policy, TimestampAuthorities);
+
+    /// <summary>The same configuration accepting only these timestamp authorities (empty: any that chains to an anchor).</summary>
+    public TrustConfiguration WithTimestampAuthorities(IEnumerable<ParsedCertificate> authorities) =>
+        With(Crls, ReceiptSigners, Revocation, authorities.ToList());
+
     /// <summary>The same configuration pinning other receipt certificates (SHA-256 of each).</summary>
     public TrustConfiguration WithReceiptSigners(IEnumerable<string> sha256) => With(Crls, sha256.ToList());
 
-    private TrustConfiguration With(IReadOnlyList<ParsedCrl> crls, IReadOnlyList<string> receiptSigners) => new()
+    private TrustConfiguration With(IReadOnlyList<ParsedCrl> crls, IReadOnlyList<string> receiptSigners) =>
+        With(crls, receiptSigners, Revocation, TimestampAuthorities);
+
+    private TrustConfiguration With(IReadOnlyList<ParsedCrl> crls, IReadOnlyList<string> receiptSigners, RevocationPolicy revocation,
+        IReadOnlyList<ParsedCertificate> timestampAuthorities) => new()
     {
         Name = Name, TrustAnchors = TrustAnchors, Intermediates = Intermediates, Crls = crls,
         QualifiedPolicyOids = QualifiedPolicyOids, EOnayIssuers = EOnayIssuers, ReceiptSigners = receiptSigners,
         ExpiringWithinDays = ExpiringWithinDays, CrlGrace = CrlGrace, RequireRevocation = RequireRevocation,
-        SigningTimeSkew = SigningTimeSkew, EOnayMaxAge = EOnayMaxAge,
+        SigningTimeSkew = SigningTimeSkew, EOnayMaxAge = EOnayMaxAge, Revocation = revocation,
+        TimestampAuthorities = timestampAuthorities, SignatureTimestampDelay = SignatureTimestampDelay,
     };
 
     /// <summary>Whether <paramref name="fingerprint"/> is a SHA-256 in a form <see cref="NormalizeSha256"/> accepts.</summary>
@@ -95,6 +119,8 @@ public sealed class TrustConfiguration
         public RevocationPolicyModel? Revocation { get; init; }
         /// <summary>Certificates of timestamp authorities whose tokens are accepted (files; each must also chain to an anchor).</summary>
         public List<string> TimestampAuthorities { get; init; } = [];
+        /// <summary>Minutes the claimed signingTime may lie before a signature timestamp's time (default 5).</summary>
+        public int? SignatureTimestampDelayMinutes { get; init; }
     }
 
     /// <summary>The JSON shape of the revocation policy (see <see cref="FileModel.Revocation"/>).</summary>
@@ -108,6 +134,8 @@ public sealed class TrustConfiguration
         public bool? OcspNonce { get; init; }
         /// <summary>Clock skew tolerated on OCSP thisUpdate/nextUpdate, in seconds (default 300).</summary>
         public int? OcspSkewSeconds { get; init; }
+        /// <summary>Whether a signer revoked after the time a signature timestamp proves passes (default true).</summary>
+        public bool? AcceptRevokedAfterTimestamp { get; init; }
     }
 
     private static readonly JsonSerializerOptions FileJson = new()
@@ -147,6 +175,11 @@ public sealed class TrustConfiguration
             RequireRevocation = model.RequireRevocation ?? true,
             SigningTimeSkew = TimeSpan.FromMinutes(model.SigningTimeSkewMinutes ?? 5),
             EOnayMaxAge = TimeSpan.FromHours(model.EOnayMaxAgeHours ?? 72),
+            Revocation = RevocationPolicy.FromModel(model.Revocation),
+            TimestampAuthorities = Certs(model.TimestampAuthorities),
+            SignatureTimestampDelay = model.SignatureTimestampDelayMinutes is { } delay
+                ? delay >= 0 ? TimeSpan.FromMinutes(delay) : throw new InvalidDataException($"signatureTimestampDelayMinutes: {delay} is negative")
+                : TimeSpan.FromMinutes(5),
         };
     }
 

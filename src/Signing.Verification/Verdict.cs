@@ -54,6 +54,8 @@ public enum CheckResult
     [JsonStringEnumMemberName("FAILED")] Failed,
     [JsonStringEnumMemberName("WARNING")] Warning,
     [JsonStringEnumMemberName("SKIPPED")] Skipped,
+    /// <summary>Passed, with something the policy asks to be told (an INFORM-level constraint not met).</summary>
+    [JsonStringEnumMemberName("INFORMATION")] Information,
 }
 
 /// <summary>One check the engine performed, e.g. ("cms.message-digest", PASSED).</summary>
@@ -92,13 +94,20 @@ public sealed record Verdict
     public required DateTimeOffset ValidationTime { get; init; }
     /// <summary>The claimed signing time (CMS signingTime attribute), when there is one.</summary>
     public DateTimeOffset? SigningTime { get; init; }
+    /// <summary>
+    /// CAdES-T: the time a verified signature timestamp proves the signature existed at; the signer certificate was judged
+    /// at it (with revocation data current at the validation time).
+    /// </summary>
+    public DateTimeOffset? SignatureTimestampTime { get; init; }
+    /// <summary>The signature policy the CMS names (id-aa-ets-sigPolicyId) and its BTK profile, when it names one.</summary>
+    public SignaturePolicyReport? SignaturePolicy { get; init; }
     /// <summary>SHA-256 of each certificate of the validated path, target first, trust anchor last.</summary>
     public IReadOnlyList<string> Chain { get; init; } = [];
-    /// <summary>The revocation data (CRLs) the judgement of the path rested on; empty when none was used.</summary>
+    /// <summary>The revocation data (CRLs, OCSP responses) the judgement of the path rested on; empty when none was used.</summary>
     public IReadOnlyList<RevocationReference> Revocation { get; init; } = [];
-    /// <summary>The CRLs of <see cref="Revocation"/> themselves (their exact DER), for a caller that keeps the record.</summary>
+    /// <summary>The data of <see cref="Revocation"/> itself (CRLs and OCSP responses, their exact DER), in the same order, for a caller that keeps the record.</summary>
     [JsonIgnore]
-    public IReadOnlyList<ParsedCrl> RevocationData { get; init; } = [];
+    public IReadOnlyList<IRevocationEvidence> RevocationData { get; init; } = [];
     /// <summary>
     /// CMS only: hex SHA-256 of the DER signed attributes (the bytes the signature covers), once the signature verified.
     /// Identifies one act of signing whatever the CMS's outer encoding or a re-randomised ECDSA value.

@@ -39,6 +39,10 @@ public sealed record CadesBuilder(AsymmetricKeyParameter Key, X509Certificate Ce
     public X509Certificate? SidCertificate { get; init; }
     public Func<byte[], byte[]>? MutateSignature { get; init; }
     public int SignerCount { get; init; } = 1;
+    /// <summary>Makes a signature timestamp token (DER ContentInfo) over the signature value, put in the unsigned attributes.</summary>
+    public Func<byte[], byte[]>? SignatureTimestamp { get; init; }
+    /// <summary>A signature-policy-identifier signed attribute naming this policy OID.</summary>
+    public string? SignaturePolicyOid { get; init; }
 
     private string DigestName => Algorithm.StartsWith("SHA1", StringComparison.Ordinal) ? "SHA1"
         : Algorithm.StartsWith("MD5", StringComparison.Ordinal) ? "MD5" : Algorithm[..6];
@@ -106,6 +110,12 @@ public sealed record CadesBuilder(AsymmetricKeyParameter Key, X509Certificate Ce
                 v.Add(new Attribute(CmsAttributes.ContentType, new DerSet(CmsObjectIdentifiers.Data)));
             if (SigningTime is { } t)
                 v.Add(new Attribute(CmsAttributes.SigningTime, new DerSet(new Org.BouncyCastle.Asn1.Cms.Time(t.UtcDateTime))));
+            if (SignaturePolicyOid is { } policy)
+            {
+                var id = new Org.BouncyCastle.Asn1.Esf.SignaturePolicyId(new DerObjectIdentifier(policy),
+                    new Org.BouncyCastle.Asn1.Esf.OtherHashAlgAndValue(new AlgorithmIdentifier(NistObjectIdentifiers.IdSha256), new DerOctetString(new byte[32])));
+                v.Add(new Attribute(PkcsObjectIdentifiers.IdAAEtsSigPolicyID, new DerSet(new Org.BouncyCastle.Asn1.Esf.SignaturePolicyIdentifier(id))));
+            }
             if (SigningCertificateV2)
             {
                 var ess = EssCertificate ?? Certificate;
@@ -124,6 +134,10 @@ public sealed record CadesBuilder(AsymmetricKeyParameter Key, X509Certificate Ce
         signature = signer.GenerateSignature();
         if (MutateSignature is not null)
             signature = MutateSignature(signature);
-        return new SignerInfo(sid, digestAlg, signedAttrs, SignatureAlgorithm(), new DerOctetString(signature), null);
+        Asn1Set? unsigned = null;
+        if (SignatureTimestamp is not null)
+            unsigned = new DerSet(new Attribute(PkcsObjectIdentifiers.IdAASignatureTimeStampToken,
+                new DerSet(ContentInfo.GetInstance(Asn1Object.FromByteArray(SignatureTimestamp(signature))))));
+        return new SignerInfo(sid, digestAlg, signedAttrs, SignatureAlgorithm(), new DerOctetString(signature), unsigned);
     }
 }

@@ -28,7 +28,7 @@ public class RevocationEvidenceTests(VerificationWorld world)
         for (var i = 0; i < verdict.Revocation.Count; i++)
         {
             var named = verdict.Revocation[i];
-            var crl = verdict.RevocationData[i];
+            var crl = Assert.IsType<ParsedCrl>(verdict.RevocationData[i]);
             Assert.Contains(world.Trust.Crls, c => ReferenceEquals(c, crl));
             Assert.Equal("crl", named.Kind);
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(crl.Der)), named.Sha256);

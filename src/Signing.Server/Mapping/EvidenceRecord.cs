@@ -53,5 +53,5 @@ public static class EvidenceRecord
 
     // Hashed once when the CRL was loaded: no CRL is hashed again per submission.
     private static IEnumerable<EvidenceBlob> Crls(Vf.Verdict verdict) =>
-        verdict.RevocationData.Select(c => EvidenceBlob.Known(c.Sha256, EvidenceMediaTypes.Crl, c.Der));
+        verdict.RevocationData.OfType<Vf.ParsedCrl>().Select(c => EvidenceBlob.Known(c.Sha256, EvidenceMediaTypes.Crl, c.Der));
 }

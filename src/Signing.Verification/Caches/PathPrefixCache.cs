@@ -4,7 +4,8 @@ namespace Signing.Verification;
 
 /// <summary>The validation state after the anchor and the intermediates (RFC 5280 §6.1 variables before the target).</summary>
 internal sealed record PathPrefix(PolicyTree? Tree, int ExplicitPolicy, int InhibitAny, int PolicyMapping, int MaxPathLength,
-    PublicKeyHandle WorkingKey, ParsedCertificate WorkingIssuer, List<DateTime> Consulted, List<ParsedCrl> Revocation);
+    PublicKeyHandle WorkingKey, ParsedCertificate WorkingIssuer, List<DateTime> Consulted, List<IRevocationEvidence> Revocation,
+    List<string> RevocationNotes);
 
 /// <summary>
 /// The end state of the part of a path above the target (anchor and intermediates), which is the same for every leaf of
@@ -17,7 +18,8 @@ internal static class PathPrefixCache
     private static readonly ConditionalWeakTable<IReadOnlyList<ParsedCrl>, CrlSetKey> CrlSetKeys = new();
 
     internal readonly record struct PrefixCacheKey(string Cas, string Crls, long Bucket, RevocationMode Revocation, long GraceTicks,
-        bool ExplicitPolicy, bool PolicyMappingInhibit, bool AnyPolicyInhibit, string Algorithms);
+        bool ExplicitPolicy, bool PolicyMappingInhibit, bool AnyPolicyInhibit, string Algorithms, string RevocationPolicy,
+        IRevocationSource? Source, long Generation);
 
     /// <summary>The CRL hashes of a list instance, with the members they were computed from (the list may be mutable).</summary>
     private sealed record CrlSetKey(ParsedCrl[] Members, string Key);
@@ -38,7 +40,8 @@ internal static class PathPrefixCache
     /// </summary>
     public static PrefixCacheKey? Key(PathValidationContext ctx, List<ParsedCertificate> chain)
     {
-        if (ctx.Depth != 0)
+        // Revocation judged in another minute than the path (an older signature timestamp's time): not worth a key of its own.
+        if (ctx.Depth != 0 || !ValidationMinute.SameMinute(ctx.Time, ctx.Request.RevocationDataTime))
             return null;
         var r = ctx.Request;
         var crls = CrlKey(r.Crls);
@@ -47,7 +50,8 @@ internal static class PathPrefixCache
             : chain.Count == 3 ? TwoCaKey(chain[1], chain[2])
             : string.Join('/', chain.Skip(1).Select(c => c.Sha256));
         return new PrefixCacheKey(cas, crls, ValidationMinute.Start(ctx.Time), r.Revocation, r.CrlGrace.Ticks, r.InitialExplicitPolicy,
-            r.InitialPolicyMappingInhibit, r.InitialAnyPolicyInhibit, r.Algorithms.Describe());
+            r.InitialPolicyMappingInhibit, r.InitialAnyPolicyInhibit, r.Algorithms.Describe(), r.RevocationPolicy.Describe(),
+            r.RevocationSource, r.RevocationSource?.Generation ?? 0);
     }
 
     private static string CrlKey(IReadOnlyList<ParsedCrl> crls)

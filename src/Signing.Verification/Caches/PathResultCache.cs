@@ -9,16 +9,19 @@ internal static class PathResultCache
     private static readonly BoundedCache<ResultKey, PathValidationResult> Results = new(CacheBounds.SignerWorkingSet);
 
     internal readonly record struct ResultKey(string Scope, string Target, long Bucket, string PolicySet, bool ExplicitPolicy,
-        bool PolicyMappingInhibit, bool AnyPolicyInhibit, RevocationMode Revocation, long GraceTicks, string Algorithms, bool CheckTargetValidity);
+        bool PolicyMappingInhibit, bool AnyPolicyInhibit, RevocationMode Revocation, long GraceTicks, string Algorithms, bool CheckTargetValidity, string RevocationPolicy,
+        IRevocationSource? Source, long Generation);
 
     /// <summary>The key of a request at <paramref name="time"/>; null when the request asks for no caching.</summary>
     public static ResultKey? Key(PathValidationRequest request, DateTime time) =>
-        request.CacheScope is null
+        // Revocation judged in another minute than the path (an older signature timestamp's time) is not cached.
+        request.CacheScope is null || !ValidationMinute.SameMinute(time, request.RevocationDataTime)
             ? null
             : new ResultKey(request.CacheScope, request.Target.Sha256, ValidationMinute.Start(time),
                 request.InitialPolicySet is null ? "any" : string.Join(',', request.InitialPolicySet.Order()),
                 request.InitialExplicitPolicy, request.InitialPolicyMappingInhibit, request.InitialAnyPolicyInhibit,
-                request.Revocation, request.CrlGrace.Ticks, request.Algorithms.Describe(), request.CheckTargetValidity);
+                request.Revocation, request.CrlGrace.Ticks, request.Algorithms.Describe(), request.CheckTargetValidity,
+                request.RevocationPolicy.Describe(), request.RevocationSource, request.RevocationSource?.Generation ?? 0);
 
     public static bool TryGet(ResultKey key, out PathValidationResult result) => Results.TryGetValue(key, out result);
 

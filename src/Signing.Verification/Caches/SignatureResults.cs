@@ -33,4 +33,15 @@ internal static class SignatureResults
         Cache.Add(cacheKey, (result, detail));
         return (result, detail);
     }
+
+    /// <summary>The signature of an OCSP response under <paramref name="key"/>, the key of the certificate <paramref name="signerId"/>.</summary>
+    public static (SignatureCheck, string) CheckOcsp(ParsedOcspResponse response, PublicKeyHandle key, string signerId, AlgorithmPolicy policy)
+    {
+        var cacheKey = ("ocsp", response.Sha256, signerId, false, policy.Describe());
+        if (Cache.TryGetValue(cacheKey, out var hit))
+            return hit;
+        var result = SignatureVerifier.Verify(response.SignatureAlgorithm!, response.TbsDer!, response.SignatureValue!, key, policy, out var detail);
+        Cache.Add(cacheKey, (result, detail));
+        return (result, detail);
+    }
 }

@@ -12,6 +12,13 @@ internal static class ValidationMinute
     /// <summary>The ticks of the minute's start (the cache keys' bucket).</summary>
     public static long Start(DateTime time) => time.Ticks - time.Ticks % Length.Ticks;
 
+    /// <summary>
+    /// Whether revocation data judged at <paramref name="dataTime"/> (a path judged at a signature timestamp's time) lies
+    /// in the same minute as <paramref name="time"/>: a quiet minute then answers for both, so the result may be cached.
+    /// </summary>
+    public static bool SameMinute(DateTime time, DateTimeOffset? dataTime) =>
+        dataTime is not { } d || Start(d.UtcDateTime) == Start(time);
+
     /// <summary>Whether none of the instants consulted since <paramref name="from"/> lies in (or next to) the time's minute.</summary>
     public static bool IsQuiet(DateTime time, List<DateTime> consulted, int from)
     {

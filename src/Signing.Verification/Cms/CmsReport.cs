@@ -12,6 +12,9 @@ internal sealed class CmsReport(PolicyReference policy, DateTimeOffset time)
 
     public DateTimeOffset Time => time;
 
+    /// <summary>The signature policy the signed attributes name, once read (every verdict after that reports it).</summary>
+    public SignaturePolicyReport? SignaturePolicy { get; set; }
+
     public void Passed(string check, string? detail = null) => Checks.Add(new Check(check, CheckResult.Passed, detail));
 
     public void Add(string check, CheckResult result, string? detail = null) => Checks.Add(new Check(check, result, detail));
@@ -23,7 +26,7 @@ internal sealed class CmsReport(PolicyReference policy, DateTimeOffset time)
         {
             Indication = failure.Indication, SubIndication = failure.Sub, Reason = failure.Reason, Checks = Checks, Policy = policy,
             ValidationTime = time, Signer = signer?.Identity(Domain.Tckn.FromSubjectSerialNumber(signer.SubjectSerialNumber)),
-            SigningTime = signingTime,
+            SigningTime = signingTime, SignaturePolicy = SignaturePolicy,
         };
     }
 }

@@ -10,7 +10,9 @@ namespace Signing.Verification;
 /// </summary>
 public sealed class CmsVerifier
 {
-    public CmsVerifier(TrustConfiguration trust) => Certificates = new CertificateValidator(trust);
+    /// <param name="revocationSource">In-memory revocation data (OCSP responses, fetched CRLs); null: the configuration's CRL files.</param>
+    public CmsVerifier(TrustConfiguration trust, IRevocationSource? revocationSource = null) =>
+        Certificates = new CertificateValidator(trust, revocationSource);
 
     public CmsVerifier(CertificateValidator certificates) => Certificates = certificates;
 
@@ -85,6 +87,7 @@ public sealed class CmsVerifier
             if (attrs is null)
                 return report.Fail(attrsFailure!.Value);
             var signingTime = attrs.SigningTime();
+            var signaturePolicy = report.SignaturePolicy = SignaturePolicies.Read(attrs);
 
             var embedded = SigningCertificateIdentification.EmbeddedCertificates(env);
             var signer = SigningCertificateIdentification.FindSigner(env, embedded, Certificates.Trust.Intermediates);
@@ -109,9 +112,43 @@ public sealed class CmsVerifier
                 return report.Fail(future, signer, signingTime);
             report.Add("cades.signing-time", signingTime is null ? CheckResult.Skipped : CheckResult.Passed);
 
-            return SignerCertificateValidation.Judge(Certificates, signer, embedded, options, time, signingTime, report) with
+            DateTimeOffset? proven = null;
+            var timestampRevocation = new List<IRevocationEvidence>();
+            var tokens = SignatureTimestamps.Tokens(env.UnsignedAttrs);
+            if (tokens.Count > 0)
+            {
+                var (t, failure) = SignatureTimestamps.Verify(Certificates, tokens, env.Signature, time, report, timestampRevocation);
+                if (failure is { } timestampFailure)
+                    return report.Fail(timestampFailure, signer, signingTime);
+                if (t > time + Certificates.Trust.SigningTimeSkew)
+                    return report.Fail(new CmsFailure(SubIndication.SigConstraintsFailure, "cades.signature-timestamp",
+                        $"the signature timestamp's time {t:u} is in the future"), signer, signingTime);
+                report.Passed("cades.signature-timestamp", $"{t:u}");
+                if (SignatureTimestamps.CheckClaimedTime(signingTime, t!.Value, Certificates.Trust.SignatureTimestampDelay,
+                        Certificates.Trust.SigningTimeSkew) is { } claimedTime)
+                    return report.Fail(claimedTime, signer, signingTime);
+                proven = t;
+            }
+            if (SignaturePolicies.Check(signaturePolicy, proven is not null, attrs, report) is { } policyFailure)
+                return report.Fail(policyFailure, signer, signingTime);
+
+            var verdict = SignerCertificateValidation.Judge(Certificates, signer, embedded, options, time, signingTime, report, proven);
+            if (SignaturePolicies.P4RevocationProblem(signaturePolicy, verdict, signer, options) is { } p4)
+            {
+                report.Checks.Add(new Check("btk.revocation", CheckResult.Failed, p4));
+                verdict = verdict with { Indication = Indication.TotalFailed, SubIndication = SubIndication.SigConstraintsFailure, Reason = p4 };
+            }
+            if (timestampRevocation.Count > 0)
+            {
+                // The record keeps what the TSA's path rested on too: the proven time is only as good as that.
+                var data = verdict.RevocationData.Concat(timestampRevocation).DistinctBy(r => r.Sha256).ToArray();
+                verdict = verdict with { RevocationData = data, Revocation = data.Select(r => r.Reference).ToArray() };
+            }
+            return verdict with
             {
                 SignedAttributesSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(env.SignedAttrs!)),
+                SignatureTimestampTime = proven,
+                SignaturePolicy = signaturePolicy,
             };
         }
         catch (Exception e) when (e is not OutOfMemoryException)

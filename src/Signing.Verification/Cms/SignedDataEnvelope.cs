@@ -37,6 +37,8 @@ internal sealed class SignedDataEnvelope
     public byte[]? SignedAttrs { get; private init; }
     public required AlgorithmIdentifier SignatureAlgorithm { get; init; }
     public required byte[] Signature { get; init; }
+    /// <summary>The DER SET OF the unsigned attributes (signature timestamps live there), or null when absent.</summary>
+    public byte[]? UnsignedAttrs { get; private init; }
 
     /// <summary>The attached content, or null for a detached signature.</summary>
     public ReadOnlyMemory<byte>? ReadAttached()
@@ -187,8 +189,12 @@ internal sealed class SignedDataEnvelope
         }
         var signatureAlgorithm = AlgorithmIdentifiers.Get(si.ReadEncodedValue().Span);
         var signature = si.ReadOctetString();
+        byte[]? unsignedAttrs = null;
         if (si.HasData && si.PeekTag().HasSameClassAndValue(Implicit1))
-            si.ReadEncodedValue(); // unsigned attributes: not used
+        {
+            unsignedAttrs = si.ReadEncodedValue().ToArray();
+            unsignedAttrs[0] = 0x31; // [1] IMPLICIT SET OF read as the SET OF it is
+        }
         si.ThrowIfNotEmpty();
 
         return new SignedDataEnvelope
@@ -201,6 +207,7 @@ internal sealed class SignedDataEnvelope
             SignedAttrs = signedAttrs,
             SignatureAlgorithm = signatureAlgorithm,
             Signature = signature,
+            UnsignedAttrs = unsignedAttrs,
         };
     }
 
@@ -232,6 +239,7 @@ internal sealed class SignedDataEnvelope
             SignedAttrs = si.SignedAttrs is { Count: > 0 } attrs ? attrs.GetEncoded(Asn1Encodable.Der) : null,
             SignatureAlgorithm = si.SignatureAlgorithm,
             Signature = si.Signature.GetOctets(),
+            UnsignedAttrs = si.UnsignedAttrs is { Count: > 0 } unsigned ? unsigned.GetEncoded(Asn1Encodable.Der) : null,
         };
     }
 }

@@ -8,10 +8,12 @@ namespace Signing.Verification;
 internal static class SignerCertificateValidation
 {
     public static Verdict Judge(CertificateValidator certificates, ParsedCertificate signer, List<ParsedCertificate> embedded,
-        VerificationOptions options, DateTimeOffset time, DateTimeOffset? signingTime, CmsReport report)
+        VerificationOptions options, DateTimeOffset time, DateTimeOffset? signingTime, CmsReport report, DateTimeOffset? proven = null)
     {
         var checks = report.Checks;
         var certOptions = embedded.Count == 0 ? options : options with { ExtraCertificates = [.. options.ExtraCertificates, .. embedded] };
+        if (proven is { } p)
+            return JudgeAtProvenTime(certificates, signer, certOptions, time, signingTime, report, p);
         var now = certificates.Evaluate(signer, certOptions, time, checks, "");
         var result = now;
         if (now.Passed && signingTime is { } at && at < time && !PathValidAt(now.Path, at))
@@ -27,6 +29,27 @@ internal static class SignerCertificateValidation
             checks.Add(new Check("signing-time.x509.validity", CheckResult.Passed, "every certificate of the path was valid at the claimed signing time"));
         }
         return result.ToVerdict(signer, checks, report.Policy, time, signingTime);
+    }
+
+    /// <summary>
+    /// CAdES-T: the signer certificate judged at the time the signature timestamp proves, with revocation data current now
+    /// (a revocation after the proven time does not count unless the policy says so). The holder status is today's.
+    /// </summary>
+    private static Verdict JudgeAtProvenTime(CertificateValidator certificates, ParsedCertificate signer, VerificationOptions options,
+        DateTimeOffset time, DateTimeOffset? signingTime, CmsReport report, DateTimeOffset proven)
+    {
+        var at = proven < time ? proven : time;
+        var result = certificates.Evaluate(signer, options, at, report.Checks, "", null, at < time ? time : null);
+        if (result.Passed)
+        {
+            var notAfter = new DateTimeOffset(signer.NotAfter, TimeSpan.Zero);
+            var daysLeft = (int)Math.Ceiling((notAfter - time).TotalDays);
+            var status = time > notAfter ? HolderStatus.Expired
+                : daysLeft <= certificates.Trust.ExpiringWithinDays ? HolderStatus.Expiring : HolderStatus.Valid;
+            result = result with { Holder = new HolderStatusReport(status, notAfter, daysLeft,
+                status == HolderStatus.Expired ? $"expired at {notAfter:u}, after the signature timestamp's time {proven:u}" : null) };
+        }
+        return result.ToVerdict(signer, report.Checks, report.Policy, time, signingTime);
     }
 
     /// <summary>

@@ -22,8 +22,15 @@ internal static class PathProcessor
     public static PathValidationResult Process(PathValidationContext ctx, List<ParsedCertificate> chain)
     {
         var usedBefore = ctx.RevocationUsed.Count;
-        var result = ProcessPath(ctx, chain, usedBefore);
+        var notesBefore = ctx.RevocationNotes.Count;
+        var result = ProcessPath(ctx, chain, usedBefore, notesBefore);
         var used = ctx.RevocationUsed.Count - usedBefore;
+        var notes = ctx.RevocationNotes.Count - notesBefore;
+        if (notes > 0)
+        {
+            result = result with { RevocationNotes = ctx.RevocationNotes.GetRange(notesBefore, notes).Distinct().ToArray() };
+            ctx.RevocationNotes.RemoveRange(notesBefore, notes);
+        }
         if (used == 0)
             return result;
         var revocation = ctx.RevocationUsed.GetRange(usedBefore, used).Distinct().ToArray();
@@ -31,7 +38,7 @@ internal static class PathProcessor
         return result with { Revocation = revocation };
     }
 
-    private static PathValidationResult ProcessPath(PathValidationContext ctx, List<ParsedCertificate> chain, int usedBefore)
+    private static PathValidationResult ProcessPath(PathValidationContext ctx, List<ParsedCertificate> chain, int usedBefore, int notesBefore)
     {
         var n = chain.Count - 1;
         PathState state;
@@ -45,6 +52,7 @@ internal static class PathProcessor
         {
             ctx.Consulted.AddRange(prefix.Consulted);
             ctx.RevocationUsed.AddRange(prefix.Revocation);
+            ctx.RevocationNotes.AddRange(prefix.RevocationNotes);
             state = PathState.Resume(prefix);
             first = n;
             prefixKey = null;
@@ -62,7 +70,8 @@ internal static class PathProcessor
                 // signer found beyond the path, name constraints, an instant inside this minute).
                 if (!ctx.Uncacheable && state.Names.IsEmpty && ValidationMinute.IsQuiet(ctx.Time, ctx.Consulted, consultedBefore))
                     PathPrefixCache.Add(storeKey, state.ToPrefix(ctx.Consulted.GetRange(consultedBefore, ctx.Consulted.Count - consultedBefore),
-                        ctx.RevocationUsed.GetRange(usedBefore, ctx.RevocationUsed.Count - usedBefore)));
+                        ctx.RevocationUsed.GetRange(usedBefore, ctx.RevocationUsed.Count - usedBefore),
+                        ctx.RevocationNotes.GetRange(notesBefore, ctx.RevocationNotes.Count - notesBefore)));
                 prefixKey = null;
             }
             if (i == n)
@@ -119,10 +128,18 @@ internal static class PathProcessor
             var rev = RevocationStatus.Check(ctx, cert, state.WorkingIssuer, state.WorkingKey, chain[^1], chain);
             if (rev.Entry is not null)
                 return Fail(PathFailure.Revoked,
-                    $"CRL indicates {label} was revoked at {rev.Entry.RevocationDate:u} (reason {rev.Entry.Reason})", rev.Entry);
+                    $"{rev.Source} indicates {label} was revoked at {rev.Entry.RevocationDate:u} (reason {rev.Entry.Reason})", rev.Entry);
+            if (rev.UnknownToIssuer)
+                return Fail(PathFailure.UnknownToIssuer, $"{label}: {rev.Detail}");
             if (!rev.Good && request.Revocation == RevocationMode.Required)
-                return Fail(rev.Stale ? PathFailure.StaleRevocationInfo : PathFailure.NoRevocationInfo,
-                    $"no usable revocation information for {label}" + (rev.Detail is null ? "" : ": " + rev.Detail));
+            {
+                var why = $"no usable revocation information for {label}" + (rev.Detail is null ? "" : ": " + rev.Detail);
+                var level = i < n ? request.RevocationPolicy.CaCertificates : ConstraintLevel.Fail;
+                if (level == ConstraintLevel.Fail)
+                    return Fail(rev.Stale ? PathFailure.StaleRevocationInfo : PathFailure.NoRevocationInfo, why);
+                if (level != ConstraintLevel.Ignore)
+                    ctx.RevocationNotes.Add(why);
+            }
         }
         // (a)(4) name chaining
         if (!cert.Issuer.Equivalent(state.WorkingIssuer.Subject, true))

@@ -31,8 +31,8 @@ internal sealed class PathState
         WorkingIssuer = prefix.WorkingIssuer,
     };
 
-    public PathPrefix ToPrefix(List<DateTime> consulted, List<ParsedCrl> revocation) =>
-        new(Tree?.Clone(), ExplicitPolicy, InhibitAny, PolicyMapping, MaxPathLength, WorkingKey, WorkingIssuer, consulted, revocation);
+    public PathPrefix ToPrefix(List<DateTime> consulted, List<IRevocationEvidence> revocation, List<string> notes) =>
+        new(Tree?.Clone(), ExplicitPolicy, InhibitAny, PolicyMapping, MaxPathLength, WorkingKey, WorkingIssuer, consulted, revocation, notes);
 
     /// <summary>
     /// §6.1.1 from the trust anchor, which is given as a certificate and must itself be a usable CA certificate at the

@@ -34,6 +34,8 @@ public enum PathFailure
     StaleRevocationInfo,
     WeakAlgorithm,
     UnsupportedAlgorithm,
+    /// <summary>The issuer's OCSP responder does not know the certificate (status unknown): a definite refusal.</summary>
+    UnknownToIssuer,
 }
 
 /// <summary>The inputs of RFC 5280 path validation, as `openssl verify` takes them.</summary>
@@ -61,6 +63,15 @@ public sealed record PathValidationRequest
     /// configuration's hash plus the CMS's certificates). Null: no caching.
     /// </summary>
     public string? CacheScope { get; init; }
+    /// <summary>Revocation data held in memory (OCSP responses, fetched CRLs); its CRLs replace <see cref="Crls"/>.</summary>
+    public IRevocationSource? RevocationSource { get; init; }
+    /// <summary>Sources and their order, CA-certificate level, OCSP skew.</summary>
+    public RevocationPolicy RevocationPolicy { get; init; } = RevocationPolicy.Default;
+    /// <summary>
+    /// When set, the instant revocation data must be current at, while <see cref="Time"/> is the instant the path is
+    /// judged at (a signature timestamp's time, judged with today's data). Cached only when both lie in the same minute.
+    /// </summary>
+    public DateTimeOffset? RevocationDataTime { get; init; }
 }
 
 /// <summary>The outcome of path validation: valid, or the first failure with its reason.</summary>
@@ -74,8 +85,10 @@ public sealed record PathValidationResult
     public IReadOnlyList<ParsedCertificate> Path { get; init; } = [];
     /// <summary>The policies the path is valid for (leaves of the valid_policy_tree), empty when the tree is NULL.</summary>
     public IReadOnlyList<string> ValidPolicies { get; init; } = [];
-    /// <summary>The CRLs (and delta CRLs) whose answers the result rests on, for every certificate of <see cref="Path"/>.</summary>
-    public IReadOnlyList<ParsedCrl> Revocation { get; init; } = [];
+    /// <summary>The CRLs (and delta CRLs) and OCSP responses whose answers the result rests on, for every certificate of <see cref="Path"/>.</summary>
+    public IReadOnlyList<IRevocationEvidence> Revocation { get; init; } = [];
+    /// <summary>CA certificates passed without usable revocation data, as the policy's WARN or INFORM level allows.</summary>
+    public IReadOnlyList<string> RevocationNotes { get; init; } = [];
     /// <summary>The CRL entry when <see cref="Failure"/> is Revoked.</summary>
     public CrlEntry? RevocationEntry { get; init; }
     public bool IsValid => Failure == PathFailure.None;

@@ -13,7 +13,16 @@ internal sealed class PathValidationContext(PathValidationRequest request, DateT
     public IReadOnlyList<ParsedCertificate> Anchors { get; } = onlyAnchor is null ? request.TrustAnchors : [onlyAnchor];
     public List<DateTime> Consulted { get; } = [];
     /// <summary>The CRLs that gave a revocation answer so far (what a verdict on the path rests on).</summary>
-    public List<ParsedCrl> RevocationUsed { get; } = [];
+    public List<IRevocationEvidence> RevocationUsed { get; } = [];
+    /// <summary>CA certificates passed without usable revocation data under a WARN or INFORM policy (what the verdict says).</summary>
+    public List<string> RevocationNotes { get; } = [];
+    /// <summary>The instant revocation data must be current at (the validation time unless judged later).</summary>
+    public DateTime FreshAt { get; } = request.RevocationDataTime is { } d ? Truncate(d.UtcDateTime) : time;
+    /// <summary>A revocation at or before this instant counts.</summary>
+    public DateTime RevokedBy { get; } = request.RevocationDataTime is { } r && !request.RevocationPolicy.AcceptRevokedAfterTimestamp
+        ? Truncate(r.UtcDateTime) : time;
+
+    private static DateTime Truncate(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
     /// <summary>Set when the validation consulted inputs outside the prefix cache key (CRL signers off the path).</summary>
     public bool Uncacheable { get; set; }
 }

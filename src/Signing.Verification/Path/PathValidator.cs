@@ -14,6 +14,9 @@ public static class PathValidator
     public static PathValidationResult Validate(PathValidationRequest request)
     {
         var time = TruncateToSeconds(request.Time.UtcDateTime);
+        // The source's CRLs as they are now, read once: every step of this validation sees the same set.
+        if (request.RevocationSource is { } source)
+            request = request with { Crls = source.Crls };
         var cacheKey = PathResultCache.Key(request, time);
         if (cacheKey is { } lookup && PathResultCache.TryGet(lookup, out var hit))
             return hit;

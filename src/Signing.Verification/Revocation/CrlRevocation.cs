@@ -18,7 +18,8 @@ internal static class CrlRevocation
     public static RevocationOutcome Check(PathValidationContext ctx, ParsedCertificate cert, ParsedCertificate issuer,
         PublicKeyHandle issuerKey, ParsedCertificate anchor, List<ParsedCertificate> chain)
     {
-        var time = ctx.Time;
+        // Freshness against the instant the data must be current at; revocation dates against the instant judged.
+        var time = ctx.FreshAt;
         var grace = ctx.Request.CrlGrace;
         var reasonsMask = 0;
         var stale = false;
@@ -136,7 +137,7 @@ internal static class CrlRevocation
                     if (entry is not null && entry.Reason != ParsedCrl.ReasonRemoveFromCrl)
                     {
                         ctx.Consulted.Add(entry.RevocationDate);
-                        if (entry.RevocationDate <= time)
+                        if (entry.RevocationDate <= ctx.RevokedBy)
                         {
                             Used(ctx, crl, delta);
                             return new RevocationOutcome(false, false, entry, null);

@@ -13,7 +13,7 @@ public sealed record CrlEntry(BcBigInteger Serial, X509Name CertificateIssuer, D
 /// A CRL parsed once and indexed by serial number (BouncyCastle's IsRevoked scans every entry).
 /// Immutable and shared; cached by SHA-256 of the DER.
 /// </summary>
-public sealed class ParsedCrl
+public sealed class ParsedCrl : IRevocationEvidence
 {
     private static readonly DerCache<ParsedCrl> Cache = new(1000, "X509 CRL", "X.509 CRL", (der, hash) => new ParsedCrl(der, hash));
     private static readonly HashSet<string> KnownCrlExtensions =

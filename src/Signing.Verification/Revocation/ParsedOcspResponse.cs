@@ -34,7 +34,7 @@ public sealed record OcspSingleResponse(
 /// nothing: whether the response may be relied on (signer, certID, freshness, nonce) is the validator's business.
 /// Immutable and shared; cached by SHA-256 of the DER.
 /// </summary>
-public sealed class ParsedOcspResponse
+public sealed class ParsedOcspResponse : IRevocationEvidence
 {
     private static readonly DerCache<ParsedOcspResponse> Cache = new(10_000, "OCSP RESPONSE", "OCSP response", (der, hash) => new ParsedOcspResponse(der, hash));
 
