@@ -10,12 +10,16 @@ namespace Signing.Audit;
 /// <summary>
 /// The evidence of one event, re-checked as the server judged it then: every blob it names is stored and hashes to its
 /// key; a submission's CMS (over the stored form) or e-Onay confirmation, and a decision's CMS (over the stored decision
-/// document, by the deciding officer), verify with the trust configuration, the CRLs stored with the event and the
-/// event's own time. Thread-safe: one verifier per distinct CRL set is built once and shared (its caches are the speed).
+/// document, by the deciding officer), verify with the trust configuration, the revocation data stored with the event
+/// (CRLs and OCSP responses, nothing else) and the event's own time. Thread-safe: one verifier per distinct set of
+/// revocation data is built once and shared (its caches are the speed).
 /// </summary>
 internal sealed class EvidenceChecker(TrustConfiguration trust)
 {
+    private const int OcspSetCapacity = 4096;
+
     private readonly ConcurrentDictionary<string, Lazy<Verifiers>> byCrls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Verifiers>> byOcsp = new(StringComparer.Ordinal);
 
     private long submissions, decisions, blobs;
 
@@ -38,7 +42,8 @@ internal sealed class EvidenceChecker(TrustConfiguration trust)
 
     private readonly ConditionalWeakTable<byte[], StrongBox<string>> crlHashes = new();
 
-    private sealed record Verifiers(CmsVerifier Cms, EOnayVerifier EOnay, string? Unusable);
+    private sealed record Verifiers(CmsVerifier Cms, EOnayVerifier EOnay, string? Unusable, TrustConfiguration? Trust,
+        IReadOnlyList<ParsedCrl> Crls);
 
     /// <summary>The problems of one entry's evidence (its event carries evidence: <see cref="EventFacts.Carries"/>).</summary>
     public void Check(LogEntry entry, Action<string, string> problem)
@@ -74,12 +79,13 @@ internal sealed class EvidenceChecker(TrustConfiguration trust)
         }
         byte[]? Blob(string? sha) => sha is not null && stored.TryGetValue(sha, out var b) ? b : null;
 
-        if (facts.Revocation.FirstOrDefault(r => r.Kind != "crl") is { } other)
+        if (facts.Revocation.FirstOrDefault(r => r.Kind is not (RevocationKinds.Crl or RevocationKinds.Ocsp)) is { } other)
             problem("evidence.revocation", $"revocation evidence of kind '{other.Kind}' cannot be re-checked by this audit");
-        var crls = facts.Revocation.Where(r => r.Kind == "crl").Select(r => r.Sha256).ToList();
-        if (crls.Any(c => !stored.ContainsKey(c)))
-            return; // its absence is reported; a verdict without the CRL it rested on would say nothing
-        var verifiers = For(crls, stored);
+        var crls = Named(facts, RevocationKinds.Crl);
+        var ocsp = Named(facts, RevocationKinds.Ocsp);
+        if (crls.Concat(ocsp).Any(h => !stored.ContainsKey(h)))
+            return; // its absence is reported; a verdict without the revocation data it rested on would say nothing
+        var verifiers = For(crls, ocsp, stored);
         if (verifiers.Unusable is { } bad)
         {
             problem("evidence.revocation", bad);
@@ -171,19 +177,49 @@ internal sealed class EvidenceChecker(TrustConfiguration trust)
         }
     }
 
-    private Verifiers For(IReadOnlyList<string> crlHashes, Dictionary<string, byte[]> stored)
+    private static List<string> Named(EventFacts facts, string kind) =>
+        facts.Revocation.Where(r => r.Kind == kind).Select(r => r.Sha256).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// The verifiers of one set of stored revocation data. A CRL set is shared by thousands of events and kept for the
+    /// whole audit; OCSP responses are mostly per signer or per submission (a nonce makes each one new), so the sets that
+    /// hold some are kept only while few: past <see cref="OcspSetCapacity"/> they are dropped and built again on demand.
+    /// </summary>
+    private Verifiers For(IReadOnlyList<string> crlHashes, IReadOnlyList<string> ocspHashes, Dictionary<string, byte[]> stored)
     {
-        var key = string.Join(',', crlHashes.Order(StringComparer.Ordinal));
-        return byCrls.GetOrAdd(key, _ => new Lazy<Verifiers>(() =>
+        var crlKey = string.Join(',', crlHashes.Order(StringComparer.Ordinal));
+        var withCrls = byCrls.GetOrAdd(crlKey, _ => new Lazy<Verifiers>(() =>
         {
             try
             {
-                var withCrls = trust.WithCrls(crlHashes.Select(h => ParsedCrl.From(stored[h])));
-                return new Verifiers(new CmsVerifier(withCrls), new EOnayVerifier(withCrls), null);
+                var crls = crlHashes.Select(h => ParsedCrl.From(stored[h])).ToList();
+                var trusted = trust.WithCrls(crls);
+                var source = new StoredRevocation(crls, []);
+                return new Verifiers(new CmsVerifier(trusted, source), new EOnayVerifier(trusted, source), null, trusted, crls);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                return new Verifiers(null!, null!, "a stored CRL cannot be read: " + ex.Message);
+                return new Verifiers(null!, null!, "a stored CRL cannot be read: " + ex.Message, null, []);
+            }
+        })).Value;
+        if (ocspHashes.Count == 0 || withCrls.Unusable is not null)
+            return withCrls;
+
+        var key = crlKey + "|" + string.Join(',', ocspHashes.Order(StringComparer.Ordinal));
+        if (byOcsp.Count >= OcspSetCapacity)
+            byOcsp.Clear();
+        return byOcsp.GetOrAdd(key, _ => new Lazy<Verifiers>(() =>
+        {
+            try
+            {
+                var responses = ocspHashes.Select(h => ParsedOcspResponse.From(stored[h])).ToList();
+                var source = new StoredRevocation(withCrls.Crls, responses);
+                return new Verifiers(new CmsVerifier(withCrls.Trust!, source), new EOnayVerifier(withCrls.Trust!, source), null,
+                    withCrls.Trust, withCrls.Crls);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                return new Verifiers(null!, null!, "a stored OCSP response cannot be read: " + ex.Message, null, []);
             }
         })).Value;
     }

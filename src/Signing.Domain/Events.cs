@@ -69,7 +69,11 @@ public sealed record PaymentReflected(DateTimeOffset At) : IApplicationEvent;
 /// </summary>
 public sealed record CertificateSeen(string Tckn, string Name, ApplicantCategory? Category, DateTimeOffset NotAfter, string CertificateSha256, DateTimeOffset At);
 
-/// <summary>Revocation data a verdict rested on. Kind "crl" (later "ocsp"); Sha256 = of the exact DER stored in signing.evidence.</summary>
+/// <summary>
+/// Revocation data a verdict rested on. Kind "crl" or "ocsp" (<see cref="RevocationKinds"/>); Sha256 = of the exact DER
+/// stored in signing.evidence. For an OCSP response Issuer names the responder (its name, or "key:" and the SHA-1 of its
+/// key), Number is null and ThisUpdate is the response's producedAt.
+/// </summary>
 public sealed record RevocationEvidence(string Kind, string Sha256, string Issuer, string? Number, DateTimeOffset? ThisUpdate);
 
 /// <summary>
@@ -80,7 +84,7 @@ public sealed record RevocationEvidence(string Kind, string Sha256, string Issue
 /// <param name="CmsSha256">E-signed: the CMS exactly as received (application/pkcs7-signature).</param>
 /// <param name="EOnaySha256">E-Onay: the confirmation document exactly as received (application/vnd.esign.eonay).</param>
 /// <param name="ReportSha256">E-signed/e-Onay: the validation report, the verdict's compact JSON (application/json).</param>
-/// <param name="Revocation">The revocation data the report rested on (each stored as application/pkix-crl).</param>
+/// <param name="Revocation">The revocation data the report rested on (CRLs stored as application/pkix-crl, OCSP responses as application/ocsp-response).</param>
 public sealed record SubmissionEvidence(
     string FormSha256,
     string? CmsSha256,

@@ -9,6 +9,23 @@ public static class EvidenceMediaTypes
     public const string Cms = "application/pkcs7-signature";
     public const string EOnay = "application/vnd.esign.eonay";
     public const string Crl = "application/pkix-crl";
+    /// <summary>An OCSP response exactly as the responder sent it (RFC 6960 Appendix C).</summary>
+    public const string OcspResponse = "application/ocsp-response";
+
+    /// <summary>The media type a revocation item of <paramref name="kind"/> ("crl", "ocsp") is stored under; null for another kind.</summary>
+    public static string? OfRevocationKind(string kind) => kind switch
+    {
+        RevocationKinds.Crl => Crl,
+        RevocationKinds.Ocsp => OcspResponse,
+        _ => null,
+    };
+}
+
+/// <summary>The kinds of revocation data an event's evidence names (<see cref="RevocationEvidence.Kind"/>).</summary>
+public static class RevocationKinds
+{
+    public const string Crl = "crl";
+    public const string Ocsp = "ocsp";
 }
 
 /// <summary>
