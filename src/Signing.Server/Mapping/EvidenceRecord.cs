@@ -5,7 +5,8 @@ namespace Signing.Server.Mapping;
 
 /// <summary>
 /// What a submission or a decision keeps in signing.evidence: the exact bytes received or used, the verdict's report and
-/// the revocation data it rested on (CRLs and OCSP responses, byte for byte), with the hashes its event carries. One place, so every path keeps the same kinds of bytes.
+/// the revocation data it rested on (CRLs and OCSP responses, byte for byte, each under its kind), with the hashes its
+/// event carries. One place, so every path keeps the same kinds of bytes.
 /// </summary>
 public static class EvidenceRecord
 {
