@@ -7,43 +7,8 @@ namespace Signing.Tokens.Tests;
 [Collection(TokenCollection.Name)]
 public sealed class CliTests(TokenWorld world)
 {
-    private static readonly string Esign = FindEsign();
-
-    private static string FindEsign()
-    {
-        // Same configuration as this test assembly (bin/<Configuration>/net10.0/).
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        return Path.Combine(LocalWorld.RepositoryRoot, "src", "Signing.Cli", "bin", configuration, "net10.0", "esign.dll");
-    }
-
-    private (int Exit, string Stdout, string Stderr) Run(IEnumerable<string> args, IDictionary<string, string?>? env = null, string? stdin = null, string? softHsmConf = null)
-    {
-        var environment = new Dictionary<string, string?>
-        {
-            ["SOFTHSM2_CONF"] = softHsmConf ?? world.Manifest.SoftHsm2Conf,
-            ["SIGNING_PKCS11_MODULE"] = world.Manifest.Pkcs11Module,
-        };
-        if (env is not null)
-            foreach (var (k, v) in env)
-                environment[k] = v;
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Esign);
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        foreach (var (k, v) in environment)
-            psi.Environment[k] = v;
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null)
-            process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private (int Exit, string Stdout, string Stderr) Run(IEnumerable<string> args, IDictionary<string, string?>? env = null, string? stdin = null, string? softHsmConf = null) =>
+        EsignProcess.Run(world, args, env, stdin, softHsmConf);
 
     private string Form()
     {

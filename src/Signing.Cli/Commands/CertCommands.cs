@@ -30,7 +30,8 @@ public static class CertCommands
     public static Command CreateCms(TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var cms = new Command("cms", "CMS / CAdES-BES signatures, and the signed receipts of submissions.");
-        var verify = new Command("verify", "Verify a CMS/CAdES-BES signature (attached, or detached with --content) and its signer certificate.");
+        var verify = new Command("verify", "Verify a CMS/CAdES-BES or CAdES-T signature (attached, or detached with --content) and its signer certificate; " +
+            "a verified signature timestamp is the time the certificate is judged at.");
         var file = new Argument<FileInfo>("FILE") { Description = "The signature (DER or PEM)." };
         var content = new Option<FileInfo?>("--content") { Description = "The signed content of a detached signature." };
         verify.Arguments.Add(file);
@@ -135,6 +136,10 @@ public static class CertCommands
                     RequireRevocation = parse.GetValue(requireRevocation),
                     SigningTimeSkew = baseTrust.SigningTimeSkew,
                     EOnayMaxAge = baseTrust.EOnayMaxAge,
+                    // Without these a configured TSA list would be dropped and any TSA chaining to an anchor accepted.
+                    Revocation = baseTrust.Revocation,
+                    TimestampAuthorities = baseTrust.TimestampAuthorities,
+                    SignatureTimestampDelay = baseTrust.SignatureTimestampDelay,
                 };
                 var nes = parse.GetValue(profile) == QualifiedProfile.Name;
                 var policySet = parse.GetValue(policies) is { Length: > 0 } p ? p.ToHashSet() : null;
@@ -199,6 +204,8 @@ public static class CertCommands
         }
         if (verdict.SigningTime is { } st)
             output.WriteLine($"Signing time: {st:yyyy-MM-dd HH:mm:ss}Z (claimed)");
+        if (verdict.SignatureTimestampTime is { } tst)
+            output.WriteLine($"Timestamp:    {tst.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z (CAdES-T signature timestamp; the certificate was judged at this time)");
         output.WriteLine($"Validated at: {verdict.ValidationTime.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
         output.WriteLine($"Policy:       {verdict.Policy.Id} (sha256 {verdict.Policy.Sha256[..16]}…)");
         output.WriteLine("Checks:");

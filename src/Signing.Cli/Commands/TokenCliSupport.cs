@@ -25,6 +25,8 @@ internal static class TokenCli
         public const int MechanismNotSupported = 18;
         public const int TokenBusy = 19;
         public const int Pkcs11Failure = 20;
+        /// <summary>`esign sign --tsa`: the timestamp authority was unreachable, too slow, or gave no token for the request.</summary>
+        public const int TimestampFailed = 21;
 
         public static int For(TokenErrorKind kind) => kind switch
         {
@@ -46,7 +48,7 @@ internal static class TokenCli
         "Exit codes: 0 ok, 1 unexpected error, 2 bad input (file missing, bad option), 10 PKCS#11 module not found, " +
         "11 no token / label not found, 12 token removed, 13 wrong PIN, 14 PIN locked, 15 no PIN given, " +
         "16 no signing certificate, 17 no private key for the certificate, 18 mechanism not supported, " +
-        "19 token busy, 20 other PKCS#11 failure.";
+        "19 token busy, 20 other PKCS#11 failure, 21 timestamp authority failed (sign --tsa).";
 
     public static readonly string ModuleHelp =
         $"PKCS#11 module (.so/.dll). Default: ${Pkcs11Module.ModuleEnvironmentVariable}, else {Pkcs11Module.SoftHsm2Path}. Usual paths: " +
@@ -111,6 +113,10 @@ internal static class TokenCli
         {
             return Fail(json, ExitCodes.BadInput, "BadInput", e.Message);
         }
+        catch (TimestampFailedException e)
+        {
+            return Fail(json, ExitCodes.TimestampFailed, "TimestampFailed", e.Message);
+        }
         catch (IOException e)
         {
             return Fail(json, ExitCodes.BadInput, "BadInput", e.Message);
@@ -135,6 +141,9 @@ internal static class TokenCli
 }
 
 internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>The timestamp authority gave no usable token; the message names its URL and the reason.</summary>
+internal sealed class TimestampFailedException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>valid / expiring (≤ 90 days left: Kamu SM's renewal window) / expired, from notAfter. Until the verification engine judges it.</summary>
 internal enum CertificateState { Valid, Expiring, Expired, NotYetValid }
