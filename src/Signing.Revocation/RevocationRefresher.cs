@@ -168,14 +168,16 @@ public sealed partial class RevocationRefresher
         for (var i = 0; i + 1 < chain.Count; i++)
         {
             var (certificate, issuer) = (chain[i], chain[i + 1]);
-            if (_options.FetchOcsp)
+            // A certificate that names no responder (a CA certificate, usually) is covered by CRLs only: tracking it would
+            // report a responder failing forever.
+            if (_options.FetchOcsp && _ocsp.ResponderUrl(certificate, issuer) is not null)
             {
                 var key = OcspKeys.For(certificate, issuer);
                 var track = _tracks.GetOrAdd(key, k => new OcspTrack(k, certificate, issuer));
                 track.LastSeen = now;
                 var held = _source.FindOcspEntry(key);
                 var fresh = held is not null && (held.NextUpdate is not { } next || next > now.UtcDateTime);
-                if (!fresh && track.DueAt <= now && _ocsp.ResponderUrl(certificate, issuer) is not null)
+                if (!fresh && track.DueAt <= now)
                     (ocspTasks ??= []).Add(Start("ocsp:" + key, () => RefreshOcspAsync(track)));
             }
             if (_options.FetchCrls)

@@ -13,6 +13,7 @@ using Signing.Server.Limits;
 using Signing.Server.Log;
 using Signing.Server.Queue;
 using Signing.Server.Receipts;
+using Signing.Server.Revocation;
 using Signing.Server.Services;
 using Signing.Store;
 
@@ -84,6 +85,7 @@ public static class ServerSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => TenantCatalog.From(sp.GetRequiredService<IOptions<TenantsOptions>>().Value));
         services.AddSingleton<Trust>();
+        services.AddSigningRevocation(configuration, database.ConnectionString);
         services.AddSingleton(sp => new SessionTokens(sp.GetRequiredService<IOptions<AuthOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSigningLimits();
         services.AddSingleton(sp => new ChallengeStore(sp.GetRequiredService<TimeProvider>(),
@@ -126,9 +128,11 @@ public static class ServerSetup
                 // "" = everything; each part can also be asked for by name.
                 o.Services.Map("postgresql", r => r.Name == "postgresql");
                 o.Services.Map("server-hsm-token", r => r.Name == "server-hsm-token");
+                o.Services.Map("revocation", r => r.Name == "revocation");
             })
             .AddCheck("postgresql", () => CheckDatabase(database.ConnectionString))
-            .AddCheck<ServerKeyHealthCheck>("server-hsm-token");
+            .AddCheck<ServerKeyHealthCheck>("server-hsm-token")
+            .AddCheck<RevocationHealthCheck>("revocation");
         return builder;
     }
 

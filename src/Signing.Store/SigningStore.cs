@@ -70,6 +70,9 @@ public static partial class SigningStore
         // The transparency log: its tables and the trigger that makes every event a leaf in the event's own transaction.
         opts.Storage.Add(new Log.LogFeature(opts.Advanced.Migrator));
         opts.Storage.ExtendedSchemaObjects.Add(EvidenceTable.Definition());
+        // The revocation cache every node shares (OCSP answers and CRLs): working tables, rows replaced by newer data.
+        foreach (var table in Signing.Revocation.RevocationTables.Definitions(Schema))
+            opts.Storage.ExtendedSchemaObjects.Add(table);
     }
 
     /// <summary>A composite b-tree led by tenant_id: every query runs inside one tenant, so the tenant is the first key.</summary>

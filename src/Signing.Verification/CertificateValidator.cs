@@ -55,6 +55,7 @@ public sealed class CertificateValidator(TrustConfiguration trust, IRevocationSo
             ValidationTime = time,
             SigningTime = signingTime,
             Chain = Path.Select(c => c.Sha256).ToList(),
+            PathCertificates = Path,
             Revocation = Revocation is { Count: > 0 } used ? used.Select(c => c.Reference).ToArray() : [],
             RevocationData = Revocation ?? [],
         };

@@ -103,6 +103,9 @@ public sealed record Verdict
     public SignaturePolicyReport? SignaturePolicy { get; init; }
     /// <summary>SHA-256 of each certificate of the validated path, target first, trust anchor last.</summary>
     public IReadOnlyList<string> Chain { get; init; } = [];
+    /// <summary>The certificates of <see cref="Chain"/> themselves, for a caller that fetches their revocation data.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ParsedCertificate> PathCertificates { get; init; } = [];
     /// <summary>The revocation data (CRLs, OCSP responses) the judgement of the path rested on; empty when none was used.</summary>
     public IReadOnlyList<RevocationReference> Revocation { get; init; } = [];
     /// <summary>The data of <see cref="Revocation"/> itself (CRLs and OCSP responses, their exact DER), in the same order, for a caller that keeps the record.</summary>

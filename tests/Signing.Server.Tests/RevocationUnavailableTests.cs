@@ -1,6 +1,5 @@
 using Google.Rpc;
 using Grpc.Core;
-using Microsoft.Extensions.Configuration;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Operators;
@@ -17,8 +16,8 @@ using Signing.Verification;
 namespace Signing.Server.Tests;
 
 /// <summary>
-/// The world's server, except that every CRL it has passed its nextUpdate a day ago and there is nothing fresher: no
-/// certificate's revocation status can be known. Issued here with the world's CA keys.
+/// The world's server as an air-gapped installation (nothing fetched over the network) whose every CRL file passed its
+/// nextUpdate a day ago: no certificate's revocation status can be known. The CRLs are issued here with the world's CA keys.
 /// </summary>
 public sealed class StaleRevocationServer : SigningServer
 {
@@ -48,6 +47,9 @@ public sealed class StaleRevocationServer : SigningServer
         var trust = Path.Combine(_directory, WorldTrust.FileName);
         File.WriteAllText(trust, TrustConfiguration.Serialize(model));
         settings["Signing:TrustConfiguration"] = trust;
+        // An air-gapped installation: the files are all there is.
+        settings["Signing:Revocation:FetchOcsp"] = "false";
+        settings["Signing:Revocation:FetchCrls"] = "false";
     }
 
     private static AsymmetricKeyParameter ReadKey(string path)
@@ -78,16 +80,6 @@ public sealed class RevocationUnavailableTests(StaleRevocationServer server) : I
         Assert.Equal("TRY_LATER", status.GetDetail<ErrorInfo>()!.Metadata["sub_indication"]);
     }
 
-    /// <summary>Nobody can sign in now: a session the server would have issued stands in for an earlier sign-in.</summary>
-    private static Metadata Session(string tckn, string name, string role, string? tenant)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Signing:Auth:TokenKey"] = SigningServer.TokenKey }).Build();
-        var caller = new Signing.Server.Auth.Caller(tckn, name, new HashSet<string> { role }, tenant);
-        var (token, _) = new Signing.Server.Auth.SessionTokens(configuration, TimeProvider.System).Issue(caller);
-        return new Metadata { { "authorization", "Bearer " + token } };
-    }
-
     [Fact]
     public async Task Sign_in_is_UNAVAILABLE_with_RetryInfo() =>
         await Unavailable(() => server.SignInAsync("doctor"));
@@ -108,7 +100,7 @@ public sealed class RevocationUnavailableTests(StaleRevocationServer server) : I
     public async Task An_e_signed_submission_is_UNAVAILABLE_and_stores_nothing()
     {
         var form = Cards.Form("doctor", "33", ApplicantCategory.Doctor);
-        var doctor = Session(Cards.Tckn("doctor"), "Ayşe Yılmaz", "applicant", null);
+        var doctor = Cards.IssuedSession(Cards.Tckn("doctor"), "Ayşe Yılmaz", "applicant", null);
         await Unavailable(async () => await server.Applications().SubmitESignedAsync(Cards.ESigned("doctor", form), doctor));
         var mine = await server.Applications().ListMineAsync(new ListMineRequest(), doctor);
         Assert.Empty(mine.Applications);
@@ -131,7 +123,7 @@ public sealed class RevocationUnavailableTests(StaleRevocationServer server) : I
     [Fact]
     public async Task An_officer_decision_is_UNAVAILABLE_and_changes_nothing()
     {
-        var officer = Session(Cards.Tckn("officer-mersin-1"), "Fatma Arslan", "officer", "33");
+        var officer = Cards.IssuedSession(Cards.Tckn("officer-mersin-1"), "Fatma Arslan", "officer", "33");
         var app = await server.SubmitApprovableAsync("33", officer);
         var document = await server.Approvals().GetDecisionDocumentAsync(
             new GetDecisionDocumentRequest { ApplicationId = app.Id, Decision = Decision.Approve }, officer);

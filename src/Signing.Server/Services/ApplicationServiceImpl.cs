@@ -37,7 +37,8 @@ public sealed class ApplicationServiceImpl(
         var now = applications.Now;
         var detached = request.FormJson.IsEmpty ? null : request.FormJson.ToByteArray();
         var cms = request.Cms.ToByteArray();
-        var verdict = trust.Cms.Verify(cms, detached, new VerificationOptions { At = now }, out var signed);
+        byte[]? signed = null;
+        var verdict = await trust.VerifyAsync(() => trust.Cms.Verify(cms, detached, new VerificationOptions { At = now }, out signed), context.CancellationToken);
         if (signed is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw new ServiceError(StatusCode.InvalidArgument, ErrorCodes.CmsUnreadable,
                 $"cms: not a CMS SignedData with the form inside or beside it ({Proto.SubIndication(verdict)}: {verdict.Reason})",
@@ -77,7 +78,9 @@ public sealed class ApplicationServiceImpl(
         var current = CurrentCertificate(request.CurrentCertificate, facts, now);
 
         var formSha = SHA256.HashData(formJson);
-        var result = trust.EOnay.Verify(request.EOnayConfirmation.ToByteArray(), facts.Tckn.Value, Convert.ToHexStringLower(formSha), now);
+        var confirmationBytes = request.EOnayConfirmation.ToByteArray();
+        var result = await trust.VerifyAsync(() => trust.EOnay.Verify(confirmationBytes, facts.Tckn.Value, Convert.ToHexStringLower(formSha), now),
+            r => r.Verdict, context.CancellationToken);
         if (result.Verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw ServiceError.InvalidArgument("e_onay_confirmation", "not a readable e-Onay confirmation: " + result.Verdict.Reason,
                 "okunabilir bir e-Onay belgesi değil");

@@ -165,8 +165,9 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
                 "differs from the version in the signed document", "imzalanan belgedeki sürümden farklı")
             .Text("document", document?.Reason ?? "", 1000, multiline: true)
             .ThrowIfInvalid();
-        var verdict = trust.Cms.Verify(request.Signature.ToByteArray(), request.Document.ToByteArray(),
-            new VerificationOptions { At = now, ExpectedTckn = caller.Tckn });
+        var (signatureBytes, documentBytes) = (request.Signature.ToByteArray(), request.Document.ToByteArray());
+        var verdict = await trust.VerifyAsync(() => trust.Cms.Verify(signatureBytes, documentBytes,
+            new VerificationOptions { At = now, ExpectedTckn = caller.Tckn }), context.CancellationToken);
         if (verdict.Signer is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw ServiceError.InvalidArgument("signature", "not a readable CMS signature: " + verdict.Reason, "okunabilir bir CMS imzası değil");
         RevocationGate.ThrowIfUnavailable(verdict);

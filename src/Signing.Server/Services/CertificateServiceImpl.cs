@@ -37,7 +37,9 @@ public sealed class CertificateServiceImpl(Applications applications, ChallengeS
         var now = applications.Now;
         var expected = request.ExpectedTckn.Length == 0 ? null : request.ExpectedTckn;
 
-        var certificate = trust.Certificates.Validate(request.Certificate.ToByteArray(), new VerificationOptions { At = now, ExpectedTckn = expected });
+        var certificateBytes = request.Certificate.ToByteArray();
+        var certificate = await trust.VerifyAsync(() => trust.Certificates.Validate(certificateBytes, new VerificationOptions { At = now, ExpectedTckn = expected }),
+            context.CancellationToken);
         if (certificate.Signer is null)
             throw ServiceError.InvalidArgument("certificate", "not a readable X.509 certificate: " + certificate.Reason, "okunabilir bir X.509 sertifikası değil");
         RevocationGate.ThrowIfUnavailable(certificate);

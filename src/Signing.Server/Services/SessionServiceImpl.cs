@@ -17,7 +17,7 @@ namespace Signing.Server.Services;
 public sealed class SessionServiceImpl(Applications applications, ChallengeStore challenges, Trust trust, SessionTokens tokens,
     Authenticator auth, ILogger<SessionServiceImpl> logger) : SessionService.SessionServiceBase
 {
-    public override Task<SignInResponse> SignIn(SignInRequest request, ServerCallContext context)
+    public override async Task<SignInResponse> SignIn(SignInRequest request, ServerCallContext context)
     {
         new RequestCheck()
             .Require(!string.IsNullOrEmpty(request.ChallengeId), "challenge_id", "required: from CertificateService.CreateChallenge", "zorunlu")
@@ -25,7 +25,8 @@ public sealed class SessionServiceImpl(Applications applications, ChallengeStore
             .ThrowIfInvalid();
         var nonce = challenges.Redeem(request.ChallengeId) ?? throw CertificateServiceImpl.ChallengeUnknown();
         var now = applications.Now;
-        var verdict = trust.Cms.VerifyProofOfPossession(request.ProofOfPossession.ToByteArray(), nonce, null, now);
+        var proof = request.ProofOfPossession.ToByteArray();
+        var verdict = await trust.VerifyAsync(() => trust.Cms.VerifyProofOfPossession(proof, nonce, null, now), context.CancellationToken);
         RevocationGate.ThrowIfUnavailable(verdict);
         var expiredOnly = !verdict.Passed && ExpiredButOtherwiseQualified(verdict);
         if (!verdict.Passed && !expiredOnly || verdict.Signer?.Tckn is null || !Tckn.TryParse(verdict.Signer.Tckn, out var tckn))
@@ -44,7 +45,7 @@ public sealed class SessionServiceImpl(Applications applications, ChallengeStore
         var caller = new Caller(tckn.Value, verdict.Signer.CommonName ?? verdict.Signer.Subject, roles, roles.Contains(Roles.Officer) ? tenant!.ProvinceCode : null);
         var (token, expires) = tokens.Issue(caller);
         logger.LogInformation("{Tckn} signed in as {Roles}{Tenant}", tckn.Mask(), string.Join("+", roles), caller.Tenant is null ? "" : " of " + caller.Tenant);
-        return Task.FromResult(new SignInResponse { AccessToken = token, ExpiresAt = Timestamp.FromDateTimeOffset(expires), Identity = Identity(caller) });
+        return new SignInResponse { AccessToken = token, ExpiresAt = Timestamp.FromDateTimeOffset(expires), Identity = Identity(caller) };
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Signing.Revocation;
 using Signing.Server.Configuration;
 using Signing.Verification;
 
@@ -6,11 +7,14 @@ namespace Signing.Server.Services;
 
 /// <summary>
 /// The verification engine, built once from the trust configuration file (Signing:TrustConfiguration) and shared by
-/// every call: its caches are what make verifying fast.
+/// every call: its caches are what make verifying fast. It reads revocation data from the in-memory source the
+/// background refresh keeps fresh; <see cref="VerifyAsync{T}"/> fetches what a first-seen certificate lacks.
 /// </summary>
 public sealed class Trust
 {
-    public Trust(IOptions<ServerOptions> options)
+    private readonly Lazy<RevocationRefresher> _refresher;
+
+    public Trust(IOptions<ServerOptions> options, MemoryRevocationSource revocation, IServiceProvider services)
     {
         var file = options.Value.TrustConfiguration!;
         try
@@ -21,13 +25,42 @@ public sealed class Trust
         {
             throw StartupException.ForFile(ServerOptions.TrustConfigurationKey, file, e);
         }
-        Certificates = new CertificateValidator(Configuration);
+        Revocation = revocation;
+        Certificates = new CertificateValidator(Configuration, revocation);
         Cms = new CmsVerifier(Certificates);
-        EOnay = new EOnayVerifier(Configuration);
+        EOnay = new EOnayVerifier(Configuration, revocation);
+        Timestamps = new TimestampVerifier(Certificates);
+        // The refresher's OCSP client judges answers with this configuration: resolved on first use, not at construction.
+        _refresher = new(services.GetRequiredService<RevocationRefresher>);
     }
 
     public TrustConfiguration Configuration { get; }
+    public MemoryRevocationSource Revocation { get; }
     public CertificateValidator Certificates { get; }
     public CmsVerifier Cms { get; }
     public EOnayVerifier EOnay { get; }
+    public TimestampVerifier Timestamps { get; }
+
+    private bool OcspFirst => Configuration.Revocation.Order is [RevocationSourceKind.Ocsp, ..];
+
+    /// <summary>
+    /// Verifies, and when the verdict rested on no OCSP answer although the policy asks OCSP first, or found no usable
+    /// revocation data at all, fetches what the path's certificates lack (shared with concurrent callers, bounded by the
+    /// on-demand timeout, skipped for sources in backoff) and verifies again. A certificate already answered costs one
+    /// verification: the background refresh keeps its answer fresh.
+    /// </summary>
+    public async Task<T> VerifyAsync<T>(Func<T> verify, Func<T, Verdict> verdictOf, CancellationToken ct)
+    {
+        var result = verify();
+        var verdict = verdictOf(result);
+        var lacking = verdict.SubIndication == SubIndication.TryLater
+                      || (OcspFirst && verdict.PathCertificates.Count > 1 && !verdict.Revocation.Any(r => r.Kind == RevocationReference.OcspKind));
+        if (!lacking || verdict.PathCertificates.Count < 2)
+            return result;
+        var generation = Revocation.Generation;
+        await _refresher.Value.EnsureAsync(verdict.PathCertificates, ct);
+        return Revocation.Generation == generation ? result : verify();
+    }
+
+    public Task<Verdict> VerifyAsync(Func<Verdict> verify, CancellationToken ct) => VerifyAsync(verify, v => v, ct);
 }

@@ -106,6 +106,17 @@ public sealed class TimestampVerifier(CertificateValidator certificates)
             return Fail(t < tsa.NotBefore ? SubIndication.NotYetValid : SubIndication.Expired, "tsa-validity",
                 $"the TSA's certificate was not valid at the token's genTime {genTime:u}", Indication.Indeterminate, genTime, tsa);
 
+        // The imprint first: a token about other data is a HASH_FAILURE whether or not its signature still holds (a changed
+        // imprint breaks both).
+        var digestName = SignatureVerifier.DigestNames.GetValueOrDefault(info.MessageImprintAlgOid);
+        if (digestName is null or "MD5")
+            return Fail(SubIndication.CryptoConstraintsFailure, "message-imprint", $"unsupported messageImprint hash {info.MessageImprintAlgOid}",
+                Indication.Indeterminate, genTime, tsa);
+        if (!CryptographicOperations.FixedTimeEquals(Digests.Hash(digestName, data), info.GetMessageImprintDigest()))
+            return Fail(SubIndication.HashFailure, "message-imprint", "the timestamp's messageImprint does not match the timestamped data",
+                genTime: genTime, tsa: tsa);
+        checks.Add(new Check(prefix + "message-imprint", CheckResult.Passed, digestName));
+
         try
         {
             // Signature, content digest and the ESS signing-certificate binding to this very certificate. The key usage
@@ -118,15 +129,6 @@ public sealed class TimestampVerifier(CertificateValidator certificates)
                 genTime: genTime, tsa: tsa);
         }
         checks.Add(new Check(prefix + "signature", CheckResult.Passed));
-
-        var digestName = SignatureVerifier.DigestNames.GetValueOrDefault(info.MessageImprintAlgOid);
-        if (digestName is null or "MD5")
-            return Fail(SubIndication.CryptoConstraintsFailure, "message-imprint", $"unsupported messageImprint hash {info.MessageImprintAlgOid}",
-                Indication.Indeterminate, genTime, tsa);
-        if (!CryptographicOperations.FixedTimeEquals(Digests.Hash(digestName, data), info.GetMessageImprintDigest()))
-            return Fail(SubIndication.HashFailure, "message-imprint", "the timestamp's messageImprint does not match the timestamped data",
-                genTime: genTime, tsa: tsa);
-        checks.Add(new Check(prefix + "message-imprint", CheckResult.Passed, digestName));
 
         var options = new VerificationOptions { Profile = ValidationProfile.None, At = genTime, ExtraCertificates = embedded };
         var path = Certificates.Evaluate(tsa, options, genTime, checks, prefix, null, genTime < at ? at : null);

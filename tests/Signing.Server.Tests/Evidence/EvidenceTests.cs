@@ -60,7 +60,7 @@ public abstract class EvidenceTests(SigningServer server) : IAsyncLifetime
         return stored.Bytes;
     }
 
-    /// <summary>The report parses, carries the verdict's parts and names the same CRLs as the event, each stored as the world's file.</summary>
+    /// <summary>The report parses, carries the verdict's parts and names the same revocation data as the event, each stored byte for byte.</summary>
     private async Task AssertReportAndCrls(string? reportSha256, IReadOnlyList<RevocationEvidence> revocation)
     {
         using var report = JsonDocument.Parse(await Blob(reportSha256, EvidenceMediaTypes.Json));
@@ -73,14 +73,23 @@ public abstract class EvidenceTests(SigningServer server) : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(root.GetProperty("policy").GetProperty("id").GetString()));
         Assert.Equal(revocation.Select(r => r.Sha256), root.GetProperty("revocation").EnumerateArray().Select(r => r.GetProperty("sha256").GetString()));
 
+        // OCSP first: the signer rests on the world's responder (or, while another suite has it down, on the CRL), the
+        // sub-CA on the root's CRL, fetched from its distribution point: perhaps newer than the world's file, same issuer.
         Assert.NotEmpty(revocation);
-        foreach (var crl in revocation)
+        foreach (var item in revocation)
         {
-            Assert.Equal("crl", crl.Kind);
-            var bytes = await Blob(crl.Sha256, EvidenceMediaTypes.Crl);
-            Assert.Contains(CrlFiles, file => file.AsSpan().SequenceEqual(bytes));
-            Assert.NotNull(crl.Number);
-            Assert.NotNull(crl.ThisUpdate);
+            Assert.NotNull(item.ThisUpdate);
+            if (item.Kind == "ocsp")
+            {
+                var answer = Signing.Verification.ParsedOcspResponse.From(await Blob(item.Sha256, EvidenceMediaTypes.OcspResponse));
+                Assert.True(answer.IsSuccessful);
+                Assert.Null(item.Number);
+                continue;
+            }
+            Assert.Equal("crl", item.Kind);
+            var crl = Signing.Verification.ParsedCrl.From(await Blob(item.Sha256, EvidenceMediaTypes.Crl));
+            Assert.Contains(CrlFiles, file => Signing.Verification.ParsedCrl.From(file).Issuer.Equivalent(crl.Issuer, true));
+            Assert.NotNull(item.Number);
         }
     }
 

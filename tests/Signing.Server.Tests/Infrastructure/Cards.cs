@@ -48,6 +48,20 @@ public static class Cards
         return new Metadata { { "authorization", "Bearer " + response.AccessToken } };
     }
 
+    /// <summary>
+    /// Bearer headers of a session the server would have issued (its configured token key) without a sign-in: for tests
+    /// where nobody can sign in just now.
+    /// </summary>
+    public static Metadata IssuedSession(string tckn, string name, string role, string? tenant)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder();
+        Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(configuration,
+            new Dictionary<string, string?> { ["Signing:Auth:TokenKey"] = SigningServer.TokenKey });
+        var caller = new Signing.Server.Auth.Caller(tckn, name, new HashSet<string> { role }, tenant);
+        var (token, _) = new Signing.Server.Auth.SessionTokens(configuration.Build(), TimeProvider.System).Issue(caller);
+        return new Metadata { { "authorization", "Bearer " + token } };
+    }
+
     /// <summary>A complete, valid renewal form for the persona (name and TCKN from the world).</summary>
     public static ApplicationForm Form(string persona, string tenant, ApplicantCategory category)
     {
