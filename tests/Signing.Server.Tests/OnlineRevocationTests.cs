@@ -155,3 +155,62 @@ public sealed class OcspRevokedTests(NetworkRevocationServer server, PkiServices
         Assert.Contains(response.Verdict.Reasons, r => r.Contains("OCSP") && r.Contains(revokedAt.UtcDateTime.ToString("u")));
     }
 }
+
+/// <summary><see cref="NetworkRevocationServer"/> asking no OCSP responder: every answer is a CRL from the world's serve.</summary>
+public sealed class CrlOnlyServer : NetworkRevocationServer
+{
+    protected override void AddSettings(Dictionary<string, string?> settings)
+    {
+        base.AddSettings(settings);
+        settings["Signing:Revocation:FetchOcsp"] = "false";
+    }
+
+    public IReadOnlyList<ParsedCrl> HeldCrls() => App!.Services.GetRequiredService<Signing.Revocation.MemoryRevocationSource>().Crls;
+}
+
+/// <summary>
+/// CRLs that live four seconds: the server works on the one it fetched, and keeps working past that CRL's nextUpdate
+/// because the background refresh fetched the next one before it lapsed.
+/// </summary>
+[Collection(PkiWorld.Collection)]
+public sealed class ShortLivedCrlTests(CrlOnlyServer server, PkiServices pki) : IClassFixture<CrlOnlyServer>
+{
+    [Fact]
+    public async Task The_server_keeps_working_past_a_short_lived_CRLs_nextUpdate()
+    {
+        pki.Restart(new PkiServeOptions { Ocsp = false, OpensslOcsp = false, CrlValidity = TimeSpan.FromSeconds(4) });
+        try
+        {
+            var subCa = ParsedCertificate.FromFile(LocalWorld.LoadManifest().Pki.NesSubCaCertificate)[0];
+            ParsedCrl? SubCaCrl() => server.HeldCrls().Where(c => c.Issuer.Equivalent(subCa.Subject, true))
+                .OrderByDescending(c => c.CrlNumber).FirstOrDefault();
+
+            // The first sign-in fetches the sub-CA's CRL; wait until the one held is a short-lived one of this serve.
+            var until = DateTime.UtcNow.AddSeconds(60);
+            ParsedCrl? first = null;
+            while (first is null)
+            {
+                await server.SignInAsync("doctor");
+                if (SubCaCrl() is { NextUpdate: { } next } held && next - held.ThisUpdate <= TimeSpan.FromSeconds(4))
+                    first = held;
+                else
+                {
+                    Assert.True(DateTime.UtcNow < until, "no short-lived CRL was fetched");
+                    await Task.Delay(500);
+                }
+            }
+
+            while (DateTime.UtcNow <= first.NextUpdate!.Value.AddSeconds(1))
+                await Task.Delay(250);
+
+            await server.SignInAsync("doctor");
+            var now = SubCaCrl()!;
+            Assert.True(now.CrlNumber!.CompareTo(first.CrlNumber) > 0, $"the CRL held is still number {now.CrlNumber}");
+            Assert.True(now.NextUpdate > DateTime.UtcNow.AddSeconds(-1), $"the CRL held lapsed at {now.NextUpdate:u}");
+        }
+        finally
+        {
+            pki.RestoreWorld();
+        }
+    }
+}
