@@ -91,7 +91,10 @@ public static class ServerSetup
         services.AddSingleton(sp => new ChallengeStore(sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.ChallengesPerAddress));
         services.AddSingleton<Authenticator>();
-        services.AddSingleton<ReceiptSigner>();
+        services.AddSingleton(sp => new ReceiptSigner(sp.GetRequiredService<IOptions<ServerKeyOptions>>(), sp.GetRequiredService<IOptions<ReceiptOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<Signing.Revocation.RevocationFetchOptions>>().Value.TsaUrl is null ? null : sp.GetRequiredService<Signing.Revocation.TimestampClient>(),
+            sp.GetRequiredService<ILogger<ReceiptSigner>>()));
         // The log's checkpoints, signed with the receipt key (after StartupChecks has logged the token in).
         services.AddLogOptions(configuration);
         services.AddSingleton<Checkpointer>();

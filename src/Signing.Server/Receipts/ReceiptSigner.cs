@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Org.BouncyCastle.X509;
 using Signing.Contracts.V1;
+using Signing.Revocation;
 using Signing.Server.Configuration;
 using Signing.Tokens;
 using Signing.Verification;
@@ -41,8 +42,16 @@ public sealed class ReceiptSigner : IAsyncDisposable
     private long _signatures;
     private long _receipts;
 
-    public ReceiptSigner(IOptions<ServerKeyOptions> serverKey, IOptions<ReceiptOptions> receipts, TimeProvider clock)
+    private readonly TimestampClient? _timestamps;
+    private readonly ILogger? _logger;
+
+    /// <param name="timestamps">When given (Signing:Revocation:TsaUrl set), every batch signature gets an RFC 3161
+    /// signature timestamp (CAdES-T); a TSA that fails leaves that batch's receipts without one, never without a receipt.</param>
+    public ReceiptSigner(IOptions<ServerKeyOptions> serverKey, IOptions<ReceiptOptions> receipts, TimeProvider clock,
+        TimestampClient? timestamps = null, ILogger<ReceiptSigner>? logger = null)
     {
+        _timestamps = timestamps;
+        _logger = logger;
         _label = serverKey.Value.Token;
         _pinVariable = serverKey.Value.PinEnvironmentVariable;
         _maxBatch = receipts.Value.MaxBatch;
@@ -110,6 +119,8 @@ public sealed class ReceiptSigner : IAsyncDisposable
             {
                 Turn.Release();
             }
+            if (_timestamps is not null)
+                cms = await TimestampAsync(cms);
             Interlocked.Increment(ref _signatures);
             Interlocked.Add(ref _receipts, batch.Count);
             // One immutable copy, shared by every reply of the batch.
@@ -121,6 +132,21 @@ public sealed class ReceiptSigner : IAsyncDisposable
         {
             foreach (var pending in batch)
                 pending.Signature.TrySetException(e);
+        }
+    }
+
+    private async Task<byte[]> TimestampAsync(byte[] cms)
+    {
+        try
+        {
+            return await SignatureTimestamps.AddAsync(cms, async (value, ct) =>
+                (await _timestamps!.StampDigestAsync(System.Security.Cryptography.SHA256.HashData(value), ct)).Der);
+        }
+        catch (FetchException e)
+        {
+            // The receipt is what the applicant needs now; the timestamp only strengthens it.
+            _logger?.LogWarning("receipt batch not timestamped: {Url}: {Reason}", e.Url, e.Reason);
+            return cms;
         }
     }
 
