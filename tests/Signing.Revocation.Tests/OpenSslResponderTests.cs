@@ -1,0 +1,142 @@
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Operators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.OpenSsl;
+using Org.BouncyCastle.X509;
+using Signing.HsmSim;
+using Signing.TestKit;
+using Signing.Verification;
+
+namespace Signing.Revocation.Tests;
+
+[CollectionDefinition(PkiWorld.Collection)]
+public sealed class PkiWorldCollection : ICollectionFixture<PkiServices>;
+
+/// <summary>
+/// Our OCSP client and the engine's judgement against an independent implementation: OpenSSL's own `openssl ocsp`
+/// responder, run by the world's serve over the sub-CA's index, signing with the delegated responder certificate.
+/// </summary>
+[Collection(PkiWorld.Collection)]
+public sealed class OpenSslResponderTests : IDisposable
+{
+    private readonly WorldManifest _manifest;
+    private readonly ParsedCertificate _issuer;
+    private readonly HttpClient _http = new();
+
+    public OpenSslResponderTests(PkiServices pki)
+    {
+        pki.EnsureWorld();
+        _manifest = pki.Manifest;
+        _issuer = ParsedCertificate.FromFile(_manifest.Pki.NesSubCaCertificate).Single();
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private OcspClient Client(bool nonce = true) => new(_http,
+        new RevocationFetchOptions
+        {
+            OcspUrlOverride = _manifest.Services.OpensslOcspUrl,
+            OcspNonce = nonce,
+            HttpTimeout = TimeSpan.FromSeconds(20),
+        }.ThrowIfInvalid(),
+        // The client refuses unusable answers; Good, Revoked and Unknown come back for the test to read.
+        (response, certificate, issuer) => Judge(response, certificate, issuer) is { Usable: false } j ? $"{j.Problem}: {j.Detail}" : null);
+
+    private static OcspJudgement Judge(ParsedOcspResponse response, ParsedCertificate certificate, ParsedCertificate issuer) =>
+        OcspValidation.Judge(response, certificate, issuer, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5), AlgorithmPolicy.Strict);
+
+    private ParsedCertificate PersonaCertificate(string id) =>
+        ParsedCertificate.FromFile(_manifest.Persona(id).CertificatePath).Single();
+
+    [Fact]
+    public async Task The_good_persona_is_good_signed_by_the_delegated_responder()
+    {
+        var doctor = PersonaCertificate("doctor");
+        var response = await Client().FetchAsync(doctor, _issuer, CancellationToken.None);
+
+        Assert.True(response.IsSuccessful);
+        var single = Assert.Single(response.Responses);
+        Assert.Equal(doctor.Serial, single.Serial);
+        Assert.Equal(OcspCertStatus.Good, single.Status);
+        var judgement = Judge(response, doctor, _issuer);
+        Assert.True(judgement.Usable, judgement.Detail);
+        Assert.Equal(OcspStatus.Good, judgement.Status);
+        // Not the sub-CA itself: the delegated responder (id-kp-OCSPSigning + nocheck) the world gave OpenSSL.
+        var responder = ParsedCertificate.FromFile(_manifest.Pki.OcspResponderCertificate).Single();
+        Assert.NotNull(judgement.Signer);
+        Assert.Equal(responder.Sha256, judgement.Signer!.Sha256);
+        Assert.NotEqual(_issuer.Sha256, judgement.Signer.Sha256);
+    }
+
+    [Fact]
+    public async Task The_revoked_persona_is_revoked_at_the_manifests_time()
+    {
+        var persona = _manifest.Persona("doctor-revoked");
+        var certificate = PersonaCertificate("doctor-revoked");
+        var response = await Client().FetchAsync(certificate, _issuer, CancellationToken.None);
+
+        var judgement = Judge(response, certificate, _issuer);
+        Assert.Equal(OcspStatus.Revoked, judgement.Status);
+        Assert.NotNull(persona.RevokedAt);
+        Assert.NotNull(judgement.RevocationTime);
+        var expected = persona.RevokedAt!.Value.UtcDateTime;
+        var expectedSecond = new DateTime(expected.Ticks - expected.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        Assert.Equal(expectedSecond, DateTime.SpecifyKind(judgement.RevocationTime!.Value, DateTimeKind.Utc));
+    }
+
+    [Fact]
+    public async Task A_serial_the_world_never_issued_is_unknown()
+    {
+        var stranger = CertificateTheWorldNeverIssued();
+        var response = await Client().FetchAsync(stranger, _issuer, CancellationToken.None);
+
+        var single = Assert.Single(response.Responses);
+        Assert.Equal(stranger.Serial, single.Serial);
+        Assert.Equal(OcspCertStatus.Unknown, single.Status);
+        Assert.Equal(OcspStatus.Unknown, Judge(response, stranger, _issuer).Status);
+    }
+
+    [Fact]
+    public async Task OpenSsl_echoes_the_nonce_so_a_request_with_one_is_accepted()
+    {
+        var doctor = PersonaCertificate("doctor");
+        var withNonce = await Client(nonce: true).FetchAsync(doctor, _issuer, CancellationToken.None);
+        // The client has already compared it with what it sent; a 16-byte nonce came back.
+        Assert.NotNull(withNonce.Nonce);
+        Assert.Equal(16, withNonce.Nonce!.Length);
+
+        var again = await Client(nonce: true).FetchAsync(doctor, _issuer, CancellationToken.None);
+        Assert.NotEqual(withNonce.Nonce, again.Nonce);
+
+        var withoutNonce = await Client(nonce: false).FetchAsync(doctor, _issuer, CancellationToken.None);
+        Assert.Null(withoutNonce.Nonce);
+    }
+
+    /// <summary>Issued by the sub-CA's real key under its name, with a serial no index line names.</summary>
+    private ParsedCertificate CertificateTheWorldNeverIssued()
+    {
+        var issuer = _issuer.Certificate;
+        AsymmetricKeyParameter key;
+        using (var reader = new StreamReader(_manifest.Pki.NesSubCaKey))
+        {
+            var pem = new PemReader(reader).ReadObject();
+            key = pem is AsymmetricCipherKeyPair pair ? pair.Private : (AsymmetricKeyParameter)pem;
+        }
+        var issued = _manifest.Personas.Select(p => new BigInteger(p.SerialNumberHex, 16)).ToHashSet();
+        var serial = new BigInteger("7e57" + Guid.NewGuid().ToString("N"), 16);
+        Assert.DoesNotContain(serial, issued);
+
+        var generator = new X509V3CertificateGenerator();
+        generator.SetSerialNumber(serial);
+        generator.SetIssuerDN(issuer.SubjectDN);
+        generator.SetSubjectDN(new X509Name("C=TR,CN=Never Issued"));
+        generator.SetNotBefore(DateTime.UtcNow.AddDays(-1));
+        generator.SetNotAfter(DateTime.UtcNow.AddDays(30));
+        generator.SetPublicKey(issuer.GetPublicKey());
+        generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
+        var algorithm = key is ECPrivateKeyParameters ? "SHA256WITHECDSA" : "SHA256WITHRSA";
+        return ParsedCertificate.From(generator.Generate(new Asn1SignatureFactory(algorithm, key)));
+    }
+}
