@@ -78,7 +78,7 @@ public sealed class InteropTests(LiveSigningServer server) : IClassFixture<LiveS
         return path;
     }
 
-    private static (int Exit, string Output) Run(string file, string[] args)
+    internal static (int Exit, string Output) Run(string file, string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
