@@ -114,6 +114,73 @@ public sealed class OpenSslResponderTests : IDisposable
         Assert.Null(withoutNonce.Nonce);
     }
 
+    [Fact]
+    public async Task An_answer_about_another_certificate_is_refused_as_such()
+    {
+        var response = await Client().FetchAsync(PersonaCertificate("doctor"), _issuer, CancellationToken.None);
+
+        var judgement = Judge(response, PersonaCertificate("manager"), _issuer);
+        Assert.False(judgement.Usable);
+        Assert.Equal(OcspProblem.WrongCertificate, judgement.Problem);
+    }
+
+    [Fact]
+    public async Task An_answer_past_its_nextUpdate_is_refused_as_stale()
+    {
+        var doctor = PersonaCertificate("doctor");
+        var response = await Client().FetchAsync(doctor, _issuer, CancellationToken.None);
+        var next = Assert.Single(response.Responses).NextUpdate;
+        Assert.NotNull(next); // the world runs OpenSSL with -nmin
+
+        var judgement = OcspValidation.Judge(response, doctor, _issuer, new DateTimeOffset(next!.Value, TimeSpan.Zero).AddMinutes(6),
+            TimeSpan.FromMinutes(5), AlgorithmPolicy.Strict);
+        Assert.False(judgement.Usable);
+        Assert.Equal(OcspProblem.Stale, judgement.Problem);
+    }
+
+    [Fact]
+    public async Task An_OpenSSL_responder_signing_with_a_key_nobody_trusts_is_refused()
+    {
+        // A second `openssl ocsp` over the same index, signing with the rogue root's leaf: a well-formed answer from a
+        // responder the sub-CA never delegated to.
+        var port = ServeProcesses.FreeLoopbackPort();
+        var psi = new System.Diagnostics.ProcessStartInfo("openssl")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { "ocsp", "-index", _manifest.Pki.NesSubCaIndex, "-CA", _manifest.Pki.NesSubCaCertificate,
+                     "-rsigner", _manifest.Pki.RogueLeafCertificate, "-rkey", _manifest.Pki.RogueLeafKey, "-port", port.ToString(), "-nrequest", "1" })
+            psi.ArgumentList.Add(a);
+        using var rogue = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            var client = new OcspClient(_http, new RevocationFetchOptions { OcspUrlOverride = $"http://127.0.0.1:{port}", HttpTimeout = TimeSpan.FromSeconds(5) }.ThrowIfInvalid());
+            var doctor = PersonaCertificate("doctor");
+            ParsedOcspResponse? response = null;
+            for (var attempt = 0; response is null; attempt++)
+            {
+                try
+                {
+                    response = await client.FetchAsync(doctor, _issuer, CancellationToken.None);
+                }
+                catch (FetchException e) when (e.Failure == FetchFailure.Network && attempt < 50)
+                {
+                    await Task.Delay(200); // the responder is still starting
+                }
+            }
+
+            Assert.Equal(OcspCertStatus.Good, Assert.Single(response.Responses).Status); // what it claims
+            var judgement = Judge(response, doctor, _issuer);
+            Assert.False(judgement.Usable);
+            Assert.Equal(OcspProblem.UntrustedSigner, judgement.Problem);
+        }
+        finally
+        {
+            if (!rogue.HasExited)
+                rogue.Kill();
+        }
+    }
+
     /// <summary>Issued by the sub-CA's real key under its name, with a serial no index line names.</summary>
     private ParsedCertificate CertificateTheWorldNeverIssued()
     {
