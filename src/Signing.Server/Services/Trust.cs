@@ -44,19 +44,24 @@ public sealed class Trust
     private bool OcspFirst => Configuration.Revocation.Order is [RevocationSourceKind.Ocsp, ..];
 
     /// <summary>
-    /// Verifies, and when the verdict rested on no OCSP answer although the policy asks OCSP first, or found no usable
-    /// revocation data at all, fetches what the path's certificates lack (shared with concurrent callers, bounded by the
-    /// on-demand timeout, skipped for sources in backoff) and verifies again. A certificate already answered costs one
-    /// verification: the background refresh keeps its answer fresh.
+    /// Verifies; when no usable revocation data was held (TRY_LATER), fetches what the path's certificates lack (shared
+    /// with concurrent callers, bounded by the on-demand timeout, skipped for sources in backoff) and verifies again.
+    /// When the verdict rested on a CRL although the policy asks OCSP first (a certificate seen for the first time),
+    /// the OCSP answer is fetched in the background for its next verification: a request waits on the network only
+    /// when nothing else can answer it.
     /// </summary>
     public async Task<T> VerifyAsync<T>(Func<T> verify, Func<T, Verdict> verdictOf, CancellationToken ct)
     {
         var result = verify();
         var verdict = verdictOf(result);
-        var lacking = verdict.SubIndication == SubIndication.TryLater
-                      || (OcspFirst && verdict.PathCertificates.Count > 1 && !verdict.Revocation.Any(r => r.Kind == RevocationReference.OcspKind));
-        if (!lacking || verdict.PathCertificates.Count < 2)
+        if (verdict.PathCertificates.Count < 2)
             return result;
+        if (verdict.SubIndication != SubIndication.TryLater)
+        {
+            if (OcspFirst && !verdict.Revocation.Any(r => r.Kind == RevocationReference.OcspKind))
+                _ = _refresher.Value.EnsureAsync(verdict.PathCertificates, CancellationToken.None);
+            return result;
+        }
         var generation = Revocation.Generation;
         await _refresher.Value.EnsureAsync(verdict.PathCertificates, ct);
         return Revocation.Generation == generation ? result : verify();
