@@ -38,8 +38,6 @@ public static class ServerFiles
                     ["ChainFile"] = manifest.Pki.NesSubCaCertificate,
                 },
                 ["Officers"] = officers,
-                // Receipts carry a signature timestamp from the world's TSA (hsm-sim serve; the Pki target runs it).
-                ["Revocation"] = new JsonObject { ["TsaUrl"] = manifest.Services.TsaUrl },
             },
         };
     }

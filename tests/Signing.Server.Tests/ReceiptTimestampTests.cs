@@ -11,8 +11,15 @@ namespace Signing.Server.Tests;
 /// A receipt's signature carries an RFC 3161 signature timestamp from the world's TSA, asked for by the server's own
 /// client, and OpenSSL's `ts -verify` accepts it over the receipt signature's value.
 /// </summary>
+/// <summary>The world's server with the world's TSA configured for receipts.</summary>
+public sealed class TimestampingServer : SigningServer
+{
+    protected override void AddSettings(Dictionary<string, string?> settings) =>
+        settings["Signing:Revocation:TsaUrl"] = LocalWorld.LoadManifest().Services.TsaUrl;
+}
+
 [Collection(PkiWorld.Collection)]
-public sealed class ReceiptTimestampTests(SigningServer server, PkiServices pki) : IClassFixture<SigningServer>
+public sealed class ReceiptTimestampTests(TimestampingServer server, PkiServices pki) : IClassFixture<TimestampingServer>
 {
     [Fact]
     public async Task OpenSSL_accepts_the_receipts_signature_timestamp()
