@@ -77,6 +77,33 @@ public static class ServeProcesses
 
     public static void KillGroup(int pid) => _ = kill(-pid, SigKill);
 
+    public static void Kill(int pid) => _ = kill(pid, SigKill);
+
+    /// <summary>The children of <paramref name="parent"/> with the CPU time each has used (user + system, in clock ticks).</summary>
+    public static IReadOnlyList<(int Pid, long CpuTicks)> Children(int parent)
+    {
+        var children = new List<(int, long)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                // Fields after the command's closing parenthesis: state ppid ... utime (14th field) stime (15th).
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) == parent)
+                    children.Add((pid, long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                                       + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+        return children;
+    }
+
     public static bool WaitForExit(int pid, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();

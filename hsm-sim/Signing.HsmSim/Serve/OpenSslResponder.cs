@@ -10,6 +10,16 @@ namespace Signing.HsmSim.Serve;
 public sealed class OpenSslResponder(WorldManifest manifest, int port, TimeSpan validity, string stateDirectory, TextWriter log) : IDisposable
 {
     private Process? _process;
+    private Timer? _watchdog;
+    private Dictionary<int, long> _lastTicks = [];
+
+    // OpenSSL 3.0's -multi worker that accepts a connection its client already closed loops for ever: read returns 0,
+    // it re-checks the index file, re-arms its alarm (so -timeout never fires) and reads again, at 10-15 % of a core
+    // each. An answer costs a few milliseconds of CPU, so a worker that used more than SpinningCpu in one watch period
+    // (a hundred answers' worth; the tests ask for a handful) is in that loop: it is killed, and the parent forks a fresh one.
+    private static readonly TimeSpan WatchPeriod = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SpinningCpu = TimeSpan.FromMilliseconds(200);
+    private const int TicksPerSecond = 100;
 
     public string PidFile => Path.Combine(stateDirectory, "openssl-ocsp.pid");
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
@@ -42,12 +52,30 @@ public sealed class OpenSslResponder(WorldManifest manifest, int port, TimeSpan 
         _process.BeginErrorReadLine();
         Directory.CreateDirectory(stateDirectory);
         File.WriteAllText(PidFile, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _watchdog = new Timer(_ => KillSpinningWorkers(), null, WatchPeriod, WatchPeriod);
+    }
+
+    private void KillSpinningWorkers()
+    {
+        if (_process is not { HasExited: false } parent)
+            return;
+        var now = ServeProcesses.Children(parent.Id).ToDictionary(c => c.Pid, c => c.CpuTicks);
+        foreach (var (pid, ticks) in now)
+        {
+            if (_lastTicks.TryGetValue(pid, out var before) && ticks - before >= SpinningCpu.TotalSeconds * TicksPerSecond)
+            {
+                log.WriteLine($"openssl-ocsp: worker {pid} used {(ticks - before) / (double)TicksPerSecond:0.0} s of CPU in {WatchPeriod.TotalSeconds:0} s; restarting it");
+                ServeProcesses.Kill(pid);
+            }
+        }
+        _lastTicks = now;
     }
 
     public bool HasExited => _process is null || _process.HasExited;
 
     public void Dispose()
     {
+        _watchdog?.Dispose();
         if (_process is null)
             return;
         if (_process is { HasExited: false } p)
