@@ -46,8 +46,16 @@ public sealed class OpenSslResponder(WorldManifest manifest, int port, TimeSpan 
             UseShellExecute = false,
         };
         _process = Process.Start(psi) ?? throw new WorldException("openssl ocsp did not start");
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine("openssl-ocsp: " + e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine("openssl-ocsp: " + e.Data); };
+        void Line(string? line)
+        {
+            if (line is null)
+                return;
+            log.WriteLine("openssl-ocsp: " + line);
+            if (line.StartsWith("ACCEPT", StringComparison.Ordinal))
+                _listening.Set();
+        }
+        _process.OutputDataReceived += (_, e) => Line(e.Data);
+        _process.ErrorDataReceived += (_, e) => Line(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         Directory.CreateDirectory(stateDirectory);
@@ -73,6 +81,14 @@ public sealed class OpenSslResponder(WorldManifest manifest, int port, TimeSpan 
 
     public bool HasExited => _process is null || _process.HasExited;
 
+    /// <summary>
+    /// Waits for the responder's "ACCEPT" line. Not by connecting to its port: a connection closed unused is exactly what
+    /// sets a worker spinning (above).
+    /// </summary>
+    public bool WaitUntilListening(TimeSpan timeout) => _listening.Wait(timeout);
+
+    private readonly ManualResetEventSlim _listening = new();
+
     public void Dispose()
     {
         _watchdog?.Dispose();
@@ -85,6 +101,7 @@ public sealed class OpenSslResponder(WorldManifest manifest, int port, TimeSpan 
                 ServeProcesses.KillGroup(p.Id);
         }
         _process?.Dispose();
+        _listening.Dispose();
         _process = null;
         File.Delete(PidFile);
     }

@@ -203,16 +203,8 @@ public static class PkiServe
         {
             if (openssl.HasExited)
                 throw new WorldException($"openssl ocsp exited at start (port {port} taken?)");
-            try
-            {
-                using var client = new System.Net.Sockets.TcpClient();
-                client.Connect(IPAddress.Loopback, port);
+            if (openssl.WaitUntilListening(TimeSpan.FromMilliseconds(50)))
                 return;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                Thread.Sleep(50);
-            }
         }
         throw new WorldException($"openssl ocsp did not listen on port {port}");
     }
