@@ -88,8 +88,10 @@ public static class ServerSetup
         services.AddSigningRevocation(configuration, database.ConnectionString);
         services.AddSingleton(sp => new SessionTokens(sp.GetRequiredService<IOptions<AuthOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSigningLimits();
-        services.AddSingleton(sp => new ChallengeStore(sp.GetRequiredService<TimeProvider>(),
+        // A pool of its own: sign-in must not queue behind submissions for a connection of Marten's.
+        services.AddSingleton(sp => new ChallengeStore(NpgsqlDataSource.Create(database.ConnectionString), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.ChallengesPerAddress));
+        services.AddHostedService<ChallengeSweeper>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton(sp => new ReceiptSigner(sp.GetRequiredService<IOptions<ServerKeyOptions>>(), sp.GetRequiredService<IOptions<ReceiptOptions>>(),
             sp.GetRequiredService<TimeProvider>(),

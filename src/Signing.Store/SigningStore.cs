@@ -67,6 +67,8 @@ public static partial class SigningStore
         opts.Schema.For<OpenRenewal>();
         // Not a Marten document: documents here are (tenant_id, id)-keyed, and single use must hold across tenants.
         opts.Storage.ExtendedSchemaObjects.Add(SingleUseClaims.Definition());
+        // Sign-in challenges, shared by every node (a working table: rows are deleted when redeemed or expired).
+        opts.Storage.ExtendedSchemaObjects.Add(ChallengeTable.Definition());
         // The transparency log: its tables and the trigger that makes every event a leaf in the event's own transaction.
         opts.Storage.Add(new Log.LogFeature(opts.Advanced.Migrator));
         opts.Storage.ExtendedSchemaObjects.Add(EvidenceTable.Definition());

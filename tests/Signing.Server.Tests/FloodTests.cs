@@ -10,22 +10,24 @@ namespace Signing.Server.Tests;
 public sealed class FloodTests(RateLimitTests.SmallLimitsServer server) : IClassFixture<RateLimitTests.SmallLimitsServer>
 {
     [Fact]
-    public void One_address_cannot_hold_more_than_its_share_of_unredeemed_challenges()
+    public async Task One_address_cannot_hold_more_than_its_share_of_unredeemed_challenges()
     {
-        var store = new ChallengeStore(TimeProvider.System, maxPerClient: 3);
-        var held = Enumerable.Range(0, 3).Select(_ => store.Create("198.51.100.1").Id).ToList();
-        var refused = Assert.Throws<ServiceError>(() => store.Create("198.51.100.1"));
+        await using var store = new ChallengeStore(Npgsql.NpgsqlDataSource.Create(server.ConnectionString), TimeProvider.System, maxPerClient: 3);
+        var held = new List<string>();
+        for (var i = 0; i < 3; i++)
+            held.Add((await store.CreateAsync("198.51.100.1", CancellationToken.None)).Id);
+        var refused = await Assert.ThrowsAsync<ServiceError>(() => store.CreateAsync("198.51.100.1", CancellationToken.None));
         Assert.Equal(StatusCode.ResourceExhausted, refused.Code);
         Assert.Equal("TOO_MANY_CHALLENGES", refused.Reason);
 
         // Another address is not affected; a redeemed challenge gives the place back.
-        Assert.NotNull(store.Create("198.51.100.2").Nonce);
-        Assert.NotNull(store.Redeem(held[0]));
-        Assert.NotNull(store.Create("198.51.100.1").Nonce);
-        Assert.Throws<ServiceError>(() => store.Create("198.51.100.1"));
+        Assert.NotNull((await store.CreateAsync("198.51.100.2", CancellationToken.None)).Nonce);
+        Assert.NotNull(await store.RedeemAsync(held[0], CancellationToken.None));
+        Assert.NotNull((await store.CreateAsync("198.51.100.1", CancellationToken.None)).Nonce);
+        await Assert.ThrowsAsync<ServiceError>(() => store.CreateAsync("198.51.100.1", CancellationToken.None));
         // A challenge redeemed twice frees nothing the second time.
-        Assert.Null(store.Redeem(held[0]));
-        Assert.Throws<ServiceError>(() => store.Create("198.51.100.1"));
+        Assert.Null(await store.RedeemAsync(held[0], CancellationToken.None));
+        await Assert.ThrowsAsync<ServiceError>(() => store.CreateAsync("198.51.100.1", CancellationToken.None));
     }
 
     [Fact]

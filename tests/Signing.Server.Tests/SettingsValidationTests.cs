@@ -64,6 +64,52 @@ public sealed class SettingsValidationTests
     public void Authentication_settings_that_cannot_work_are_refused(string key, string value, string expected) =>
         Assert.Contains(expected, Refused<AuthOptions>(new() { [key] = value }));
 
+    private static readonly string Key32 = Convert.ToBase64String(new byte[32]);
+
+    [Theory]
+    [InlineData("a", "c2hvcnQ=", "b", null, "Signing:Auth:TokenKeys:0:Key must be base64 of at least 32 bytes")]
+    [InlineData("a", "not base64!", "b", null, "Signing:Auth:TokenKeys:0:Key must be base64 of at least 32 bytes")]
+    [InlineData("a", null, "a", null, "Signing:Auth:TokenKeys:1:Id 'a' is already the id of Signing:Auth:TokenKeys:0: every key needs an id of its own")]
+    [InlineData("a", null, "", null, "Signing:Auth:TokenKeys:1:Id must be set")]
+    [InlineData("a", null, "b", "", "Signing:Auth:TokenKeys:1:Key must be set")]
+    public void A_token_key_ring_that_cannot_work_is_refused_naming_the_entry(string id0, string? key0, string id1, string? key1, string expected)
+    {
+        var message = Refused<AuthOptions>(new()
+        {
+            ["Signing:Auth:TokenKeys:0:Id"] = id0,
+            ["Signing:Auth:TokenKeys:0:Key"] = key0 ?? Key32,
+            ["Signing:Auth:TokenKeys:1:Id"] = id1,
+            ["Signing:Auth:TokenKeys:1:Key"] = key1 ?? Key32,
+        });
+        Assert.Contains(expected, message);
+    }
+
+    [Fact]
+    public void A_token_key_and_a_ring_together_are_refused()
+    {
+        var message = Refused<AuthOptions>(new()
+        {
+            ["Signing:Auth:TokenKey"] = Key32,
+            ["Signing:Auth:TokenKeys:0:Id"] = "a",
+            ["Signing:Auth:TokenKeys:0:Key"] = Key32,
+        });
+        Assert.Contains("Signing:Auth:TokenKey and Signing:Auth:TokenKeys are both set: set one", message);
+    }
+
+    [Fact]
+    public void A_ring_binds_current_key_first_and_counts_as_the_required_key()
+    {
+        var auth = Services(new()
+        {
+            ["Signing:Auth:TokenKeys:0:Id"] = "new",
+            ["Signing:Auth:TokenKeys:0:Key"] = Key32,
+            ["Signing:Auth:TokenKeys:1:Id"] = "old",
+            ["Signing:Auth:TokenKeys:1:Key"] = Convert.ToBase64String(new byte[48]),
+        }).GetRequiredService<IOptions<AuthOptions>>().Value;
+        Assert.Equal(["new", "old"], auth.TokenKeyRing().Select(k => k.Id));
+        Assert.Equal(["new", "old"], new Signing.Server.Auth.SessionTokens(auth, TimeProvider.System).KeyIds);
+    }
+
     private const string CourierKey = "courier-key-0123456789";
 
     [Theory]

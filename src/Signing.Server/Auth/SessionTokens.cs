@@ -7,24 +7,35 @@ using Signing.Server.Configuration;
 namespace Signing.Server.Auth;
 
 /// <summary>
-/// Issues and checks the short-lived bearer tokens (JWT, HMAC-SHA256) handed out by SignIn. The key comes from
-/// configuration (Signing:Auth:TokenKey, base64, ≥ 32 bytes); only in Development may it be left out, and then one is made
-/// at start-up (a restart signs everybody out). A token is accepted only as the server makes it: HS256, with an issue
-/// time and an expiry no further from it than the configured lifetime, so a leaked key cannot mint everlasting tokens
-/// unnoticed and no other algorithm is ever tried.
+/// Issues and checks the short-lived bearer tokens (JWT, HMAC-SHA256) handed out by SignIn. The keys come from
+/// configuration: a ring (Signing:Auth:TokenKeys, current key first) or one key (Signing:Auth:TokenKey), base64, ≥ 32
+/// bytes, the same on every node so any node accepts what any node issued. Only in Development may they be left out, and
+/// then one is made at start-up (a restart signs everybody out). New tokens are signed with the current key and name it
+/// (kid); a token is checked with the key its kid names, and one without a kid only when the ring holds a single key.
+/// A token is accepted only as the server makes it: HS256, with an issue time and an expiry no further from it than the
+/// configured lifetime, so a leaked key cannot mint everlasting tokens unnoticed and no other algorithm is ever tried.
 /// </summary>
 public sealed class SessionTokens
 {
     public const string Issuer = "signing";
     public const string Audience = "esign.v1";
 
+    private readonly IReadOnlyList<SymmetricSecurityKey> _ring;
+
     public SessionTokens(AuthOptions options, TimeProvider time)
     {
-        var key = string.IsNullOrEmpty(options.TokenKey) ? RandomNumberGenerator.GetBytes(AuthOptions.MinimumTokenKeyBytes)
-            : Convert.FromBase64String(options.TokenKey);
-        if (key.Length < AuthOptions.MinimumTokenKeyBytes)
-            throw new InvalidOperationException($"Signing:Auth:TokenKey must be at least {AuthOptions.MinimumTokenKeyBytes} bytes (base64)");
-        Key = new SymmetricSecurityKey(key);
+        var configured = options.TokenKeyRing();
+        if (configured.Count == 0)
+            configured = [new TokenKeyOptions { Id = AuthOptions.SingleKeyId, Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(AuthOptions.MinimumTokenKeyBytes)) }];
+        var ring = new List<SymmetricSecurityKey>();
+        foreach (var entry in configured)
+        {
+            var key = Convert.FromBase64String(entry.Key ?? "");
+            if (key.Length < AuthOptions.MinimumTokenKeyBytes || string.IsNullOrWhiteSpace(entry.Id) || ring.Any(k => k.KeyId == entry.Id))
+                throw new InvalidOperationException($"{AuthOptions.TokenKeysKey}: every key needs an id of its own and at least {AuthOptions.MinimumTokenKeyBytes} bytes (base64)");
+            ring.Add(new SymmetricSecurityKey(key) { KeyId = entry.Id });
+        }
+        _ring = ring;
         Lifetime = TimeSpan.FromMinutes(options.TokenMinutes);
         _time = time;
     }
@@ -37,7 +48,11 @@ public sealed class SessionTokens
 
     private readonly TimeProvider _time;
 
-    public SymmetricSecurityKey Key { get; }
+    /// <summary>The current key: new tokens are signed with it.</summary>
+    public SymmetricSecurityKey Key => _ring[0];
+
+    /// <summary>The ids of the keys accepted, current first.</summary>
+    public IEnumerable<string> KeyIds => _ring.Select(k => k.KeyId);
     public TimeSpan Lifetime { get; }
 
     /// <summary>The clock the tokens are issued and judged by.</summary>
@@ -49,7 +64,9 @@ public sealed class SessionTokens
     {
         ValidIssuer = Issuer,
         ValidAudience = Audience,
-        IssuerSigningKey = Key,
+        IssuerSigningKeyResolver = ResolveKey,
+        // Only the key the token names: never every key in turn (a token whose kid is unknown is refused, not tried).
+        TryAllIssuerSigningKeys = false,
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         ValidateLifetime = true,
         RequireExpirationTime = true,
@@ -58,6 +75,11 @@ public sealed class SessionTokens
         NameClaimType = SigningClaims.Name,
         RoleClaimType = SigningClaims.Role,
     };
+
+    /// <summary>The key named by the token's kid; without a kid, the one key of a ring of one (tokens minted before kids).</summary>
+    private IEnumerable<SecurityKey> ResolveKey(string token, SecurityToken securityToken, string? kid, TokenValidationParameters parameters) =>
+        string.IsNullOrEmpty(kid) ? (_ring.Count == 1 ? _ring : [])
+            : _ring.Where(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal));
 
     /// <summary>
     /// Expiry and not-before as the library judges them (an expired token stays SecurityTokenExpiredException, which

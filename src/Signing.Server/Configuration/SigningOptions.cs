@@ -37,6 +37,9 @@ public sealed class AuthOptions
     public const int MinimumTokenKeyBytes = 32;
     public const int MinimumSystemKeyLength = 16;
     public const string TokenKeyKey = Section + ":TokenKey";
+    public const string TokenKeysKey = Section + ":TokenKeys";
+    /// <summary>The id <see cref="TokenKey"/> carries as a ring of one (name it so in <see cref="TokenKeys"/> to keep its tokens valid).</summary>
+    public const string SingleKeyId = "default";
     public const string TokenMinutesKey = Section + ":TokenMinutes";
     /// <summary>A bearer token is a stolen session if it leaks: a card sign-in every two hours at most bounds that.</summary>
     public const int MaximumTokenMinutes = 120;
@@ -46,6 +49,11 @@ public sealed class AuthOptions
     /// several instances share it and a restart keeps everybody signed in); in Development empty = a random key per start.
     /// </summary>
     public string? TokenKey { get; set; }
+    /// <summary>
+    /// The key ring of the session tokens, instead of <see cref="TokenKey"/>: the first key signs new tokens, every key
+    /// (the previous ones, kept until their tokens have expired) is accepted. The same ring on every instance.
+    /// </summary>
+    public List<TokenKeyOptions> TokenKeys { get; set; } = [];
     /// <summary>Lifetime of a session token, 1 to <see cref="MaximumTokenMinutes"/>.</summary>
     public int TokenMinutes { get; set; } = 30;
     /// <summary>System client name → API key (x-api-key).</summary>
@@ -57,6 +65,15 @@ public sealed class AuthOptions
     /// one: a client without scopes or tenants would otherwise be either useless or all-powerful.
     /// </summary>
     public Dictionary<string, SystemClientOptions> SystemClients { get; set; } = [];
+
+    /// <summary>
+    /// The ring as configured, current key first: <see cref="TokenKeys"/>, or <see cref="TokenKey"/> as a ring of one
+    /// (id <see cref="SingleKeyId"/>), or empty (Development: a random key is made).
+    /// </summary>
+    public IReadOnlyList<TokenKeyOptions> TokenKeyRing() =>
+        TokenKeys.Count > 0 ? TokenKeys
+        : string.IsNullOrEmpty(TokenKey) ? []
+        : [new TokenKeyOptions { Id = SingleKeyId, Key = TokenKey }];
 
     /// <summary>The names of the clients that can authenticate: a key or a certificate pin is set.</summary>
     public IEnumerable<string> AuthenticatingClients() =>
@@ -79,6 +96,15 @@ public sealed class AuthOptions
     /// <summary>Pinned client certificates: fingerprint → system client name.</summary>
     public IReadOnlyDictionary<string, string> PinnedCertificates() =>
         SystemCertificates.Where(c => !string.IsNullOrWhiteSpace(c.Value)).ToDictionary(c => Fingerprint(c.Value!), c => c.Key);
+}
+
+/// <summary><c>Signing:Auth:TokenKeys:N</c>: one key of the session tokens' ring.</summary>
+public sealed class TokenKeyOptions
+{
+    /// <summary>Written into each token it signs (the JWT <c>kid</c>), so a node finds the key without trying them all.</summary>
+    public string? Id { get; set; }
+    /// <summary>Base64 of at least <see cref="AuthOptions.MinimumTokenKeyBytes"/> random bytes.</summary>
+    public string? Key { get; set; }
 }
 
 /// <summary><c>Signing:Auth:SystemClients:&lt;name&gt;</c>: a system client's scopes (<see cref="Auth.SystemScopes"/>) and tenants.</summary>

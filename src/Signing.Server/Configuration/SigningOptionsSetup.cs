@@ -15,8 +15,8 @@ public static class SigningOptionsSetup
         Add<AuthOptions>(services, configuration.GetSection(AuthOptions.Section));
         // Whether a token key may be left out depends on the environment, which the shared validation does not see.
         // A composition without a host environment is treated as production.
-        services.AddOptions<AuthOptions>().Validate<IServiceProvider>((o, sp) => sp.GetService<IHostEnvironment>()?.IsDevelopment() == true || !string.IsNullOrEmpty(o.TokenKey),
-            $"{AuthOptions.TokenKeyKey} is not set: outside Development the session-token key must be configured " +
+        services.AddOptions<AuthOptions>().Validate<IServiceProvider>((o, sp) => sp.GetService<IHostEnvironment>()?.IsDevelopment() == true || o.TokenKeyRing().Count > 0,
+            $"{AuthOptions.TokenKeyKey} is not set (nor {AuthOptions.TokenKeysKey}): outside Development the session-token key must be configured " +
             $"(base64 of at least {AuthOptions.MinimumTokenKeyBytes} random bytes, e.g. `openssl rand -base64 32`; the same on every instance)");
         Add<ServerKeyOptions>(services, configuration.GetSection(ServerKeyOptions.Section));
         Add<ReceiptOptions>(services, configuration.GetSection(ReceiptOptions.Section));
@@ -57,7 +57,8 @@ public sealed class SigningOptionsValidation :
 
     public ValidateOptionsResult Validate(string? name, AuthOptions o) => Result(
         [
-            TokenKey(o.TokenKey),
+            TokenKey(AuthOptions.TokenKeyKey, o.TokenKey),
+            .. TokenKeys(o),
             AtLeast(AuthOptions.TokenMinutesKey, o.TokenMinutes, 1),
             o.TokenMinutes <= AuthOptions.MaximumTokenMinutes ? null
                 : $"{AuthOptions.TokenMinutesKey} must be at most {AuthOptions.MaximumTokenMinutes} (was {o.TokenMinutes})",
@@ -125,13 +126,37 @@ public sealed class SigningOptionsValidation :
         value is >= 1 and <= 65535 || (allowZero && value == 0) ? null
             : $"{key} must be a port from {(allowZero ? "0 (none)" : "1")} to 65535 (was {value})";
 
-    private static string? TokenKey(string? value)
+    private static string? TokenKey(string key, string? value)
     {
         if (string.IsNullOrEmpty(value))
             return null;
         var bytes = new byte[value.Length];
         return Convert.TryFromBase64String(value, bytes, out var length) && length >= AuthOptions.MinimumTokenKeyBytes ? null
-            : $"{AuthOptions.TokenKeyKey} must be base64 of at least {AuthOptions.MinimumTokenKeyBytes} bytes";
+            : $"{key} must be base64 of at least {AuthOptions.MinimumTokenKeyBytes} bytes";
+    }
+
+    /// <summary>Each key of the ring has an id of its own and a usable key; the ring replaces TokenKey rather than joining it.</summary>
+    private static IEnumerable<string?> TokenKeys(AuthOptions o)
+    {
+        if (o.TokenKeys.Count == 0)
+            yield break;
+        if (!string.IsNullOrEmpty(o.TokenKey))
+            yield return $"{AuthOptions.TokenKeyKey} and {AuthOptions.TokenKeysKey} are both set: set one (a single TokenKey is the ring " +
+                $"[{{\"id\": \"{AuthOptions.SingleKeyId}\", \"key\": …}}])";
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < o.TokenKeys.Count; i++)
+        {
+            var key = $"{AuthOptions.TokenKeysKey}:{i}";
+            var entry = o.TokenKeys[i];
+            if (string.IsNullOrWhiteSpace(entry.Id))
+                yield return $"{key}:Id must be set (the name written into the tokens this key signs)";
+            else if (seen.TryGetValue(entry.Id, out var first))
+                yield return $"{key}:Id '{entry.Id}' is already the id of {AuthOptions.TokenKeysKey}:{first}: every key needs an id of its own";
+            else
+                seen[entry.Id] = i;
+            yield return string.IsNullOrEmpty(entry.Key) ? $"{key}:Key must be set (base64 of at least {AuthOptions.MinimumTokenKeyBytes} bytes)"
+                : TokenKey($"{key}:Key", entry.Key);
+        }
     }
 
     private static bool IsSha256Hex(string value) => value.Length == 64 && value.All(Uri.IsHexDigit);

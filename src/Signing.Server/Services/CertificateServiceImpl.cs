@@ -16,10 +16,10 @@ namespace Signing.Server.Services;
 public sealed class CertificateServiceImpl(Applications applications, ChallengeStore challenges, Trust trust,
     ILogger<CertificateServiceImpl> logger) : CertificateService.CertificateServiceBase
 {
-    public override Task<Challenge> CreateChallenge(CreateChallengeRequest request, ServerCallContext context)
+    public override async Task<Challenge> CreateChallenge(CreateChallengeRequest request, ServerCallContext context)
     {
-        var (id, nonce, expires) = challenges.Create(Limits.ClientAddress.Of(context.GetHttpContext()));
-        return Task.FromResult(new Challenge { ChallengeId = id, Nonce = ByteString.CopyFrom(nonce), ExpiresAt = Timestamp.FromDateTimeOffset(expires) });
+        var (id, nonce, expires) = await challenges.CreateAsync(Limits.ClientAddress.Of(context.GetHttpContext()), context.CancellationToken);
+        return new Challenge { ChallengeId = id, Nonce = ByteString.CopyFrom(nonce), ExpiresAt = Timestamp.FromDateTimeOffset(expires) };
     }
 
     public override async Task<CheckCertificateResponse> CheckCertificate(CheckCertificateRequest request, ServerCallContext context)
@@ -33,7 +33,7 @@ public sealed class CertificateServiceImpl(Applications applications, ChallengeS
         var tenant = string.IsNullOrEmpty(request.Tenant) ? applications.Tenants.Default : applications.Tenants.Find(request.Tenant);
         check.Require(tenant is not null, "tenant", "unknown directorate", "bilinmeyen il müdürlüğü");
         check.ThrowIfInvalid();
-        var nonce = challenges.Redeem(request.ChallengeId) ?? throw ChallengeUnknown();
+        var nonce = await challenges.RedeemAsync(request.ChallengeId, context.CancellationToken) ?? throw ChallengeUnknown();
         var now = applications.Now;
         var expected = request.ExpectedTckn.Length == 0 ? null : request.ExpectedTckn;
 

@@ -23,7 +23,7 @@ public sealed class SessionServiceImpl(Applications applications, ChallengeStore
             .Require(!string.IsNullOrEmpty(request.ChallengeId), "challenge_id", "required: from CertificateService.CreateChallenge", "zorunlu")
             .Require(!request.ProofOfPossession.IsEmpty, "proof_of_possession", "required: the challenge nonce signed on the card (CMS)", "zorunlu")
             .ThrowIfInvalid();
-        var nonce = challenges.Redeem(request.ChallengeId) ?? throw CertificateServiceImpl.ChallengeUnknown();
+        var nonce = await challenges.RedeemAsync(request.ChallengeId, context.CancellationToken) ?? throw CertificateServiceImpl.ChallengeUnknown();
         var now = applications.Now;
         var proof = request.ProofOfPossession.ToByteArray();
         var verdict = await trust.VerifyAsync(() => trust.Cms.VerifyProofOfPossession(proof, nonce, null, now), context.CancellationToken);

@@ -29,13 +29,20 @@ public class SigningServer : IAsyncLifetime
     /// <summary>Extra directorates, so each test can have its own (one open renewal per TCKN per tenant).</summary>
     public const int ScratchTenants = 40;
 
-    private readonly PostgresFixture _database = new();
+    // Null for a further node on another fixture's database (see the protected constructor).
+    private readonly PostgresFixture? _database;
+    private readonly string? _sharedConnectionString;
     private int _nextTenant;
+
+    public SigningServer() => _database = new();
+
+    /// <summary>Another node of a deployment: the database of <paramref name="sharedConnectionString"/>, already migrated and not dropped here.</summary>
+    protected SigningServer(string sharedConnectionString) => _sharedConnectionString = sharedConnectionString;
 
     protected WebApplication? App { get; private set; }
     public GrpcChannel Channel { get; private set; } = null!;
     public CapturedLogs Logs { get; } = new();
-    public string ConnectionString => _database.ConnectionString;
+    public string ConnectionString => _sharedConnectionString ?? _database!.ConnectionString;
     public WorldManifestAccess World { get; } = new();
 
     protected virtual bool Live => false;
@@ -53,7 +60,8 @@ public class SigningServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _database.InitializeAsync();
+        if (_database is not null)
+            await _database.InitializeAsync();
         // SoftHSM reads its configuration once, when the module loads: point it at the hsm-sim world first.
         Signing.HsmSim.SoftHsmEnvironment.EnsureConf(World.Manifest.SoftHsm2Conf);
         // The receipt key's PIN comes from the environment, as in production (the same value for every fixture).
@@ -86,7 +94,7 @@ public class SigningServer : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            ["SIGNING_DB"] = _database.ConnectionString,
+            ["SIGNING_DB"] = ConnectionString,
             // The world's server configuration (trust file, officers, server token), as the build passes it to the server.
             [ServerSetup.ConfigFileVariable] = LocalWorld.ServerConfigPath,
             ["Signing:GrpcPort"] = GrpcPort.ToString(),
@@ -122,7 +130,8 @@ public class SigningServer : IAsyncLifetime
             await App.StopAsync();
             await App.DisposeAsync();
         }
-        await _database.DisposeAsync();
+        if (_database is not null)
+            await _database.DisposeAsync();
     }
 
     private static int FreeLoopbackPort()
