@@ -4,7 +4,7 @@ using Signing.Domain;
 namespace Signing.Store;
 
 /// <summary>
-/// How a committed write tells every server node which applications it changed: <c>pg_notify</c> queued into the write's
+/// How a committed write tells every server node which applications it changed: <c>NOTIFY</c> queued into the write's
 /// own unit of work, so PostgreSQL delivers it to every listening connection when, and only when, the transaction
 /// commits (a rolled-back write says nothing; a committed one cannot be left unsaid by a crash after the commit).
 /// A notification carries no application data, only what a listener needs to read the change itself: the tenant, and per
@@ -43,8 +43,11 @@ public static class QueueNotifications
     /// <summary>Queues the notifications of <paramref name="entries"/> into the session's unit of work (sent at its commit, or never).</summary>
     internal static void Queue(IDocumentSession session, string tenant, IEnumerable<Entry> entries)
     {
+        // NOTIFY, not "select pg_notify(...)": a statement that returns a row would shift the results Marten reads for
+        // the batch's other operations. NOTIFY takes no parameters; the payload is a literal of characters checked in
+        // Payloads (no quote, no placeholder).
         foreach (var payload in Payloads(tenant, entries))
-            session.QueueSqlCommand("select pg_notify(?, ?)", Channel, payload);
+            session.QueueSqlCommand($"NOTIFY {Channel}, '{payload}'");
     }
 
     /// <summary>
@@ -53,8 +56,8 @@ public static class QueueNotifications
     /// </summary>
     public static IEnumerable<string> Payloads(string tenant, IEnumerable<Entry> entries)
     {
-        if (tenant.Length == 0 || tenant.Any(char.IsWhiteSpace))
-            throw new ArgumentException("a tenant code has no spaces", nameof(tenant));
+        if (tenant.Length == 0 || !tenant.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            throw new ArgumentException("a tenant code is ASCII letters, digits, '-' and '_'", nameof(tenant));
         System.Text.StringBuilder? payload = null;
         foreach (var entry in entries)
         {
