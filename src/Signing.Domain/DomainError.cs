@@ -83,6 +83,8 @@ public static class ErrorCodes
     public const string NotSignedIn = "NOT_SIGNED_IN";
     public const string RoleRequired = "ROLE_REQUIRED";
     public const string WatchFellBehind = "WATCH_FELL_BEHIND";
+    /// <summary>A queue watch ended because its server may have missed changes (its feed's database connection dropped).</summary>
+    public const string WatchInterrupted = "WATCH_INTERRUPTED";
     public const string MessageTooLarge = "MESSAGE_TOO_LARGE";
     public const string ServerKeyUnavailable = "SERVER_KEY_UNAVAILABLE";
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";

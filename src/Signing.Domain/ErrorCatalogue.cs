@@ -77,6 +77,7 @@ public static class ErrorCatalogue
         new(ErrorCodes.NotSignedIn, "önce kartınızla giriş yapın", "sign in with your card first"),
         new(ErrorCodes.RoleRequired, "bu işlem için yetkiniz yok", "this call needs another role"),
         new(ErrorCodes.WatchFellBehind, "izleme kuyruğun gerisinde kaldı; yeniden izlemeye başlayın", "the watcher fell behind the queue; watch again"),
+        new(ErrorCodes.WatchInterrupted, "kuyruk akışı kesildi; yeniden izlemeye başlayın", "the queue feed was interrupted; watch again"),
         new(ErrorCodes.MessageTooLarge, "istek çok büyük", "the request is too large"),
         new(ErrorCodes.ServerKeyUnavailable, "müdürlüğün imza anahtarına şu anda erişilemiyor; daha sonra tekrar deneyin",
             "the directorate's signing key is not available right now; try again later"),

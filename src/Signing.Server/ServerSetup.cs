@@ -101,7 +101,10 @@ public static class ServerSetup
         services.AddLogOptions(configuration);
         services.AddSingleton<Checkpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<Checkpointer>());
+        // WatchQueue: every node listens to PostgreSQL's notifications of committed writes and feeds its own watchers.
         services.AddSingleton<QueueFeed>();
+        services.AddSingleton<QueueListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<QueueListener>());
         services.AddSingleton<Applications>();
         // Group commit (default): submissions arriving together share a transaction; each caller is answered after the
         // commit. Off = one transaction per submission.

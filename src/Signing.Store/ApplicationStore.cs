@@ -88,6 +88,8 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
         var after = decision.Events.Aggregate(state, ApplicationDecider.Evolve);
         if (state.IsOpen() && !after.IsOpen())
             session.DeleteWhere<OpenRenewal>(o => o.Id == state.ApplicantTckn && o.ApplicationId == id);
+        // Every node's queue watchers hear of it from PostgreSQL, at the commit and only if it commits.
+        QueueNotifications.Queue(session, tenant, [new QueueNotifications.Entry(id, QueueNotifications.KindOf(decision.Events))]);
         try
         {
             if (observer is not null)

@@ -45,6 +45,9 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
             // Only the written applications' blobs: a replay or a refusal keeps nothing.
             var blobs = plan.Writes.SelectMany(w => w.Blobs).ToList();
             EvidenceTable.Queue(session, blobs, storedEvidence);
+            // One notification for the whole transaction, delivered to every node only if it commits.
+            QueueNotifications.Queue(session, tenant,
+                plan.Writes.Select(w => new QueueNotifications.Entry(w.ApplicationId, QueueNotifications.KindOf(w.Events))));
             if (observer is not null)
                 await observer.BeforeCommitAsync(tenant).ConfigureAwait(false);
             await session.SaveChangesAsync(ct).ConfigureAwait(false);

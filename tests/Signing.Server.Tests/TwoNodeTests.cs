@@ -23,7 +23,7 @@ public sealed class TwoNodeTests(TwoNodeTests.Nodes nodes) : IClassFixture<TwoNo
     public const string NewKeyId = "2026-12";
 
     /// <summary>A node on the database of another fixture, with settings of its own.</summary>
-    public sealed class Node(string connectionString, Action<Dictionary<string, string?>> configure) : SigningServer(connectionString)
+    public sealed class Node(SigningServer first, Action<Dictionary<string, string?>> configure) : SigningServer(first)
     {
         protected override bool Live => true;
         protected override void AddSettings(Dictionary<string, string?> settings) => configure(settings);
@@ -41,9 +41,9 @@ public sealed class TwoNodeTests(TwoNodeTests.Nodes nodes) : IClassFixture<TwoNo
         public async Task InitializeAsync()
         {
             await A.InitializeAsync();
-            B = new Node(A.ConnectionString, _ => { });
-            C = new Node(A.ConnectionString, s => Ring(s, (NewKeyId, NewTokenKey), (Configuration.AuthOptions.SingleKeyId, SigningServer.TokenKey)));
-            D = new Node(A.ConnectionString, s => Ring(s, (NewKeyId, NewTokenKey)));
+            B = new Node(A, _ => { });
+            C = new Node(A, s => Ring(s, (NewKeyId, NewTokenKey), (Configuration.AuthOptions.SingleKeyId, SigningServer.TokenKey)));
+            D = new Node(A, s => Ring(s, (NewKeyId, NewTokenKey)));
             await Task.WhenAll(B.InitializeAsync(), C.InitializeAsync(), D.InitializeAsync());
         }
 

@@ -238,7 +238,6 @@ public sealed class ApplicationServiceImpl(
         }
         else
         {
-            await applications.NotifyAsync(tenant, written.ApplicationId, written.Events);
             application = Proto.Application(ApplicationState.Initial, written.Events, written.Version, []);
             logger.LogDebug("application {ApplicationId} submitted in {Tenant} by {Tckn} ({Method})", written.ApplicationId, tenant,
                 facts.Tckn.Mask(), command.Confirmation.Method);

@@ -4,7 +4,6 @@ using Signing.Server.Auth;
 using Signing.Server.Configuration;
 using Signing.Server.Errors;
 using Signing.Server.Mapping;
-using Signing.Server.Queue;
 using Signing.Store;
 using V1 = Signing.Contracts.V1;
 
@@ -12,9 +11,10 @@ namespace Signing.Server.Services;
 
 /// <summary>
 /// What every service does with an existing application: find it for a caller (and refuse whoever may not see it),
-/// run a command at the version the caller saw, tell the queue watchers. One place, so the rules cannot drift.
+/// run a command at the version the caller saw. One place, so the rules cannot drift. Queue watchers hear of a write from
+/// PostgreSQL (the write's own commit notifies every node), not from here.
 /// </summary>
-public sealed class Applications(ApplicationStore store, TenantCatalog tenants, QueueFeed feed, TimeProvider time)
+public sealed class Applications(ApplicationStore store, TenantCatalog tenants, ILogger<Applications> logger, TimeProvider time)
 {
     public ApplicationStore Store => store;
     public TenantCatalog Tenants => tenants;
@@ -56,18 +56,23 @@ public sealed class Applications(ApplicationStore store, TenantCatalog tenants, 
         if (!result.Ok)
             throw StoreErrors.ToServiceError(result.Failure!, "application/" + view.Id);
         var written = result.Value!;
-        // Tell watchers even if the caller has gone: the write is committed.
-        await feed.NotifyAsync(tenant.ProvinceCode, view.Id, written.Events, CancellationToken.None);
         if (expectedVersion != 0 && expectedVersion != view.Version)
         {
-            // The caller wrote on a version newer than our read: read back rather than fold onto a stale state.
-            var fresh = await store.GetAsync(tenant.ProvinceCode, view.Id, ct);
-            if (fresh is not null)
-                return Proto.Application(fresh);
+            // The caller wrote on a version newer than our read: read back rather than fold onto a stale state. The write
+            // is committed, so a failing read-back must not turn the answer into an error: fold instead (the history
+            // may then lack the entries between our read and the caller's version).
+            try
+            {
+                var fresh = await store.GetAsync(tenant.ProvinceCode, view.Id, ct);
+                if (fresh is not null)
+                    return Proto.Application(fresh);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Application {ApplicationId} committed at version {Version}; its read-back failed ({Reason}), answered from its events",
+                    view.Id, written.Version, e.Message);
+            }
         }
         return Proto.Application(view.State, written.Events, written.Version, view.History.Select(h => (h.At, h.Event, h.Description)));
     }
-
-    public async Task NotifyAsync(string tenant, Guid id, IReadOnlyList<IApplicationEvent> events) =>
-        await feed.NotifyAsync(tenant, id, events, CancellationToken.None);
 }

@@ -45,6 +45,13 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
     {
         var (caller, tenant) = await OfficerAsync(context);
         var limits = watch.Value;
+        // This node cannot see every change right now (its queue feed is reconnecting to PostgreSQL): a watch started now
+        // could miss some, so the client is asked to come back shortly.
+        if (!feed.IsLive)
+            throw new ServiceError(StatusCode.Unavailable, ErrorCodes.DatabaseUnavailable,
+                "the queue feed of this server is reconnecting to the database; watch again shortly",
+                "bu sunucunun kuyruk akışı veritabanına yeniden bağlanıyor; biraz sonra yeniden izlemeye başlayın",
+                retryAfter: TimeSpan.FromSeconds(1));
         // Subscribe before reading the snapshot, so nothing that happens in between is lost (a change may arrive twice: harmless).
         using var subscription = feed.TrySubscribe(tenant.ProvinceCode, caller.Tckn, limits.MaxPerOfficer)
             ?? throw new ServiceError(StatusCode.ResourceExhausted, ErrorCodes.TooManyWatchers,
@@ -71,6 +78,12 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             // The feed completed this watcher's channel with an OverflowException (surfaced wrapped in ChannelClosedException).
             throw new ServiceError(StatusCode.Aborted, ErrorCodes.WatchFellBehind, "the watcher fell too far behind the queue; watch again for a fresh snapshot",
                 "izleme kuyruğun gerisinde kaldı; güncel liste için yeniden izlemeye başlayın");
+        }
+        catch (Exception e) when ((e as QueueFeedInterruptedException ?? e.InnerException as QueueFeedInterruptedException) is { } interrupted)
+        {
+            // This node may have missed changes (its connection to PostgreSQL's notifications dropped): same remedy.
+            throw new ServiceError(StatusCode.Aborted, ErrorCodes.WatchInterrupted, interrupted.Message + "; watch again for a fresh snapshot",
+                "kuyruk akışı kesildi; güncel liste için yeniden izlemeye başlayın");
         }
         catch (OperationCanceledException) when (expiry.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {

@@ -29,20 +29,26 @@ public class SigningServer : IAsyncLifetime
     /// <summary>Extra directorates, so each test can have its own (one open renewal per TCKN per tenant).</summary>
     public const int ScratchTenants = 40;
 
-    // Null for a further node on another fixture's database (see the protected constructor).
-    private readonly PostgresFixture? _database;
-    private readonly string? _sharedConnectionString;
+    private readonly PostgresFixture _database;
+    private readonly bool _ownsDatabase = true;
     private int _nextTenant;
 
-    public SigningServer() => _database = new();
+    public SigningServer() => _database = new PostgresFixture();
 
-    /// <summary>Another node of a deployment: the database of <paramref name="sharedConnectionString"/>, already migrated and not dropped here.</summary>
-    protected SigningServer(string sharedConnectionString) => _sharedConnectionString = sharedConnectionString;
+    /// <summary>Another node of <paramref name="first"/>'s deployment: the same database (not migrated again), its own host and ports.</summary>
+    protected SigningServer(SigningServer first)
+    {
+        _database = first._database;
+        _ownsDatabase = false;
+    }
+
+    /// <summary>This server's database (admin, owner and runtime connection strings).</summary>
+    public PostgresFixture Database => _database;
 
     protected WebApplication? App { get; private set; }
     public GrpcChannel Channel { get; private set; } = null!;
     public CapturedLogs Logs { get; } = new();
-    public string ConnectionString => _sharedConnectionString ?? _database!.ConnectionString;
+    public string ConnectionString => _database.ConnectionString;
     public WorldManifestAccess World { get; } = new();
 
     protected virtual bool Live => false;
@@ -60,7 +66,7 @@ public class SigningServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (_database is not null)
+        if (_ownsDatabase)
             await _database.InitializeAsync();
         // SoftHSM reads its configuration once, when the module loads: point it at the hsm-sim world first.
         Signing.HsmSim.SoftHsmEnvironment.EnsureConf(World.Manifest.SoftHsm2Conf);
@@ -130,7 +136,7 @@ public class SigningServer : IAsyncLifetime
             await App.StopAsync();
             await App.DisposeAsync();
         }
-        if (_database is not null)
+        if (_ownsDatabase)
             await _database.DisposeAsync();
     }
 
@@ -147,7 +153,37 @@ public class SigningServer : IAsyncLifetime
 /// <summary>The same server on real Kestrel sockets: h2c gRPC and HTTP/1.1 REST on loopback.</summary>
 public sealed class LiveSigningServer : SigningServer
 {
+    public LiveSigningServer()
+    {
+    }
+
+    /// <summary>A second node on <paramref name="first"/>'s database (start it after the first: that one makes the database).</summary>
+    internal LiveSigningServer(SigningServer first) : base(first)
+    {
+    }
+
     protected override bool Live => true;
+}
+
+/// <summary>Two server nodes on one PostgreSQL database, each on its own Kestrel sockets, as a scaled-out deployment runs them.</summary>
+public sealed class TwoNodes : IAsyncLifetime
+{
+    public LiveSigningServer A { get; } = new();
+    public LiveSigningServer B { get; }
+
+    public TwoNodes() => B = new LiveSigningServer(A);
+
+    public async Task InitializeAsync()
+    {
+        await A.InitializeAsync();
+        await B.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await B.DisposeAsync();
+        await A.DisposeAsync();
+    }
 }
 
 public sealed class WorldManifestAccess
