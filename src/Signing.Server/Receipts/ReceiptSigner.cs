@@ -67,6 +67,9 @@ public sealed class ReceiptSigner : IAsyncDisposable
     /// <summary>Signatures made so far (each covers one batch).</summary>
     public long Signatures => Interlocked.Read(ref _signatures);
 
+    /// <summary>Receipts waiting for the next batch signature.</summary>
+    public int Queued => _queue.Reader.Count;
+
     /// <summary>Receipts issued so far.</summary>
     public long Receipts => Interlocked.Read(ref _receipts);
 
