@@ -88,6 +88,7 @@ public static class ErrorCodes
     public const string MessageTooLarge = "MESSAGE_TOO_LARGE";
     public const string ServerKeyUnavailable = "SERVER_KEY_UNAVAILABLE";
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
+    public const string ServerStopping = "SERVER_STOPPING";
     public const string DeadlineExceeded = "DEADLINE_EXCEEDED";
     public const string Cancelled = "CANCELLED";
     public const string Internal = "INTERNAL";

@@ -83,6 +83,8 @@ public static class ErrorCatalogue
             "the directorate's signing key is not available right now; try again later"),
         new(ErrorCodes.DatabaseUnavailable, "veritabanına şu anda ulaşılamıyor; biraz sonra tekrar deneyin",
             "the database is not reachable right now; try again shortly"),
+        new(ErrorCodes.ServerStopping, "sunucu kapanıyor; tekrar deneyin (başka bir sunucu yanıtlar)",
+            "the server is shutting down; try again (another node answers)"),
         new(ErrorCodes.DeadlineExceeded, "işlem süresi doldu", "the deadline passed before the call finished"),
         new(ErrorCodes.Cancelled, "işlem iptal edildi", "the call was cancelled"),
         new(ErrorCodes.Internal, "beklenmeyen bir hata oluştu; kaydedildi", "an internal error occurred; it has been logged"),

@@ -8,6 +8,7 @@ using Npgsql;
 using Signing.Server.Auth;
 using Signing.Server.Configuration;
 using Signing.Server.Errors;
+using Signing.Server.Hosting;
 using Signing.Server.Logging;
 using Signing.Server.Limits;
 using Signing.Server.Log;
@@ -15,6 +16,7 @@ using Signing.Server.Queue;
 using Signing.Server.Receipts;
 using Signing.Server.Revocation;
 using Signing.Server.Services;
+using Signing.Server.Telemetry;
 using Signing.Store;
 
 namespace Signing.Server;
@@ -110,8 +112,11 @@ public static class ServerSetup
         // commit. Off = one transaction per submission.
         services.AddSingleton<IRenewalSubmitter>(sp => sp.GetRequiredService<IOptions<GroupCommitSwitch>>().Value.Enabled
             ? new GroupCommitSubmitter(sp.GetRequiredService<ApplicationStore>(),
-                sp.GetRequiredService<IOptions<GroupCommitOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitSubmitter>())
+                sp.GetRequiredService<IOptions<GroupCommitOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitSubmitter>(),
+                sp.GetRequiredService<SigningMetrics>().BatchSizes)
             : sp.GetRequiredService<ApplicationStore>());
+        services.AddSigningTelemetry(configuration);
+        services.AddSigningShutdown(configuration);
         services.AddSingleton<IErrorTranslator, TokenErrorTranslator>();
         services.AddSingleton<IErrorTranslator, DatabaseErrorTranslator>();
         services.AddSingleton(sp => new RequestLimits(sp.GetRequiredService<IOptions<ServerOptions>>().Value.MaxMessageBytes));
@@ -184,6 +189,7 @@ public static class ServerSetup
         app.MapGrpcService<LogServiceImpl>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapSigningTelemetry();
         return app;
     }
 

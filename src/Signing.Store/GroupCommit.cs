@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Signing.Domain;
@@ -56,10 +57,13 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     private readonly SemaphoreSlim _inFlight;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
+    private readonly Histogram<int>? _batchSizes;
 
     /// <summary>Batches the submissions of <paramref name="single"/>'s store (and its commit observer, if any).</summary>
-    public GroupCommitSubmitter(ApplicationStore single, GroupCommitOptions options, ILogger? logger = null)
+    /// <param name="batchSizes">Where each batch's size is recorded (the server's metrics), if anywhere.</param>
+    public GroupCommitSubmitter(ApplicationStore single, GroupCommitOptions options, ILogger? logger = null, Histogram<int>? batchSizes = null)
     {
+        _batchSizes = batchSizes;
         ArgumentNullException.ThrowIfNull(single);
         ArgumentNullException.ThrowIfNull(options);
         if (options.Problems().FirstOrDefault() is { } problem)
@@ -183,6 +187,7 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             return;
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _submissions, live.Count);
+        _batchSizes?.Record(live.Count);
         // Tenants share nothing (every row carries tenant_id): their transactions run side by side.
         var groups = live.GroupBy(p => p.Tenant, StringComparer.Ordinal).ToList();
         if (groups.Count == 1)

@@ -67,6 +67,11 @@ public sealed class ReceiptSigner : IAsyncDisposable
     /// <summary>Signatures made so far (each covers one batch).</summary>
     public long Signatures => Interlocked.Read(ref _signatures);
 
+    /// <summary>Receipts waiting for the next batch signature.</summary>
+    // Counted here: a single-reader channel cannot count its items.
+    public int Queued => Volatile.Read(ref _queued);
+    private int _queued;
+
     /// <summary>Receipts issued so far.</summary>
     public long Receipts => Interlocked.Read(ref _receipts);
 
@@ -77,8 +82,12 @@ public sealed class ReceiptSigner : IAsyncDisposable
     public async Task<SignedReceipt> IssueAsync(byte[] documentJson, CancellationToken ct = default)
     {
         var pending = new Pending(documentJson, new TaskCompletionSource<ByteString>(TaskCreationOptions.RunContinuationsAsynchronously));
+        Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(pending))
+        {
+            Interlocked.Decrement(ref _queued);
             throw new ObjectDisposedException(nameof(ReceiptSigner), "the server is shutting down; no more receipts are signed");
+        }
         var signature = await pending.Signature.Task.WaitAsync(ct);
         return new SignedReceipt { DocumentJson = ByteString.CopyFrom(documentJson), Signature = signature };
     }
@@ -99,6 +108,7 @@ public sealed class ReceiptSigner : IAsyncDisposable
         {
             while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var pending))
                 batch.Add(pending);
+            Interlocked.Add(ref _queued, -batch.Count);
             await SignAsync(batch);
             batch.Clear();
         }

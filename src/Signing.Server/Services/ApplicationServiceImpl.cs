@@ -9,6 +9,7 @@ using Signing.Server.Auth;
 using Signing.Server.Errors;
 using Signing.Server.Mapping;
 using Signing.Server.Receipts;
+using Signing.Server.Telemetry;
 using Signing.Store;
 using Signing.Verification;
 using Vf = Signing.Verification;
@@ -23,6 +24,7 @@ public sealed class ApplicationServiceImpl(
     Authenticator auth,
     Trust trust,
     ReceiptSigner receipts,
+    SigningMetrics metrics,
     ILogger<ApplicationServiceImpl> logger) : ApplicationService.ApplicationServiceBase
 {
     public override async Task<SubmitResponse> SubmitESigned(SubmitESignedRequest request, ServerCallContext context)
@@ -39,6 +41,7 @@ public sealed class ApplicationServiceImpl(
         var cms = request.Cms.ToByteArray();
         byte[]? signed = null;
         var verdict = await trust.VerifyAsync(() => trust.Cms.Verify(cms, detached, new VerificationOptions { At = now }, out signed), context.CancellationToken);
+        metrics.Verdict(verdict, "e_signed");
         if (signed is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw new ServiceError(StatusCode.InvalidArgument, ErrorCodes.CmsUnreadable,
                 $"cms: not a CMS SignedData with the form inside or beside it ({Proto.SubIndication(verdict)}: {verdict.Reason})",
@@ -81,6 +84,7 @@ public sealed class ApplicationServiceImpl(
         var confirmationBytes = request.EOnayConfirmation.ToByteArray();
         var result = await trust.VerifyAsync(() => trust.EOnay.Verify(confirmationBytes, facts.Tckn.Value, Convert.ToHexStringLower(formSha), now),
             r => r.Verdict, context.CancellationToken);
+        metrics.Verdict(result.Verdict, "e_onay");
         if (result.Verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw ServiceError.InvalidArgument("e_onay_confirmation", "not a readable e-Onay confirmation: " + result.Verdict.Reason,
                 "okunabilir bir e-Onay belgesi değil");
@@ -219,16 +223,24 @@ public sealed class ApplicationServiceImpl(
             ContentSha256 = Convert.ToHexStringLower(formSha256),
         };
         // The rules first, without I/O: a refused submission never reaches the database.
+        var tenant = facts.Tenant.ProvinceCode;
+        var method = command.Confirmation.Method;
         var precheck = ApplicationDecider.Decide(command, ApplicationState.Initial);
         if (!precheck.IsAccepted)
+        {
+            metrics.Submission(method, SubmissionOutcome.Refused, tenant);
             throw StoreErrors.FromDomain(precheck.Error!, "submission/" + command.ClientRequestId);
+        }
         ct.ThrowIfCancellationRequested();
 
-        var tenant = facts.Tenant.ProvinceCode;
         var result = await submitter.SubmitAsync(tenant, command, ct);
         if (!result.Ok)
+        {
+            metrics.Submission(method, SubmissionOutcome.Refused, tenant);
             throw StoreErrors.ToServiceError(result.Failure!, "submission/" + command.ClientRequestId);
+        }
         var written = result.Value!;
+        metrics.Submission(method, written.WasRetry ? SubmissionOutcome.Replayed : SubmissionOutcome.Accepted, tenant);
         Contracts.V1.Application application;
         if (written.WasRetry)
         {

@@ -20,7 +20,8 @@ namespace Signing.Server.Services;
 
 /// <summary>The officer's desk: the queue of the officer's own directorate, paper, and decisions signed on the officer's card.</summary>
 public sealed class ApprovalServiceImpl(Applications applications, Authenticator auth, Trust trust, QueueFeed feed,
-    IOptions<WatchOptions> watch, TimeProvider time, ILogger<ApprovalServiceImpl> logger) : ApprovalService.ApprovalServiceBase
+    IOptions<WatchOptions> watch, TimeProvider time, Telemetry.SigningMetrics metrics, IHostApplicationLifetime lifetime,
+    ILogger<ApprovalServiceImpl> logger) : ApprovalService.ApprovalServiceBase
 {
     /// <summary>A decision document is signed within this time of being issued.</summary>
     public static readonly TimeSpan DecisionDocumentLifetime = TimeSpan.FromMinutes(30);
@@ -58,8 +59,9 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
                 $"you already watch the queue in {limits.MaxPerOfficer} streams; end one of them first",
                 $"kuyruğu zaten {limits.MaxPerOfficer} pencerede izliyorsunuz; önce birini kapatın",
                 metadata: new Dictionary<string, string> { ["limit"] = limits.MaxPerOfficer.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        // The stream lives no longer than the token that opened it.
-        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        // The stream lives no longer than the token that opened it, nor than the server: a watch would otherwise hold the
+        // graceful shutdown for its whole drain time.
+        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         // A timer cannot wait beyond ~49 days; a token configured to live longer leaves the stream unbounded.
         if (caller.ExpiresAt is { } expiresAt && expiresAt - time.GetUtcNow() is var left && left < TimeSpan.FromDays(40))
             expiry.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
@@ -84,6 +86,12 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             // This node may have missed changes (its connection to PostgreSQL's notifications dropped): same remedy.
             throw new ServiceError(StatusCode.Aborted, ErrorCodes.WatchInterrupted, interrupted.Message + "; watch again for a fresh snapshot",
                 "kuyruk akışı kesildi; güncel liste için yeniden izlemeye başlayın");
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Retried at once by a client, its next watch lands on a node that is still serving.
+            throw new ServiceError(StatusCode.Unavailable, ErrorCodes.ServerStopping, "the server is shutting down; watch again (another node answers)",
+                "sunucu kapanıyor; yeniden izlemeye başlayın (başka bir sunucu yanıtlar)", retryAfter: TimeSpan.Zero);
         }
         catch (OperationCanceledException) when (expiry.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
@@ -181,6 +189,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
         var (signatureBytes, documentBytes) = (request.Signature.ToByteArray(), request.Document.ToByteArray());
         var verdict = await trust.VerifyAsync(() => trust.Cms.Verify(signatureBytes, documentBytes,
             new VerificationOptions { At = now, ExpectedTckn = caller.Tckn }), context.CancellationToken);
+        metrics.Verdict(verdict, "decision");
         if (verdict.Signer is null || verdict.SubIndication is Vf.SubIndication.FormatFailure or Vf.SubIndication.SignedDataNotFound)
             throw ServiceError.InvalidArgument("signature", "not a readable CMS signature: " + verdict.Reason, "okunabilir bir CMS imzası değil");
         RevocationGate.ThrowIfUnavailable(verdict);
@@ -192,6 +201,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             ? new Approve(tenant, officer, signature, now, evidence, blobs)
             : new Reject(tenant, officer, document.Reason, signature, now, evidence, blobs);
         var result = await applications.HandleAsync(tenant, view, document.ApplicationVersion, command, context.CancellationToken);
+        metrics.Decision(document.Decision, tenant.ProvinceCode);
         logger.LogInformation("{Officer} decided {Decision} on {ApplicationId}", officer.Mask(), document.Decision, id);
         return result;
     }
