@@ -60,10 +60,19 @@ public sealed class Applications(ApplicationStore store, TenantCatalog tenants, 
         await feed.NotifyAsync(tenant.ProvinceCode, view.Id, written.Events, CancellationToken.None);
         if (expectedVersion != 0 && expectedVersion != view.Version)
         {
-            // The caller wrote on a version newer than our read: read back rather than fold onto a stale state.
-            var fresh = await store.GetAsync(tenant.ProvinceCode, view.Id, ct);
-            if (fresh is not null)
-                return Proto.Application(fresh);
+            // The caller wrote on a version newer than our read: read back rather than fold onto a stale state. The write is
+            // committed, so a failing read-back must not answer an error: then the fold below stands in (right status and
+            // version; a Get shows the full history).
+            try
+            {
+                var fresh = await store.GetAsync(tenant.ProvinceCode, view.Id, ct);
+                if (fresh is not null)
+                    return Proto.Application(fresh);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Falls through to the fold.
+            }
         }
         return Proto.Application(view.State, written.Events, written.Version, view.History.Select(h => (h.At, h.Event, h.Description)));
     }
