@@ -140,9 +140,11 @@ public static class ServerSetup
                 o.Services.Map("postgresql", r => r.Name == "postgresql");
                 o.Services.Map("server-hsm-token", r => r.Name == "server-hsm-token");
                 o.Services.Map("revocation", r => r.Name == "revocation");
-                o.Services.Map(LiveService, _ => false);
+                o.Services.Map(LiveService, r => r.Tags.Contains(LiveService));
                 o.Services.Map(ReadyService, r => r.Tags.Contains(ReadyService));
             })
+            // Answers as long as the process serves requests: gRPC health reports a service with no check as UNKNOWN.
+            .AddCheck("process", () => HealthCheckResult.Healthy(), tags: [LiveService])
             .AddCheck<DatabaseHealthCheck>("postgresql", tags: [ReadyService])
             .AddCheck<ServerKeyHealthCheck>("server-hsm-token", tags: [ReadyService])
             .AddCheck<RevocationHealthCheck>("revocation", tags: [ReadyService]);
@@ -188,9 +190,14 @@ public static class ServerSetup
         app.MapGrpcService<DeliveryServiceImpl>();
         app.MapGrpcService<LogServiceImpl>();
         app.MapGrpcHealthChecksService();
-        // Kubernetes probes speak HTTP/1.1: the REST port answers them. Liveness runs no check at all, so a database or
-        // token outage never gets a node restarted; readiness takes it out of the load balancer instead.
-        app.MapHealthChecks("/health/" + LiveService, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.WriteAsync });
+        // Kubernetes probes speak HTTP/1.1: the REST port answers them. Liveness depends on nothing outside, so a database or
+        // token outage never gets a node restarted (its one check, "process", touches nothing); readiness takes the node
+        // out of the load balancer instead.
+        app.MapHealthChecks("/health/" + LiveService, new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(LiveService),
+            ResponseWriter = HealthJson.WriteAsync,
+        });
         app.MapHealthChecks("/health/" + ReadyService, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(ReadyService),

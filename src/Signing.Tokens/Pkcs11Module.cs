@@ -108,7 +108,8 @@ public sealed class Pkcs11Module
             {
                 token = slot.GetTokenInfo();
             }
-            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_TOKEN_NOT_RECOGNIZED or CKR.CKR_DEVICE_REMOVED)
+            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_TOKEN_NOT_RECOGNIZED or CKR.CKR_DEVICE_REMOVED
+                                                 or CKR.CKR_GENERAL_ERROR)
             {
                 result.Add(new TokenSlot(slot.SlotId, slotInfo.SlotDescription.Trim(), false, null, null, null, null, null));
                 continue;
@@ -198,8 +199,10 @@ public sealed class Pkcs11Module
             {
                 info = slot.GetTokenInfo();
             }
-            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_TOKEN_NOT_RECOGNIZED or CKR.CKR_DEVICE_REMOVED)
+            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_TOKEN_NOT_RECOGNIZED or CKR.CKR_DEVICE_REMOVED
+                                                 or CKR.CKR_GENERAL_ERROR)
             {
+                // SoftHSM still lists a token whose directory went away, and answers CKR_GENERAL_ERROR for it.
                 continue;
             }
             if (!info.TokenFlags.TokenInitialized)

@@ -19,7 +19,7 @@ public sealed class HealthTests(LiveSigningServer server) : IClassFixture<LiveSi
     }
 
     [Fact]
-    public async Task Over_HTTP_the_liveness_probe_runs_no_check_and_the_readiness_probe_names_each_part_it_checked()
+    public async Task Over_HTTP_the_liveness_probe_checks_nothing_outside_the_process_and_the_readiness_probe_names_each_part_it_checked()
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.RestPort}") };
         var live = await http.GetAsync("/health/live");
@@ -27,7 +27,8 @@ public sealed class HealthTests(LiveSigningServer server) : IClassFixture<LiveSi
         using (var body = System.Text.Json.JsonDocument.Parse(await live.Content.ReadAsStringAsync()))
         {
             Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
-            Assert.Empty(body.RootElement.GetProperty("checks").EnumerateObject());
+            // Only the process itself: nothing outside it may get a node restarted.
+            Assert.Equal(["process"], body.RootElement.GetProperty("checks").EnumerateObject().Select(c => c.Name).ToArray());
         }
 
         var ready = await http.GetAsync("/health/ready");

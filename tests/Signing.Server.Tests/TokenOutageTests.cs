@@ -17,7 +17,7 @@ namespace Signing.Server.Tests;
 /// serves again and signs receipts without a restart. The server runs on its own copy of the world's tokens and its own
 /// softhsm2.conf: the shared world's files are never touched.
 /// </summary>
-public sealed class TokenOutageTests : IAsyncLifetime
+public sealed class TokenOutageTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Tenant = "901";
     private const string SystemKey = "token-outage-system-key-0123456789";
@@ -68,11 +68,13 @@ public sealed class TokenOutageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
 
         // The token's files go away.
-        var away = tokenDirectory + ".away";
+        // Out of the token directory altogether: SoftHSM takes every directory in it for a token when it initialises.
+        var away = Path.Combine(_world, "away");
         Directory.Move(tokenDirectory, away);
         var clock = Stopwatch.StartNew();
         await UntilAsync(server, async () => await StatusAsync(health, "server-hsm-token") == ServingStatus.NotServing, Notice + Notice,
             "health to notice the token is gone");
+        output.WriteLine($"token gone: NOT_SERVING after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.True(clock.Elapsed <= Notice, $"health noticed the token was gone after {clock.Elapsed.TotalSeconds:0.0} s; the bound is {Notice.TotalSeconds:0} s");
         Assert.Equal(ServingStatus.NotServing, await StatusAsync(health, ""));
         Assert.Equal(ServingStatus.NotServing, await StatusAsync(health, "ready"));
@@ -94,7 +96,9 @@ public sealed class TokenOutageTests : IAsyncLifetime
 
         // The files come back: the server serves again by itself.
         Directory.Move(away, tokenDirectory);
+        clock.Restart();
         await UntilAsync(server, async () => await StatusAsync(health, "") == ServingStatus.Serving, Generous, "health to come back");
+        output.WriteLine($"token back: SERVING after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
 
         // The retry with the same request id gets the stored application and a signed receipt.

@@ -247,7 +247,7 @@ public sealed class ReceiptSigner : IAsyncDisposable
             Signer().Session.CheckPresent();
             return null;
         }
-        catch (TokenException e)
+        catch (Exception e) when (e is TokenException or Net.Pkcs11Interop.Common.Pkcs11Exception)
         {
             Forget();
             _logger?.LogWarning("server token {Token} is not usable: {Problem}", _label, e.Message);
