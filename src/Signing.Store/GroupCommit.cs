@@ -315,11 +315,18 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     {
         OperationCanceledException when deadline.Token.IsCancellationRequested => new CommitOutcomeUnknownException(
             deadline.TimedOut ? "the commit did not finish within the commit timeout" : "every caller of the batch gave up", ex),
-        Npgsql.NpgsqlException or TimeoutException or IOException => new CommitOutcomeUnknownException("the database connection failed: " + ex.Message, ex),
-        _ when ex.InnerException is Npgsql.NpgsqlException or TimeoutException or IOException =>
-            new CommitOutcomeUnknownException("the database connection failed: " + ex.InnerException.Message, ex),
+        _ when IsConnectionFailure(ex) => new CommitOutcomeUnknownException("the database connection failed: " + ex.Message, ex),
+        _ when ex.InnerException is { } inner && IsConnectionFailure(inner) =>
+            new CommitOutcomeUnknownException("the database connection failed: " + inner.Message, ex),
         _ => ex,
     };
+
+    /// <summary>
+    /// Lost on the way, not refused: a PostgreSQL error (PostgresException) is the server's answer, after which the
+    /// transaction was rolled back, so its outcome is known and it is passed on as it is.
+    /// </summary>
+    private static bool IsConnectionFailure(Exception ex) =>
+        ex is (Npgsql.NpgsqlException and not Npgsql.PostgresException) or TimeoutException or IOException;
 
     private sealed record Pending(string Tenant, SubmitRenewal Command, CancellationToken Ct, TaskCompletionSource<StoreResult<WriteResult>> Result,
         long WaitsUntil);
