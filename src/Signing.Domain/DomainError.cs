@@ -89,6 +89,10 @@ public static class ErrorCodes
     public const string ServerKeyUnavailable = "SERVER_KEY_UNAVAILABLE";
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
     public const string ServerStopping = "SERVER_STOPPING";
+    /// <summary>The server's queue in front of the database (or the receipt token) is full: nothing was written; retry after RetryInfo's delay.</summary>
+    public const string Overloaded = "OVERLOADED";
+    /// <summary>The submission may or may not have been committed: retry with the same request id, which finds the stored outcome.</summary>
+    public const string OutcomeUnknown = "OUTCOME_UNKNOWN";
     public const string DeadlineExceeded = "DEADLINE_EXCEEDED";
     public const string Cancelled = "CANCELLED";
     public const string Internal = "INTERNAL";

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Signing.Server.Auth;
@@ -30,6 +31,11 @@ public static class ServerSetup
     public const int DefaultRestPort = 5081;
     /// <summary>Forms are tens of KB; a scanned receipt may be a few hundred. Anything above is refused with RESOURCE_EXHAUSTED.</summary>
     public const int DefaultMaxMessageBytes = 1024 * 1024;
+
+    /// <summary>The health service (gRPC) and path (REST, /health/live) that only says the process serves requests.</summary>
+    public const string LiveService = "live";
+    /// <summary>The health service (gRPC) and path (REST, /health/ready) that says PostgreSQL, the token and revocation are usable.</summary>
+    public const string ReadyService = "ready";
 
     /// <summary>The environment variable naming one more JSON configuration file (read after appsettings.json).</summary>
     public const string ConfigFileVariable = "SIGNING_CONFIG";
@@ -118,6 +124,7 @@ public static class ServerSetup
         services.AddSigningTelemetry(configuration);
         services.AddSigningShutdown(configuration);
         services.AddSingleton<IErrorTranslator, TokenErrorTranslator>();
+        services.AddSingleton<IErrorTranslator, OverloadErrorTranslator>();
         services.AddSingleton<IErrorTranslator, DatabaseErrorTranslator>();
         services.AddSingleton(sp => new RequestLimits(sp.GetRequiredService<IOptions<ServerOptions>>().Value.MaxMessageBytes));
 
@@ -136,16 +143,21 @@ public static class ServerSetup
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<ServerOptions>>((o, server) =>
             o.MaxReceiveMessageSize = server.Value.MaxMessageBytes * 4);
         services.AddGrpcReflection();
+        services.AddSingleton<DatabaseHealthCheck>();
         services.AddGrpcHealthChecks(o =>
             {
-                // "" = everything; each part can also be asked for by name.
+                // "" = everything; each part can also be asked for by name; "live" and "ready" as on the REST port.
                 o.Services.Map("postgresql", r => r.Name == "postgresql");
                 o.Services.Map("server-hsm-token", r => r.Name == "server-hsm-token");
                 o.Services.Map("revocation", r => r.Name == "revocation");
+                o.Services.Map(LiveService, r => r.Tags.Contains(LiveService));
+                o.Services.Map(ReadyService, r => r.Tags.Contains(ReadyService));
             })
-            .AddCheck("postgresql", () => CheckDatabase(database.ConnectionString))
-            .AddCheck<ServerKeyHealthCheck>("server-hsm-token")
-            .AddCheck<RevocationHealthCheck>("revocation");
+            // Answers as long as the process serves requests: gRPC health reports a service with no check as UNKNOWN.
+            .AddCheck("process", () => HealthCheckResult.Healthy(), tags: [LiveService])
+            .AddCheck<DatabaseHealthCheck>("postgresql", tags: [ReadyService])
+            .AddCheck<ServerKeyHealthCheck>("server-hsm-token", tags: [ReadyService])
+            .AddCheck<RevocationHealthCheck>("revocation", tags: [ReadyService]);
         return builder;
     }
 
@@ -188,33 +200,92 @@ public static class ServerSetup
         app.MapGrpcService<DeliveryServiceImpl>();
         app.MapGrpcService<LogServiceImpl>();
         app.MapGrpcHealthChecksService();
+        // Kubernetes probes speak HTTP/1.1: the REST port answers them. Liveness depends on nothing outside, so a database or
+        // token outage never gets a node restarted (its one check, "process", touches nothing); readiness takes the node
+        // out of the load balancer instead.
+        app.MapHealthChecks("/health/" + LiveService, new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(LiveService),
+            ResponseWriter = HealthJson.WriteAsync,
+        });
+        app.MapHealthChecks("/health/" + ReadyService, new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(ReadyService),
+            ResponseWriter = HealthJson.WriteAsync,
+        });
         app.MapGrpcReflectionService();
         app.MapSigningTelemetry();
         return app;
     }
 
-    private static HealthCheckResult CheckDatabase(string connectionString)
-    {
-        try
-        {
-            using var connection = new NpgsqlConnection(connectionString);
-            connection.Open();
-            using var command = new NpgsqlCommand("select 1", connection);
-            command.ExecuteScalar();
-            return HealthCheckResult.Healthy();
-        }
-        catch (NpgsqlException e)
-        {
-            return HealthCheckResult.Unhealthy("database unreachable: " + e.Message);
-        }
-    }
 }
 
-/// <summary>The receipt key must be usable, or no submission can be acknowledged.</summary>
+/// <summary>
+/// PostgreSQL answers a query within a few seconds. Its own small pool and short timeouts: a frozen server must turn the
+/// probe unhealthy, not hang it (Npgsql's command timeout sends a cancel request, and when that is not answered either,
+/// the cancellation timeout breaks the connection).
+/// </summary>
+public sealed class DatabaseHealthCheck : IHealthCheck, IAsyncDisposable
+{
+    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(3);
+    private readonly NpgsqlDataSource _source;
+
+    public DatabaseHealthCheck(DatabaseSetting database)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(database.ConnectionString)
+        {
+            Timeout = (int)Limit.TotalSeconds,
+            CommandTimeout = (int)Limit.TotalSeconds,
+            CancellationTimeout = 1000,
+            MaxPoolSize = 2,
+            ApplicationName = "signing-health",
+        };
+        _source = NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(Limit + TimeSpan.FromSeconds(1));
+        try
+        {
+            await using var command = _source.CreateCommand("select 1");
+            await command.ExecuteScalarAsync(limit.Token);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException or System.IO.IOException)
+        {
+            return HealthCheckResult.Unhealthy("database unreachable: " + (e is OperationCanceledException ? $"no answer within {Limit.TotalSeconds:0} s" : e.Message));
+        }
+    }
+
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+}
+
+/// <summary>The receipt key must be usable, or no submission can be acknowledged: a real PKCS#11 call, cached a few seconds.</summary>
 public sealed class ServerKeyHealthCheck(ReceiptSigner signer) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(signer.IsReady(out var problem)
-            ? HealthCheckResult.Healthy($"token {signer.TokenLabel} logged in")
-            : HealthCheckResult.Unhealthy($"token {signer.TokenLabel}: {problem}"));
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await signer.ProbeAsync(cancellationToken) is { } problem
+            ? HealthCheckResult.Unhealthy($"token {signer.TokenLabel}: {problem}")
+            : HealthCheckResult.Healthy($"token {signer.TokenLabel} logged in");
+}
+
+/// <summary>A small JSON body for the HTTP probes: the overall status and each part's, with the failing parts' reasons.</summary>
+internal static class HealthJson
+{
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Status == HealthStatus.Healthy ? null : e.Value.Description,
+            }),
+        };
+        return context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(body));
+    }
 }

@@ -28,6 +28,22 @@ public sealed record GroupCommitOptions
     /// </summary>
     public int MaxInFlight { get; init; } = 2;
 
+    /// <summary>
+    /// Submissions waiting for a batch at most; one more is refused at once (<see cref="StoreOverloadedException"/>),
+    /// before anything is written. 0 = 4 × MaxBatch × MaxInFlight (2048 with the defaults): four rounds of full batches,
+    /// a fraction of a second at the measured rates, so a refusal means the database really is behind.
+    /// </summary>
+    public int MaxQueued { get; init; }
+
+    /// <summary>
+    /// How long one batch's database work may take before it is cancelled (and how long a caller without a deadline of its
+    /// own waits for its outcome): a stalled or frozen PostgreSQL must not hold the in-flight slots and the callers for ever.
+    /// </summary>
+    public int CommitTimeoutSeconds { get; init; } = 10;
+
+    /// <summary><see cref="MaxQueued"/>, or its default.</summary>
+    public int QueueBound => MaxQueued > 0 ? MaxQueued : 4 * MaxBatch * MaxInFlight;
+
     /// <summary>Each setting out of its range, as one line naming its key; none when the options are usable.</summary>
     public IEnumerable<string> Problems()
     {
@@ -37,6 +53,10 @@ public sealed record GroupCommitOptions
             yield return $"{Section}:MaxInFlight must be at least 1 (was {MaxInFlight})";
         if (MaxWaitMicroseconds < 0)
             yield return $"{Section}:MaxWaitMicroseconds must be at least 0 (was {MaxWaitMicroseconds})";
+        if (MaxQueued < 0)
+            yield return $"{Section}:MaxQueued must be at least 0 (0 = 4 × MaxBatch × MaxInFlight; was {MaxQueued})";
+        if (CommitTimeoutSeconds < 1)
+            yield return $"{Section}:CommitTimeoutSeconds must be at least 1 (was {CommitTimeoutSeconds})";
     }
 }
 
@@ -46,6 +66,10 @@ public sealed record GroupCommitOptions
 /// commit, so an acknowledged submission is durable. Each tenant's part of a batch goes through the same planner as
 /// <see cref="ApplicationStore.SubmitAsync"/>, so the answers are exactly those of single submissions run one after
 /// another in arrival order.
+/// Under overload it refuses early instead of queueing without limit (<see cref="GroupCommitOptions.MaxQueued"/>), and a
+/// batch's database work is cancelled when all its callers have given up or <see cref="GroupCommitOptions.CommitTimeoutSeconds"/>
+/// has passed; a caller who cannot know whether its submission was committed gets <see cref="CommitOutcomeUnknownException"/>
+/// (a retry with the same request id finds the stored outcome).
 /// </summary>
 public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
 {
@@ -55,7 +79,9 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     private readonly TimeSpan _maxWait;
     private readonly int _maxInFlight;
     private readonly SemaphoreSlim _inFlight;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue;
+    private readonly TimeSpan _commitTimeout;
+    private volatile bool _closed;
     private readonly Task _loop;
     private readonly Histogram<int>? _batchSizes;
 
@@ -74,12 +100,22 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         _maxWait = TimeSpan.FromMicroseconds(options.MaxWaitMicroseconds);
         _maxInFlight = options.MaxInFlight;
         _inFlight = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
+        MaxQueued = options.QueueBound;
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _commitTimeout = TimeSpan.FromSeconds(options.CommitTimeoutSeconds);
         _loop = Task.Run(LoopAsync);
     }
 
-    /// <summary>Submissions waiting for a batch.</summary>
+    /// <summary>Submissions waiting for a batch (at most <see cref="MaxQueued"/>).</summary>
     public int Queued => Volatile.Read(ref _queued);
     private int _queued;
+
+    /// <summary>The bound of the queue.</summary>
+    public int MaxQueued { get; }
+
+    /// <summary>Submissions refused because the queue was full.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+    private long _refused;
 
     /// <summary>Batches committed and submissions they carried, for tests and diagnostics.</summary>
     public long Batches => Interlocked.Read(ref _batches);
@@ -98,20 +134,40 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
 
         // RunContinuationsAsynchronously: callers' continuations must not run on (and stall) the commit loop.
         var pending = new Pending(tenant, admitted!, ct,
-            new TaskCompletionSource<StoreResult<WriteResult>>(TaskCreationOptions.RunContinuationsAsynchronously));
+            new TaskCompletionSource<StoreResult<WriteResult>>(TaskCreationOptions.RunContinuationsAsynchronously),
+            Environment.TickCount64 + (long)_commitTimeout.TotalMilliseconds);
         Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(pending))
         {
             Interlocked.Decrement(ref _queued);
-            throw new ObjectDisposedException(nameof(GroupCommitSubmitter));
+            if (_closed)
+                throw new ObjectDisposedException(nameof(GroupCommitSubmitter));
+            Interlocked.Increment(ref _refused);
+            throw new StoreOverloadedException(MaxQueued);
         }
-        // The caller may stop waiting; the batch it joined goes on (a retry with the same request id finds the outcome).
-        return ct.CanBeCanceled ? pending.Result.Task.WaitAsync(ct) : pending.Result.Task;
+        return WaitAsync(pending);
+    }
+
+    /// <summary>
+    /// The caller may stop waiting (its deadline), and waits no longer than the commit timeout in any case; the batch it
+    /// joined goes on. Either way it cannot know whether it was committed: a retry with the same request id finds out.
+    /// </summary>
+    private async Task<StoreResult<WriteResult>> WaitAsync(Pending pending)
+    {
+        try
+        {
+            return await pending.Result.Task.WaitAsync(_commitTimeout, pending.Ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new CommitOutcomeUnknownException($"no outcome within the commit timeout ({_commitTimeout.TotalSeconds:0} s)");
+        }
     }
 
     /// <summary>Stops taking submissions; those already queued are still committed and answered.</summary>
     public async ValueTask DisposeAsync()
     {
+        _closed = true;
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
     }
@@ -174,12 +230,16 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
 
     private async Task ProcessAsync(List<Pending> batch)
     {
-        // A caller that gave up before its batch started is dropped: it was never committed, and its retry decides afresh.
+        // A caller that gave up (or stopped waiting) before its batch started is dropped: it was never committed, and its
+        // retry decides afresh.
         var live = new List<Pending>(batch.Count);
+        var now = Environment.TickCount64;
         foreach (var p in batch)
         {
             if (p.Ct.IsCancellationRequested)
                 p.Result.TrySetCanceled(p.Ct);
+            else if (now >= p.WaitsUntil)
+                p.Result.TrySetException(new CommitOutcomeUnknownException("the submission waited longer than the commit timeout"));
             else
                 live.Add(p);
         }
@@ -200,16 +260,22 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     private async Task CommitTenantAsync(string tenant, List<Pending> items)
     {
         IReadOnlyList<StoreResult<WriteResult>>? answers;
+        // Not any one caller's token: one caller giving up must not roll back the others. Cancelled when every caller has
+        // given up, or at the commit timeout.
+        using var deadline = new BatchDeadline(items, _commitTimeout);
         try
         {
-            // Not the callers' tokens: one caller giving up must not roll back the others.
-            answers = await _writer.TryCommitAsync(tenant, items.ConvertAll(p => p.Command), CancellationToken.None).ConfigureAwait(false);
+            answers = await _writer.TryCommitAsync(tenant, items.ConvertAll(p => p.Command), deadline.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            _logger?.LogError(ex, "Group commit of {Count} submissions failed in tenant {Tenant}", items.Count, tenant);
+            var failure = Unknown(ex, deadline);
+            if (failure is CommitOutcomeUnknownException)
+                _logger?.LogWarning("Group commit of {Count} submissions in tenant {Tenant} did not finish: {Reason}", items.Count, tenant, failure.Message);
+            else
+                _logger?.LogError(ex, "Group commit of {Count} submissions failed in tenant {Tenant}", items.Count, tenant);
             foreach (var p in items)
-                p.Result.TrySetException(ex);
+                p.Result.TrySetException(failure);
             return;
         }
         if (answers is null)
@@ -234,16 +300,93 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
                 p.Result.TrySetCanceled(p.Ct);
                 continue;
             }
+            using var deadline = new BatchDeadline([p], _commitTimeout);
             try
             {
-                p.Result.TrySetResult(await _writer.SubmitAsync(tenant, p.Command, CancellationToken.None).ConfigureAwait(false));
+                p.Result.TrySetResult(await _writer.SubmitAsync(tenant, p.Command, deadline.Token).ConfigureAwait(false));
             }
             catch (Exception ex)
             {
-                p.Result.TrySetException(ex);
+                p.Result.TrySetException(Unknown(ex, deadline));
             }
         }
     }
 
-    private sealed record Pending(string Tenant, SubmitRenewal Command, CancellationToken Ct, TaskCompletionSource<StoreResult<WriteResult>> Result);
+    /// <summary>
+    /// A failure on the way to PostgreSQL or back (cancelled, timed out, connection broken) may have come after the commit
+    /// reached the server: its callers are told the outcome is unknown. Anything else is passed on as it is.
+    /// </summary>
+    private static Exception Unknown(Exception ex, BatchDeadline deadline) => ex switch
+    {
+        OperationCanceledException when deadline.Token.IsCancellationRequested => new CommitOutcomeUnknownException(
+            deadline.TimedOut ? "the commit did not finish within the commit timeout" : "every caller of the batch gave up", ex),
+        _ when IsConnectionFailure(ex) => new CommitOutcomeUnknownException("the database connection failed: " + ex.Message, ex),
+        _ when ex.InnerException is { } inner && IsConnectionFailure(inner) =>
+            new CommitOutcomeUnknownException("the database connection failed: " + inner.Message, ex),
+        _ => ex,
+    };
+
+    /// <summary>
+    /// Lost on the way, not refused: a PostgreSQL error (PostgresException) is the server's answer, after which the
+    /// transaction was rolled back, so its outcome is known and it is passed on as it is.
+    /// </summary>
+    private static bool IsConnectionFailure(Exception ex) =>
+        ex is (Npgsql.NpgsqlException and not Npgsql.PostgresException) or TimeoutException or IOException;
+
+    private sealed record Pending(string Tenant, SubmitRenewal Command, CancellationToken Ct, TaskCompletionSource<StoreResult<WriteResult>> Result,
+        long WaitsUntil);
+
+    /// <summary>
+    /// The token of one commit: cancelled at the timeout, or once every caller of the commit has given up (a caller
+    /// without a deadline never gives up). Cancelling runs Npgsql's cancel request, which may wait on a stalled server:
+    /// it runs on the thread pool, never on a caller's thread.
+    /// </summary>
+    private sealed class BatchDeadline : IDisposable
+    {
+        private readonly CancellationTokenSource _source;
+        private readonly List<CancellationTokenRegistration> _registrations = [];
+        private int _waiting;
+
+        public BatchDeadline(IReadOnlyList<Pending> items, TimeSpan timeout)
+        {
+            _source = new CancellationTokenSource(timeout);
+            if (items.Any(p => !p.Ct.CanBeCanceled))
+                return;
+            _waiting = items.Count;
+            foreach (var p in items)
+                _registrations.Add(p.Ct.UnsafeRegister(static state =>
+                {
+                    var self = (BatchDeadline)state!;
+                    if (Interlocked.Decrement(ref self._waiting) == 0)
+                        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Cancel(), self._source, preferLocal: false);
+                }, this));
+        }
+
+        public CancellationToken Token => _source.Token;
+        public bool TimedOut => _waiting > 0 || _registrations.Count == 0;
+
+        public void Dispose()
+        {
+            // Disposing a registration waits for its callback: after this no caller queues a cancellation.
+            foreach (var r in _registrations)
+                r.Dispose();
+            // Kept when a cancellation was queued on the thread pool (it still runs against the source).
+            if (TimedOut)
+                _source.Dispose();
+        }
+    }
 }
+
+/// <summary>The group commit's queue is full (<see cref="GroupCommitOptions.MaxQueued"/>): nothing was written; retry shortly.</summary>
+public sealed class StoreOverloadedException(int limit)
+    : Exception($"{limit} submissions are already waiting for the database; nothing was written")
+{
+    public int Limit { get; } = limit;
+}
+
+/// <summary>
+/// The submission may or may not have been committed (the commit was cancelled, timed out, or its connection broke):
+/// retry with the same request id, which finds the stored outcome or submits it afresh.
+/// </summary>
+public sealed class CommitOutcomeUnknownException(string reason, Exception? inner = null)
+    : Exception($"the outcome of the submission is unknown ({reason}); retry with the same request id", inner);

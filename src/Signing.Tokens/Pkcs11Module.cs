@@ -33,7 +33,11 @@ public sealed class Pkcs11Module
 
     private readonly ConcurrentDictionary<string, byte> _loggedIn = new(StringComparer.Ordinal);
 
-    internal IPkcs11Library Library { get; }
+    // Swapped by Reinitialize; every call reads it afresh.
+    private volatile IPkcs11Library _library;
+    private readonly object _reinitializeGate = new();
+
+    internal IPkcs11Library Library => _library;
 
     public string Path { get; }
 
@@ -43,7 +47,7 @@ public sealed class Pkcs11Module
     private Pkcs11Module(string path, IPkcs11Library library)
     {
         Path = path;
-        Library = library;
+        _library = library;
         var info = library.GetInfo();
         Description = $"{info.ManufacturerId.Trim()} {info.LibraryDescription.Trim()} {info.LibraryVersion}".Trim();
     }
@@ -104,7 +108,8 @@ public sealed class Pkcs11Module
             {
                 token = slot.GetTokenInfo();
             }
-            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_TOKEN_NOT_RECOGNIZED or CKR.CKR_DEVICE_REMOVED)
+            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_TOKEN_NOT_RECOGNIZED or CKR.CKR_DEVICE_REMOVED
+                                                 or CKR.CKR_GENERAL_ERROR)
             {
                 result.Add(new TokenSlot(slot.SlotId, slotInfo.SlotDescription.Trim(), false, null, null, null, null, null));
                 continue;
@@ -154,6 +159,34 @@ public sealed class Pkcs11Module
         }
     }
 
+    /// <summary>
+    /// C_Finalize then C_Initialize, when no token of this module is logged in in this process (false otherwise: their
+    /// sessions would die with it). SoftHSM 2.6 needs it to see a token again: when a token's directory disappears, its
+    /// C_GetTokenInfo answers CKR_GENERAL_ERROR and C_GetSlotList stops listing it, and it stays so after the directory is
+    /// restored, for every call of the running process, until the module is initialised again (then the token is listed,
+    /// and C_OpenSession + C_Login + C_Sign work). A real card reader reports re-insertion without this; for it the
+    /// round trip costs a few milliseconds.
+    /// </summary>
+    public bool Reinitialize()
+    {
+        lock (_reinitializeGate)
+        {
+            if (!_loggedIn.IsEmpty)
+                return false;
+            try
+            {
+                _library.Dispose();
+            }
+            catch (Pkcs11Exception)
+            {
+                // Finalising a module in trouble may fail; the new initialisation is what matters.
+            }
+            var factories = new Pkcs11InteropFactories();
+            _library = factories.Pkcs11LibraryFactory.LoadPkcs11Library(factories, Path, AppType.MultiThreaded);
+            return true;
+        }
+    }
+
     internal void Release(string tokenLabel) => _loggedIn.TryRemove(tokenLabel, out _);
 
     internal (ISlot Slot, ITokenInfo Info) FindSlot(string? label, string? serial = null)
@@ -166,8 +199,10 @@ public sealed class Pkcs11Module
             {
                 info = slot.GetTokenInfo();
             }
-            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_TOKEN_NOT_RECOGNIZED or CKR.CKR_DEVICE_REMOVED)
+            catch (Pkcs11Exception e) when (e.RV is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_TOKEN_NOT_RECOGNIZED or CKR.CKR_DEVICE_REMOVED
+                                                 or CKR.CKR_GENERAL_ERROR)
             {
+                // SoftHSM still lists a token whose directory went away, and answers CKR_GENERAL_ERROR for it.
                 continue;
             }
             if (!info.TokenFlags.TokenInitialized)

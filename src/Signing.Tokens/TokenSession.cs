@@ -88,6 +88,20 @@ public sealed class TokenSession : IDisposable
         return _keyHandles;
     }
 
+    /// <summary>
+    /// A cheap call that reaches the token itself (C_GetTokenInfo on its slot): throws TokenException when the token is no
+    /// longer there. C_GetSessionInfo is not enough: SoftHSM keeps answering it from memory after the token's directory is
+    /// gone, and a session copy of the key even keeps signing; C_GetTokenInfo reads the token and fails
+    /// (CKR_GENERAL_ERROR) at once.
+    /// </summary>
+    public void CheckPresent() => Run("read the token's information", (_, _) =>
+    {
+        var info = _slot.GetTokenInfo();
+        if (info.Label.Trim() != Label || info.SerialNumber.Trim() != SerialNumber)
+            throw new TokenRemovedException(Label);
+        return true;
+    });
+
     /// <summary>Runs <paramref name="operation"/> on the session under the lock, re-opening once if the session was lost.</summary>
     internal T Run<T>(string action, Func<ISession, int, T> operation)
     {

@@ -9,11 +9,37 @@ public sealed class HealthTests(LiveSigningServer server) : IClassFixture<LiveSi
     [InlineData("")]
     [InlineData("postgresql")]
     [InlineData("server-hsm-token")]
+    [InlineData("live")]
+    [InlineData("ready")]
     public async Task Health_over_h2c_reports_serving_overall_for_PostgreSQL_and_for_the_server_token(string service)
     {
         var client = new Health.HealthClient(server.Channel);
         var response = await client.CheckAsync(new HealthCheckRequest { Service = service });
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+    }
+
+    [Fact]
+    public async Task Over_HTTP_the_liveness_probe_checks_nothing_outside_the_process_and_the_readiness_probe_names_each_part_it_checked()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.RestPort}") };
+        var live = await http.GetAsync("/health/live");
+        Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
+        using (var body = System.Text.Json.JsonDocument.Parse(await live.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
+            // Only the process itself: nothing outside it may get a node restarted.
+            Assert.Equal(["process"], body.RootElement.GetProperty("checks").EnumerateObject().Select(c => c.Name).ToArray());
+        }
+
+        var ready = await http.GetAsync("/health/ready");
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+        Assert.StartsWith("application/json", ready.Content.Headers.ContentType?.ToString());
+        using (var body = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync()))
+        {
+            var checks = body.RootElement.GetProperty("checks");
+            Assert.Equal(["postgresql", "revocation", "server-hsm-token"], checks.EnumerateObject().Select(c => c.Name).Order().ToArray());
+            Assert.All(checks.EnumerateObject(), c => Assert.NotEqual("Unhealthy", c.Value.GetProperty("status").GetString()));
+        }
     }
 
     [Fact]

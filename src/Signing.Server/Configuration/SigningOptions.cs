@@ -125,6 +125,12 @@ public sealed class ServerKeyOptions
     public string PinEnvironmentVariable { get; set; } = "SIGNING_SERVER_PIN";
     /// <summary>PEM file of the issuing CA certificates every receipt embeds (only those on the key's issuer path).</summary>
     public string? ChainFile { get; set; }
+    public const string HealthCacheSecondsKey = Section + ":HealthCacheSeconds";
+    /// <summary>
+    /// How long one real probe of the token (a PKCS#11 call) answers the health check: probes of several load balancers
+    /// and Kubernetes every second must not queue on the token's lock between receipt signatures.
+    /// </summary>
+    public int HealthCacheSeconds { get; set; } = 3;
 }
 
 /// <summary>Section <c>Signing:Receipts</c>.</summary>
@@ -138,6 +144,13 @@ public sealed class ReceiptOptions
     /// that at ~4 KB and still makes one signature do for 64 receipts.
     /// </summary>
     public int MaxBatch { get; set; } = 64;
+
+    public const string MaxQueuedKey = Section + ":MaxQueued";
+    /// <summary>
+    /// Receipts waiting for a signature at most; one more is not queued (its submission, already committed, is answered
+    /// without a receipt). Above the group commit's queue, so it fills only when the token itself stalls.
+    /// </summary>
+    public int MaxQueued { get; set; } = 4096;
 }
 
 /// <summary>

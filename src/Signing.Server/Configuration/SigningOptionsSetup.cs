@@ -97,10 +97,12 @@ public sealed class SigningOptionsValidation :
 
     public ValidateOptionsResult Validate(string? name, ServerKeyOptions o) => Result(
         string.IsNullOrWhiteSpace(o.Token) ? "Signing:ServerKey:Token must name the server's token (its label)" : null,
-        string.IsNullOrWhiteSpace(o.PinEnvironmentVariable) ? "Signing:ServerKey:PinEnvironmentVariable must name an environment variable" : null);
+        string.IsNullOrWhiteSpace(o.PinEnvironmentVariable) ? "Signing:ServerKey:PinEnvironmentVariable must name an environment variable" : null,
+        o.HealthCacheSeconds < 0 ? $"{ServerKeyOptions.HealthCacheSecondsKey} must be at least 0 (was {o.HealthCacheSeconds})" : null);
 
     public ValidateOptionsResult Validate(string? name, ReceiptOptions o) => Result(
-        AtLeast(ReceiptOptions.MaxBatchKey, o.MaxBatch, 1));
+        AtLeast(ReceiptOptions.MaxBatchKey, o.MaxBatch, 1),
+        AtLeast(ReceiptOptions.MaxQueuedKey, o.MaxQueued, 1));
 
     public ValidateOptionsResult Validate(string? name, GroupCommitSwitch o) => ValidateOptionsResult.Success;
 

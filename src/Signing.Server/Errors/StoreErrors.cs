@@ -92,3 +92,30 @@ public sealed class DatabaseErrorTranslator : IErrorTranslator
             ? ServiceError.FromCatalogue(StatusCode.Unavailable, ErrorCodes.DatabaseUnavailable)
             : null;
 }
+
+/// <summary>
+/// Load shed and unknown outcomes of the store: both UNAVAILABLE, the code gRPC clients and load balancers treat as
+/// "retry, perhaps elsewhere" (RESOURCE_EXHAUSTED would tell a client it spent a quota of its own, which it did not).
+/// </summary>
+public sealed class OverloadErrorTranslator : IErrorTranslator
+{
+    /// <summary>The delay RetryInfo suggests after a refusal for overload: a few group-commit rounds.</summary>
+    public static readonly TimeSpan RetryAfterOverload = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>After an unknown outcome the database itself may be in trouble: a longer pause.</summary>
+    public static readonly TimeSpan RetryAfterUnknown = TimeSpan.FromSeconds(1);
+
+    public ServiceError? Translate(Exception exception) => exception switch
+    {
+        StoreOverloadedException e => Overloaded("submissions", e.Limit),
+        Receipts.ReceiptQueueFullException e => Overloaded("receipts", e.Limit),
+        CommitOutcomeUnknownException e => new ServiceError(StatusCode.Unavailable, ErrorCodes.OutcomeUnknown, e.Message,
+            ErrorCatalogue.Of(ErrorCodes.OutcomeUnknown).Turkish, retryAfter: RetryAfterUnknown),
+        _ => null,
+    };
+
+    private static ServiceError Overloaded(string queue, int limit) => new(StatusCode.Unavailable, ErrorCodes.Overloaded,
+        $"{ErrorCatalogue.Of(ErrorCodes.Overloaded).English} ({limit} {queue} already waiting)", ErrorCatalogue.Of(ErrorCodes.Overloaded).Turkish,
+        metadata: new Dictionary<string, string> { ["queue"] = queue, ["limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        retryAfter: RetryAfterOverload);
+}

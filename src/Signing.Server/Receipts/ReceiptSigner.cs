@@ -37,8 +37,15 @@ public sealed class ReceiptSigner : IAsyncDisposable
     private readonly IReadOnlyList<X509Certificate> _chain;
     private readonly TimeProvider _clock;
     private readonly int _maxBatch;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue;
+    private volatile bool _closed;
     private readonly Task _loop;
+    private readonly TimeSpan _healthCache;
+    private readonly SemaphoreSlim _probeGate = new(1, 1);
+    private (long At, string? Problem)? _lastProbe;
+    // The module is initialised again at most this often while the token is missing (see Pkcs11Module.Reinitialize).
+    private static readonly TimeSpan ReinitializeEvery = TimeSpan.FromSeconds(1);
+    private static long _lastReinitialize;
     private long _signatures;
     private long _receipts;
 
@@ -57,6 +64,11 @@ public sealed class ReceiptSigner : IAsyncDisposable
         _maxBatch = receipts.Value.MaxBatch;
         if (_maxBatch < 1)
             throw new ArgumentOutOfRangeException(nameof(receipts), _maxBatch, $"{MaxBatchKey} must be at least 1 (1 = one signature per receipt).");
+        MaxQueued = receipts.Value.MaxQueued;
+        if (MaxQueued < 1)
+            throw new ArgumentOutOfRangeException(nameof(receipts), MaxQueued, $"{ReceiptOptions.MaxQueuedKey} must be at least 1.");
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _healthCache = TimeSpan.FromSeconds(Math.Max(0, serverKey.Value.HealthCacheSeconds));
         _clock = clock;
         _chain = LoadChain(serverKey.Value.ChainFile);
         _loop = Task.Run(RunAsync);
@@ -67,27 +79,27 @@ public sealed class ReceiptSigner : IAsyncDisposable
     /// <summary>Signatures made so far (each covers one batch).</summary>
     public long Signatures => Interlocked.Read(ref _signatures);
 
-    /// <summary>Receipts waiting for the next batch signature.</summary>
-    // Counted here: a single-reader channel cannot count its items.
-    public int Queued => Volatile.Read(ref _queued);
-    private int _queued;
-
     /// <summary>Receipts issued so far.</summary>
     public long Receipts => Interlocked.Read(ref _receipts);
 
+    /// <summary>Receipts waiting for a signature now (at most <see cref="MaxQueued"/>).</summary>
+    public int Queued => _queue.Reader.Count;
+
+    /// <summary>The bound of the queue (Signing:Receipts:MaxQueued).</summary>
+    public int MaxQueued { get; }
+
     /// <summary>
     /// The signed receipt for one document: the document itself and the CMS over the batch it went out in. Throws
-    /// TokenException when the token is absent or the PIN is wrong (every receipt of that batch gets the same error).
+    /// TokenException when the token is absent or the PIN is wrong (every receipt of that batch gets the same error), and
+    /// <see cref="ReceiptQueueFullException"/> at once when <see cref="MaxQueued"/> receipts are already waiting.
     /// </summary>
     public async Task<SignedReceipt> IssueAsync(byte[] documentJson, CancellationToken ct = default)
     {
         var pending = new Pending(documentJson, new TaskCompletionSource<ByteString>(TaskCreationOptions.RunContinuationsAsynchronously));
-        Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(pending))
-        {
-            Interlocked.Decrement(ref _queued);
-            throw new ObjectDisposedException(nameof(ReceiptSigner), "the server is shutting down; no more receipts are signed");
-        }
+            throw _closed
+                ? new ObjectDisposedException(nameof(ReceiptSigner), "the server is shutting down; no more receipts are signed")
+                : new ReceiptQueueFullException(MaxQueued);
         var signature = await pending.Signature.Task.WaitAsync(ct);
         return new SignedReceipt { DocumentJson = ByteString.CopyFrom(documentJson), Signature = signature };
     }
@@ -95,6 +107,7 @@ public sealed class ReceiptSigner : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Receipts already asked for are still signed: their submissions are committed.
+        _closed = true;
         _queue.Writer.TryComplete();
         await _loop;
     }
@@ -108,7 +121,6 @@ public sealed class ReceiptSigner : IAsyncDisposable
         {
             while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var pending))
                 batch.Add(pending);
-            Interlocked.Add(ref _queued, -batch.Count);
             await SignAsync(batch);
             batch.Clear();
         }
@@ -178,29 +190,125 @@ public sealed class ReceiptSigner : IAsyncDisposable
         }
     }
 
-    /// <summary>For the health check: the token is present and the key usable.</summary>
+    /// <summary>
+    /// A real probe of the token now (not cached): logged in, and the token itself answers (<see cref="TokenSession.CheckPresent"/>).
+    /// For the start-up check.
+    /// </summary>
     public bool IsReady(out string? problem)
     {
+        Turn.Wait();
         try
         {
-            _ = Signer();
-            problem = null;
-            return true;
+            problem = Probe();
         }
-        catch (TokenException e)
+        finally
         {
-            problem = e.Message;
-            return false;
+            Turn.Release();
+        }
+        return problem is null;
+    }
+
+    /// <summary>
+    /// For the health check: the outcome of a real probe made at most Signing:ServerKey:HealthCacheSeconds ago (null =
+    /// healthy, else the problem). A failed probe forgets the session, so the next probe (or signature) finds and logs in
+    /// to the token afresh: health comes back by itself once the token is back.
+    /// </summary>
+    public async Task<string?> ProbeAsync(CancellationToken ct = default)
+    {
+        await _probeGate.WaitAsync(ct);
+        try
+        {
+            if (_lastProbe is { } last && _clock.GetElapsedTime(last.At) < _healthCache)
+                return last.Problem;
+            await Turn.WaitAsync(ct);
+            string? problem;
+            try
+            {
+                problem = Probe();
+            }
+            finally
+            {
+                Turn.Release();
+            }
+            _lastProbe = (_clock.GetTimestamp(), problem);
+            return problem;
+        }
+        finally
+        {
+            _probeGate.Release();
         }
     }
 
+    /// <summary>Under <see cref="Turn"/>.</summary>
+    private string? Probe()
+    {
+        try
+        {
+            Signer().Session.CheckPresent();
+            return null;
+        }
+        catch (Exception e) when (e is TokenException or Net.Pkcs11Interop.Common.Pkcs11Exception)
+        {
+            Forget();
+            _logger?.LogWarning("server token {Token} is not usable: {Problem}", _label, e.Message);
+            return e.Message;
+        }
+    }
+
+    /// <summary>Logs out of and forgets the cached session (under <see cref="Turn"/>): the next use logs in again.</summary>
+    private void Forget()
+    {
+        if (!Sessions.TryRemove(_label, out var lazy) || !lazy.IsValueCreated)
+            return;
+        try
+        {
+            lazy.Value.Session.Dispose();
+        }
+        catch (Exception e) when (e is TokenException or Net.Pkcs11Interop.Common.Pkcs11Exception or ObjectDisposedException)
+        {
+            // The token is gone; its session goes with it.
+        }
+    }
+
+    /// <summary>Under <see cref="Turn"/>.</summary>
     private (TokenSession Session, CadesSigner Signer) Signer()
+    {
+        try
+        {
+            return LoggedIn();
+        }
+        catch (TokenException e) when (e.Kind is TokenErrorKind.NoToken or TokenErrorKind.TokenRemoved && MayReinitialize())
+        {
+            // A token that went away and came back is seen again only by a module initialised anew (SoftHSM; see
+            // Pkcs11Module.Reinitialize). Nothing else of this process is logged in to it: the session was forgotten.
+            if (!Pkcs11Module.Load().Reinitialize())
+                throw;
+            return LoggedIn();
+        }
+    }
+
+    private static bool MayReinitialize()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastReinitialize);
+        return now - last >= (long)ReinitializeEvery.TotalMilliseconds && Interlocked.CompareExchange(ref _lastReinitialize, now, last) == last;
+    }
+
+    private (TokenSession Session, CadesSigner Signer) LoggedIn()
     {
         var lazy = Sessions.GetOrAdd(_label, label => new Lazy<(TokenSession, CadesSigner)>(() =>
         {
             var session = Pkcs11Module.Load().Login(label, PinSources.FromEnvironment(_pinVariable), new TokenOptions { SignWithSessionCopy = true });
-            var key = session.GetSigningKey();
-            return (session, new CadesSigner(key, new CadesOptions { ExtraCertificates = IssuersOf(key.Certificate, _chain) }));
+            try
+            {
+                var key = session.GetSigningKey();
+                return (session, new CadesSigner(key, new CadesOptions { ExtraCertificates = IssuersOf(key.Certificate, _chain) }));
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
         }));
         try
         {
@@ -247,4 +355,11 @@ public sealed class ReceiptSigner : IAsyncDisposable
             throw StartupException.ForFile("Signing:ServerKey:ChainFile", path, e);
         }
     }
+}
+
+/// <summary>The receipt queue is full (Signing:Receipts:MaxQueued): the token is not keeping up.</summary>
+public sealed class ReceiptQueueFullException(int limit)
+    : Exception($"{limit} receipts are already waiting for the server token's signature")
+{
+    public int Limit { get; } = limit;
 }

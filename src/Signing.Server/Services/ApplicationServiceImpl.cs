@@ -239,11 +239,15 @@ public sealed class ApplicationServiceImpl(
             metrics.Submission(method, SubmissionOutcome.Refused, tenant);
             throw StoreErrors.ToServiceError(result.Failure!, "submission/" + command.ClientRequestId);
         }
+        // Committed (or found committed): from here on nothing may turn the answer into an error. A retry with the same
+        // request id is the way to whatever is missing (the replay path reads the application and signs a receipt).
         var written = result.Value!;
         metrics.Submission(method, written.WasRetry ? SubmissionOutcome.Replayed : SubmissionOutcome.Accepted, tenant);
         Contracts.V1.Application application;
         if (written.WasRetry)
         {
+            // A replay reads what an earlier attempt stored; when that read fails nothing is known yet, so the retry
+            // rule still applies (the failure is UNAVAILABLE or DEADLINE_EXCEEDED, never a refusal).
             var view = await applications.Store.GetAsync(tenant, written.ApplicationId, ct)
                 ?? throw new InvalidOperationException("a committed application has no view");
             application = Proto.Application(view);
@@ -256,7 +260,25 @@ public sealed class ApplicationServiceImpl(
         }
         var receipt = new ReceiptDocument(application.Id, application.Code, tenant, facts.Tenant.Name, Convert.ToHexStringLower(formSha256),
             application.Method.ToString(), application.SubmittedAt.ToDateTimeOffset(), applications.Now, written.WasRetry, verdict);
-        return new SubmitResponse { Application = application, Receipt = await receipt.SignAsync(receipts), Replayed = written.WasRetry };
+        return new SubmitResponse { Application = application, Receipt = await TrySignAsync(receipt, written.ApplicationId, ct), Replayed = written.WasRetry };
+    }
+
+    /// <summary>
+    /// The receipt of a committed submission, or null when it cannot be signed now (token gone, receipt queue full): the
+    /// caller is still told the submission is stored, and gets the receipt by retrying with the same request id.
+    /// </summary>
+    private async Task<SignedReceipt?> TrySignAsync(ReceiptDocument receipt, Guid applicationId, CancellationToken ct)
+    {
+        try
+        {
+            return await receipt.SignAsync(receipts, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogWarning("application {ApplicationId} is stored but its receipt could not be signed now ({Problem}); answered without one",
+                applicationId, e.Message);
+            return null;
+        }
     }
 
     /// <summary>

@@ -74,3 +74,59 @@ public static class ServerStart
         return new Outcome(exitCode, clock.Elapsed, await stderr, await stdout);
     }
 }
+
+/// <summary>The built server running as a process of its own until disposed (then killed), its output kept.</summary>
+public sealed class RunningServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    private RunningServer(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    public static RunningServer Start(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var dll = Path.Combine(LocalWorld.RepositoryRoot, "src", "Signing.Server", "bin", configuration, "net10.0", "Signing.Server.dll");
+        Assert.True(File.Exists(dll), $"the server is not built at {dll}");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment)
+        {
+            if (v is null)
+                psi.Environment.Remove(k);
+            else
+                psi.Environment[k] = v;
+        }
+        return new RunningServer(Process.Start(psi)!);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}
