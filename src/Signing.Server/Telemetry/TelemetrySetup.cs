@@ -45,7 +45,8 @@ public static class TelemetrySetup
                         reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)interval.TotalMilliseconds;
                     });
                 if (options.Prometheus)
-                    metrics.AddPrometheusExporter();
+                    // No response cache (the exporter's default keeps one for 300 ms): a scrape shows what is counted now.
+                    metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
             });
         if (options.Otlp)
             telemetry.WithTracing(tracing => tracing
