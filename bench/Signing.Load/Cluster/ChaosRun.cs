@@ -441,7 +441,7 @@ public static class ChaosRun
             GrpcQueue.Card card;
             try
             {
-                card = OfficerCard.Value;
+                card = SharedCard.Officer(world);
             }
             catch (Exception e) when (e is InvalidOperationException or InvalidDataException or Signing.Tokens.TokenException)
             {
@@ -492,8 +492,6 @@ public static class ChaosRun
             }
         }
 
-        private readonly Lazy<GrpcQueue.Card> OfficerCard = new(() => GrpcQueue.OfficerCard(world));
-
         private async Task<Metadata?> SignInAsync(GrpcChannel channel, GrpcQueue.Card card, string phase)
         {
             // The challenge and the sign-in may land on different nodes: until challenges live in PostgreSQL that fails,
@@ -518,7 +516,7 @@ public static class ChaosRun
             return token is null ? null : new Metadata { { "authorization", "Bearer " + token } };
         }
 
-        private static readonly SemaphoreSlim SigningKeyLock = new(1, 1);
+        private static SemaphoreSlim SigningKeyLock => SharedCard.Lock;
 
         private async Task<bool> RetryAsync<T>(string phase, Func<DateTime, Task<T>> call, Func<Task<bool>> resolve) where T : class
         {
@@ -628,5 +626,22 @@ public static class ChaosRun
         public double WindowPeak { get { lock (this) return _window; } }
         public void ResetWindow() { lock (this) _window = 0; }
         public void Dispose() => _timer.Dispose();
+    }
+}
+
+/// <summary>
+/// officer-mersin-1's card, logged in once per process (a second C_Login of the same token is refused), and the lock
+/// every signature on it takes (a PKCS#11 session is not thread-safe).
+/// </summary>
+public static class SharedCard
+{
+    private static GrpcQueue.Card? _officer;
+
+    public static SemaphoreSlim Lock { get; } = new(1, 1);
+
+    public static GrpcQueue.Card Officer(WorldManifest world)
+    {
+        lock (Lock)
+            return _officer ??= GrpcQueue.OfficerCard(world);
     }
 }
