@@ -87,13 +87,20 @@ public sealed class ClusterTests
 
         // Generous: a change committed on A reaches B's watchers through PostgreSQL, not through A's memory.
         var added = false;
-        await foreach (var change in seen.Reader.ReadAllAsync(watchEnd.Token))
+        try
         {
-            if (change.Kind == QueueChange.Types.Kind.Added && change.Item.ApplicationId == submitted.Application.Id)
+            await foreach (var change in seen.Reader.ReadAllAsync(watchEnd.Token))
             {
-                added = true;
-                break;
+                if (change.Kind == QueueChange.Types.Kind.Added && change.Item.ApplicationId == submitted.Application.Id)
+                {
+                    added = true;
+                    break;
+                }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            // The minute ran out: reported below.
         }
         await watchEnd.CancelAsync();
         await reading;

@@ -32,14 +32,16 @@ public sealed class ServerNode
     public string Log { get; }
     public Process? Process { get; private set; }
     public bool Running => Process is { HasExited: false };
-    public int? Pid => Running ? Process!.Id : null;
+    /// <summary>The running process's id, read without touching a Process object a restart may be replacing.</summary>
+    public int? Pid => Volatile.Read(ref _pid) is var pid and > 0 ? pid : null;
+    private int _pid;
 
     /// <summary>Starts the process and waits (bounded) until its health service says SERVING.</summary>
     public async Task StartAsync()
     {
         if (Running)
             throw new InvalidOperationException($"{Name} is already running");
-        Process?.Dispose();
+        // The exited Process object is left to the GC: a sampler on another thread may still be reading it.
         // exec through sh: the output goes straight to the node's log and the pid is the server's own (SIGKILL hits it, not a shell).
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(_dll)! };
         start.ArgumentList.Add("-c");
@@ -54,6 +56,7 @@ public sealed class ServerNode
             start.Environment[name] = value;
         start.Environment["SIGNING_LOAD_SERVER_LOG"] = Log;
         Process = Process.Start(start) ?? throw new InvalidOperationException($"{Name} did not start");
+        Volatile.Write(ref _pid, Process.Id);
         await LoadRun.WaitServingAsync(Url, Process, Log);
     }
 
@@ -62,6 +65,7 @@ public sealed class ServerNode
     {
         if (Process is not { HasExited: false } p)
             return;
+        Volatile.Write(ref _pid, 0);
         if (Signals.Send(p.Id, Signals.Kill) != 0)
             throw new InvalidOperationException($"kill -9 {p.Id} ({Name}) failed: errno {Marshal.GetLastPInvokeError()}");
         await p.WaitForExitAsync();
@@ -72,6 +76,7 @@ public sealed class ServerNode
     {
         if (Process is not { HasExited: false } p)
             return;
+        Volatile.Write(ref _pid, 0);
         Signals.Send(p.Id, Signals.Term);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         try
