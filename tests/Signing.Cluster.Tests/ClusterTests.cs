@@ -10,7 +10,7 @@ namespace Signing.Cluster.Tests;
 
 /// <summary>Two nodes on one database behind HAProxy: what one node does, the other knows.</summary>
 [Collection("cluster")]
-public sealed class ClusterTests
+public sealed class ClusterTests(ITestOutputHelper log)
 {
     private static readonly LocalSetup Setup = LocalSetup.Discover();
     private static readonly WorldManifest World = WorldManifest.Load(Setup.ManifestPath);
@@ -146,6 +146,7 @@ public sealed class ClusterTests
         });
         var output = new StringWriter();
         ClusterCommands.Print(report, new ChaosOptions { Concurrency = 16, Deciders = 2, Rate = 80 }, output);
+        log.WriteLine(output.ToString());
         Assert.True(report.Acknowledged > 0, output.ToString());
         Assert.True(report.Passed, output.ToString());
     }
