@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Signing.Contracts.V1;
 using Signing.Load;
 using Signing.Load.Cluster;
+using Xunit.Abstractions;
 
 namespace Signing.Cluster.Tests;
 

@@ -44,8 +44,13 @@ public static class ClusterCommands
             await File.WriteAllTextAsync(keyFile, cluster.ApiKey + "\n", CancellationToken.None);
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            Console.WriteLine($"system key (client 'load', applications:submit) in {keyFile}; e.g.");
-            Console.WriteLine($"  signing-load run --server {cluster.BalancerUrl} --api-key $(cat {keyFile}) --server-db \"$SIGNING_DB_ADMIN\"");
+            // The owner's login on this database, for run's accepted == streams check (ANALYZE needs the owner).
+            var dbFile = Path.Combine(cluster.Directory, "db-connection");
+            await File.WriteAllTextAsync(dbFile, cluster.Logins.Owner + "\n", CancellationToken.None);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(dbFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Console.WriteLine($"system key (client 'load', applications:submit) in {keyFile}, the database's connection in {dbFile}; e.g.");
+            Console.WriteLine($"  signing-load run --server {cluster.BalancerUrl} --api-key $(cat {keyFile}) --server-db \"$(cat {dbFile})\"");
             Console.WriteLine("Ctrl+C stops the balancer and the nodes.");
             try
             {
