@@ -98,10 +98,10 @@ void RemoveCluster(string pgRoot)
     if (System.IO.Directory.Exists(pgRoot)) System.IO.Directory.Delete(pgRoot, true);
 }
 
-Task("Bootstrap").Description("Installs the Debian packages the world needs (softhsm2, opensc, libengine-pkcs11-openssl, postgresql; fonts-dejavu-core for the printable form).")
+Task("Bootstrap").Description("Installs the Debian packages the world needs (softhsm2, opensc, libengine-pkcs11-openssl, postgresql; fonts-dejavu-core for the printable form; haproxy in front of several nodes).")
     .Does(() =>
 {
-    var missing = new[] { "softhsm2", "opensc", "libengine-pkcs11-openssl", "postgresql", "fonts-dejavu-core" }
+    var missing = new[] { "softhsm2", "opensc", "libengine-pkcs11-openssl", "postgresql", "fonts-dejavu-core", "haproxy" }
         .Where(p => Capture("dpkg-query", $"-W -f=${{Status}} {p}")?.Contains("install ok installed") != true).ToList();
     if (missing.Count == 0) { Information("Bootstrap: all packages present."); return; }
     var install = "install -y -q --no-install-recommends " + string.Join(" ", missing);
@@ -263,12 +263,19 @@ Task("Test").Description("Db + HsmSim + Pki + Build + Migrate, then every test p
     if (Sum("passed") == 0) throw new CakeException("no test passed");
 });
 
-Task("Run").Description("Db + HsmSim + Pki + Build + Migrate, then the server in the foreground on 127.0.0.1 (gRPC h2c :5080, REST :5081 unless Signing:GrpcPort / Signing:RestPort say otherwise); exits with the server's code.")
+Task("Run").Description("Db + HsmSim + Pki + Build + Migrate, then the server in the foreground on 127.0.0.1 (gRPC h2c :5080, REST :5081 unless Signing:GrpcPort / Signing:RestPort say otherwise); exits with the server's code. --nodes=N: N nodes behind HAProxy instead.")
     .IsDependentOn("Db").IsDependentOn("HsmSim").IsDependentOn("Pki").IsDependentOn("Build").IsDependentOn("Migrate").Does(() =>
 {
     // An operator key (a system client) for curl and scripts; it may do everything a system client can, on every tenant.
     var env = new Dictionary<string, string>(WorldEnv()) { ["Signing__Auth__SystemKeys__operator"] = LocalSecret("operator-key", () => RandomHex(24)), ["Signing__Auth__SystemClients__operator__Tenants__0"] = "*" };
     foreach (var (scope, i) in new[] { "applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record" }.Select((s, i) => (s, i))) env[$"Signing__Auth__SystemClients__operator__Scopes__{i}"] = scope;
+    if (HasArgument("nodes"))
+    {
+        // Several nodes on the world's database behind HAProxy (bench/Signing.Load cluster): it prints the balancer's URL.
+        Information($"Run: {Argument<int>("nodes")} nodes behind HAProxy on database signing; Ctrl+C stops them.");
+        Must(DotNetRun("bench/Signing.Load", $"cluster --nodes {Argument<int>("nodes")} --database signing", WorldEnv()), "the cluster");
+        return;
+    }
     Information("Run: the server on 127.0.0.1 (gRPC h2c with reflection, REST beside it); Ctrl+C stops it.");
     Information("     REST as the operator: curl -H \"x-api-key: $(cat .local/operator-key)\" http://127.0.0.1:5081/v1/applications/<id>");
     Must(DotNetRun("src/Signing.Server", $"--contentRoot \"{repo.FullPath}/src/Signing.Server\"", env), "the server");

@@ -193,24 +193,7 @@ public static class LoadRun
         start.ArgumentList.Add($"--Signing:RestPort={restPort}");
         foreach (var a in extraArgs)
             start.ArgumentList.Add(a);
-        var environment = new Dictionary<string, string>
-        {
-            ["SOFTHSM2_CONF"] = setup.SoftHsmConf,
-            ["SIGNING_CONFIG"] = File.Exists(setup.ServerConfigPath) ? setup.ServerConfigPath
-                : throw new FileNotFoundException($"the server configuration is not at {setup.ServerConfigPath} (run ./build.sh --target=HsmSim)", setup.ServerConfigPath),
-            // A server build that takes its world from the manifest instead (a baseline measured with --server-dll) reads this.
-            ["SIGNING_HSM_MANIFEST"] = setup.ManifestPath,
-            ["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)"),
-            // Outside Development the server refuses to start without a session-token key; this run's own is enough.
-            ["Signing__Auth__TokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        };
-        if (systemClient is var (systemKey, tenants))
-        {
-            environment["Signing__Auth__SystemKeys__load"] = systemKey;
-            environment["Signing__Auth__SystemClients__load__Scopes__0"] = "applications:submit";
-            for (var t = 0; t < tenants.Count; t++)
-                environment[$"Signing__Auth__SystemClients__load__Tenants__{t}"] = tenants[t];
-        }
+        var environment = ServerEnvironment(setup, world, systemClient, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         var connection = await build.PrepareAsync(DatabaseLogins.Of(setup).For(database), environment, log);
         foreach (var (variable, value) in environment)
             start.Environment[variable] = value;
@@ -232,6 +215,35 @@ public static class LoadRun
             throw;
         }
         return (server, url);
+    }
+
+    /// <summary>
+    /// The environment a started server needs in the hsm-sim world: its configuration file, the server token's PIN, a
+    /// session-token key (nodes of one cluster share it, so a session issued by one is accepted by all) and, if given, a
+    /// system client that may submit in the given tenants.
+    /// </summary>
+    internal static Dictionary<string, string> ServerEnvironment(LocalSetup setup, WorldManifest world,
+        (string Key, IReadOnlyList<string> Tenants)? systemClient, string tokenKey)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["SOFTHSM2_CONF"] = setup.SoftHsmConf,
+            ["SIGNING_CONFIG"] = File.Exists(setup.ServerConfigPath) ? setup.ServerConfigPath
+                : throw new FileNotFoundException($"the server configuration is not at {setup.ServerConfigPath} (run ./build.sh --target=HsmSim)", setup.ServerConfigPath),
+            // A server build that takes its world from the manifest instead (a baseline measured with --server-dll) reads this.
+            ["SIGNING_HSM_MANIFEST"] = setup.ManifestPath,
+            ["SIGNING_SERVER_PIN"] = world.ServerPin ?? throw new InvalidDataException("the manifest has no server-mersin persona (userPin)"),
+            // Outside Development the server refuses to start without a session-token key; this run's own is enough.
+            ["Signing__Auth__TokenKey"] = tokenKey,
+        };
+        if (systemClient is var (systemKey, tenants))
+        {
+            environment["Signing__Auth__SystemKeys__load"] = systemKey;
+            environment["Signing__Auth__SystemClients__load__Scopes__0"] = "applications:submit";
+            for (var t = 0; t < tenants.Count; t++)
+                environment[$"Signing__Auth__SystemClients__load__Tenants__{t}"] = tenants[t];
+        }
+        return environment;
     }
 
     private static async Task<RunResult> AgainstAsync(string url, string? key, int? serverPid, RunOptions options, List<PoolItem> pool, string mode,
@@ -418,7 +430,7 @@ public static class LoadRun
         return ((long)(await all.ExecuteScalarAsync())!, foundCount);
     }
 
-    private static async Task WaitServingAsync(string url, Process server, string log)
+    internal static async Task WaitServingAsync(string url, Process server, string log)
     {
         using var channel = GrpcChannel.ForAddress(url);
         var health = new Health.HealthClient(channel);
@@ -442,9 +454,9 @@ public static class LoadRun
         throw new TimeoutException($"the server did not report SERVING within 120 s; its log:\n{Tail(log)}");
     }
 
-    private static string Tail(string path) => File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
+    internal static string Tail(string path) => File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
 
-    private static string FindServerDll(string repo)
+    internal static string FindServerDll(string repo)
     {
         var candidates = new[] { "Release", "Debug" }
             .Select(c => Path.Combine(repo, "src", "Signing.Server", "bin", c, "net10.0", "Signing.Server.dll"))
@@ -453,7 +465,7 @@ public static class LoadRun
             "no built server: dotnet build -c Release src/Signing.Server/Signing.Server.csproj (or pass --server-dll / --server URL)");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
