@@ -91,14 +91,22 @@ public sealed class TokenSession : IDisposable
     /// <summary>
     /// A cheap call that reaches the token itself (C_GetTokenInfo on its slot): throws TokenException when the token is no
     /// longer there. C_GetSessionInfo is not enough: SoftHSM keeps answering it from memory after the token's directory is
-    /// gone, and a session copy of the key even keeps signing; C_GetTokenInfo reads the token and fails
-    /// (CKR_GENERAL_ERROR) at once.
+    /// gone, and a session copy of the key even keeps signing. C_GetTokenInfo fails (CKR_GENERAL_ERROR) only once SoftHSM
+    /// has re-read the token's directory, which an object search makes it do: so the token's certificates are looked for
+    /// too, and a token that had some at login and now shows none is gone.
     /// </summary>
-    public void CheckPresent() => Run("read the token's information", (_, _) =>
+    public void CheckPresent() => Run("read the token's information", (session, _) =>
     {
         var info = _slot.GetTokenInfo();
         if (info.Label.Trim() != Label || info.SerialNumber.Trim() != SerialNumber)
             throw new TokenRemovedException(Label);
+        if (Certificates.Count > 0)
+        {
+            var f = session.Factories.ObjectAttributeFactory;
+            var found = session.FindAllObjects([f.Create(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE), f.Create(CKA.CKA_TOKEN, true)]);
+            if (found.Count == 0)
+                throw new TokenRemovedException(Label);
+        }
         return true;
     });
 

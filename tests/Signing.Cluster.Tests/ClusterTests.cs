@@ -16,10 +16,14 @@ public sealed class ClusterTests(ITestOutputHelper log)
     private static readonly LocalSetup Setup = LocalSetup.Discover();
     private static readonly WorldManifest World = WorldManifest.Load(Setup.ManifestPath);
 
+    // The server built with these tests (Debug or Release as they are), never a stale build of the other configuration.
+    private static readonly string ServerDll = Path.Combine(Setup.Repo, "src", "Signing.Server", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "Signing.Server.dll");
+
     [ClusterFact]
     public async Task A_session_signed_in_on_node_A_is_accepted_by_node_B()
     {
-        await using var cluster = await LocalCluster.StartAsync(Setup, World, new ClusterOptions { Nodes = 2 });
+        await using var cluster = await LocalCluster.StartAsync(Setup, World, new ClusterOptions { Nodes = 2, ServerDll = ServerDll });
         using var a = GrpcChannel.ForAddress(cluster.Nodes[0].Url);
         using var b = GrpcChannel.ForAddress(cluster.Nodes[1].Url);
         var card = SharedCard.Officer(World);
@@ -46,7 +50,7 @@ public sealed class ClusterTests(ITestOutputHelper log)
     [ClusterFact]
     public async Task A_submission_on_node_A_reaches_a_queue_watcher_on_node_B()
     {
-        await using var cluster = await LocalCluster.StartAsync(Setup, World, new ClusterOptions { Nodes = 2 });
+        await using var cluster = await LocalCluster.StartAsync(Setup, World, new ClusterOptions { Nodes = 2, ServerDll = ServerDll });
         using var a = GrpcChannel.ForAddress(cluster.Nodes[0].Url);
         using var b = GrpcChannel.ForAddress(cluster.Nodes[1].Url);
         string bearer;
@@ -113,6 +117,7 @@ public sealed class ClusterTests(ITestOutputHelper log)
     {
         var report = await ChaosRun.ExecuteAsync(Setup, World, new ChaosOptions
         {
+            ServerDll = ServerDll,
             Faults = ["kill-node"],
             Rounds = 1,
             Concurrency = 16,
@@ -136,6 +141,7 @@ public sealed class ClusterTests(ITestOutputHelper log)
     {
         var report = await ChaosRun.ExecuteAsync(Setup, World, new ChaosOptions
         {
+            ServerDll = ServerDll,
             Rounds = 1,
             Concurrency = 16,
             Deciders = 2,

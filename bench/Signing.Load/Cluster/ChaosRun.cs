@@ -260,7 +260,9 @@ public static class ChaosRun
             case "token-files":
             {
                 var dir = cluster.ServerTokenDirectory ?? throw new InvalidOperationException("the cluster has no token copy of its own");
-                var away = dir + ".away";
+                // Out of SoftHSM's token directory: when the server re-initialises the module to find the token again,
+                // every folder in there is read as a token, and a renamed copy beside it would come back as the same token.
+                var away = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(dir))!, Path.GetFileName(dir) + ".away");
                 Directory.Move(dir, away);
                 double? notServing;
                 try

@@ -13,8 +13,9 @@ public static class StoreCheck
     public sealed record Result
     {
         /// <summary>Request ids of every stored submission of the tenant.</summary>
+        // Not in the JSON report (tens of thousands of ids); System.Text.Json refuses an ignored property that is required.
         [System.Text.Json.Serialization.JsonIgnore]
-        public required IReadOnlySet<string> StoredRequestIds { get; init; }
+        public IReadOnlySet<string> StoredRequestIds { get; init; } = new HashSet<string>();
         public long StoredSubmissions { get; init; }
         /// <summary>Acknowledged request ids whose application is not stored (or is stored under another id).</summary>
         public required IReadOnlyList<string> Lost { get; init; }
