@@ -31,8 +31,8 @@ public static class ServerStart
         ["Logging__LogLevel__Default"] = null,
     };
 
-    /// <summary>Runs the server until it exits or <paramref name="limit"/> passes (then it is stopped: ExitCode null).</summary>
-    public static async Task<Outcome> RunAsync(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args, TimeSpan limit)
+    /// <summary>The built server (of the tests' own configuration) with <paramref name="environment"/> (null = unset) and <paramref name="args"/>, output redirected.</summary>
+    public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var dll = Path.Combine(LocalWorld.RepositoryRoot, "src", "Signing.Server", "bin", configuration, "net10.0", "Signing.Server.dll");
@@ -54,6 +54,13 @@ public static class ServerStart
             else
                 psi.Environment[k] = v;
         }
+        return psi;
+    }
+
+    /// <summary>Runs the server until it exits or <paramref name="limit"/> passes (then it is stopped: ExitCode null).</summary>
+    public static async Task<Outcome> RunAsync(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args, TimeSpan limit)
+    {
+        var psi = StartInfo(environment, args);
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -99,26 +106,7 @@ public sealed class RunningServer : IAsyncDisposable
 
     public static RunningServer Start(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var dll = Path.Combine(LocalWorld.RepositoryRoot, "src", "Signing.Server", "bin", configuration, "net10.0", "Signing.Server.dll");
-        Assert.True(File.Exists(dll), $"the server is not built at {dll}");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        foreach (var (k, v) in environment)
-        {
-            if (v is null)
-                psi.Environment.Remove(k);
-            else
-                psi.Environment[k] = v;
-        }
+        var psi = ServerStart.StartInfo(environment, args);
         return new RunningServer(Process.Start(psi)!);
     }
 

@@ -112,28 +112,8 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         }
     }
 
-    private static Process Start(IReadOnlyDictionary<string, string?> environment)
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var dll = Path.Combine(LocalWorld.RepositoryRoot, "src", "Signing.Server", "bin", configuration, "net10.0", "Signing.Server.dll");
-        Assert.True(File.Exists(dll), $"the server is not built at {dll}");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        psi.ArgumentList.Add(dll);
-        foreach (var (k, v) in environment)
-        {
-            if (v is null)
-                psi.Environment.Remove(k);
-            else
-                psi.Environment[k] = v;
-        }
-        return Process.Start(psi)!;
-    }
+    private static Process Start(IReadOnlyDictionary<string, string?> environment) =>
+        Process.Start(ServerStart.StartInfo(environment, []))!;
 
     private static async Task WaitUntilServingAsync(GrpcChannel channel, Process process)
     {
