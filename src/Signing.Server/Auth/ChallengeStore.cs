@@ -74,7 +74,9 @@ public sealed class ChallengeStore(NpgsqlDataSource dataSource, TimeProvider tim
     /// <summary>Takes the challenge out (single use, on whichever node); null when unknown, used or expired.</summary>
     public async Task<byte[]?> RedeemAsync(string id, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(id))
+        // Only an id this store could have made reaches PostgreSQL: any other text (a NUL character among them, which
+        // PostgreSQL refuses in text) is simply unknown.
+        if (!IsIdShape(id))
             return null;
         await using var command = dataSource.CreateCommand(RedeemSql);
         command.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Text });
@@ -85,6 +87,10 @@ public sealed class ChallengeStore(NpgsqlDataSource dataSource, TimeProvider tim
         var expires = reader.GetFieldValue<DateTimeOffset>(1);
         return expires > time.GetUtcNow() ? nonce : null;
     }
+
+    /// <summary>32 lower-case hexadecimal digits, as <see cref="CreateAsync"/> makes them.</summary>
+    private static bool IsIdShape(string? id) =>
+        id is { Length: 32 } && id.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
 
     /// <summary>
     /// Deletes challenges expired for more than <paramref name="grace"/>, a bounded batch per statement (a long delete
