@@ -21,7 +21,7 @@ public sealed class TokenOutageTests(Xunit.Abstractions.ITestOutputHelper output
 {
     private const string Tenant = "901";
     private const string SystemKey = "token-outage-system-key-0123456789";
-    /// <summary>The bound for health to notice the token is gone.</summary>
+    /// <summary>How soon health must notice that the token is gone.</summary>
     private static readonly TimeSpan Notice = TimeSpan.FromSeconds(10);
     /// <summary>Generous: start-up and recovery on a loaded two-core machine.</summary>
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);

@@ -50,7 +50,7 @@ public sealed class WatchQueueTests(LiveSigningServer server, Xunit.Abstractions
         Assert.Equal(QueueChange.Types.Kind.Added, added.Change.Kind);
         Assert.Equal("123********", added.Change.Item.TcknMasked);
         Assert.Equal(submitted.Version, added.Change.Item.Version);
-        // The one latency requirement: seen within a second of the other client sending it.
+        // The one latency requirement on the queue: seen within a second of the other client sending it.
         Assert.True(delay < TimeSpan.FromSeconds(1), $"ADDED arrived {delay.TotalMilliseconds:0} ms after the submission was sent");
 
         await server.DecideAsync("officer-mersin-1", first, submitted.Id, Decision.Approve);
