@@ -27,7 +27,9 @@ if (parsed.Errors.Count > 0)
 }
 try
 {
-    return await parsed.InvokeAsync();
+    // Ctrl+C or SIGTERM cancels the command, which then stops what it started (a cluster's nodes drain for a while before
+    // they exit): the default two seconds would end this process first and leave them running.
+    return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(90) });
 }
 catch (Exception e) when (e is ArgumentException or InvalidOperationException or FileNotFoundException or InvalidDataException or TimeoutException or NpgsqlException)
 {
