@@ -169,6 +169,29 @@ public static class LoadRun
     }
 
     /// <summary>
+    /// The server <paramref name="dll"/> on these ports, run through <c>sh -c exec</c> so its output goes straight to
+    /// <paramref name="log"/> (no piping cost in this process) and the pid is the server's own (a signal hits it, not a
+    /// shell). The working directory is the dll's: the server reads appsettings.json from its content root.
+    /// </summary>
+    internal static ProcessStartInfo ServerStartInfo(string dll, int grpcPort, int restPort, IEnumerable<string> args,
+        IEnumerable<KeyValuePair<string, string>> environment, string log)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$SIGNING_LOAD_SERVER_LOG\" 2>&1");
+        start.ArgumentList.Add("dotnet");
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add($"--Signing:GrpcPort={grpcPort}");
+        start.ArgumentList.Add($"--Signing:RestPort={restPort}");
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        foreach (var (variable, value) in environment)
+            start.Environment[variable] = value;
+        start.Environment["SIGNING_LOAD_SERVER_LOG"] = log;
+        return start;
+    }
+
+    /// <summary>
     /// Starts src/Signing.Server on free loopback ports over <paramref name="database"/> with the hsm-sim world's
     /// settings and, if given, a system key that may submit in the given tenants (all the driver does with it), and waits
     /// until its health service says SERVING. The database is first brought to the schema that build expects
@@ -182,22 +205,9 @@ public static class LoadRun
         var port = FreePort();
         var restPort = FreePort();
         var log = Path.Combine(Path.GetTempPath(), $"signing-load-{name}.log");
-        // exec through sh so the server's output goes straight to a file (no piping cost in this process) and the pid is the server's.
-        // The server reads appsettings.json from its content root (the working directory).
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$SIGNING_LOAD_SERVER_LOG\" 2>&1");
-        start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add($"--Signing:GrpcPort={port}");
-        start.ArgumentList.Add($"--Signing:RestPort={restPort}");
-        foreach (var a in extraArgs)
-            start.ArgumentList.Add(a);
         var environment = ServerEnvironment(setup, world, systemClient, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         var connection = await build.PrepareAsync(DatabaseLogins.Of(setup).For(database), environment, log);
-        foreach (var (variable, value) in environment)
-            start.Environment[variable] = value;
-        start.Environment["SIGNING_LOAD_SERVER_LOG"] = log;
+        var start = ServerStartInfo(dll, port, restPort, extraArgs, environment, log);
         start.Environment["SIGNING_DB"] = connection;
         Console.Error.WriteLine($"load: starting {dll} [{name}] on 127.0.0.1:{port}, database {database} as " +
                                 $"{new NpgsqlConnectionStringBuilder(connection).Username}{(build.HasMigrateStep ? " (migrated by its own migrate step)" : " (it applies its schema at start)")}, log {log}");

@@ -42,19 +42,7 @@ public sealed class ServerNode
         if (Running)
             throw new InvalidOperationException($"{Name} is already running");
         // The exited Process object is left to the GC: a sampler on another thread may still be reading it.
-        // exec through sh: the output goes straight to the node's log and the pid is the server's own (SIGKILL hits it, not a shell).
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(_dll)! };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$SIGNING_LOAD_SERVER_LOG\" 2>&1");
-        start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(_dll);
-        start.ArgumentList.Add($"--Signing:GrpcPort={GrpcPort}");
-        start.ArgumentList.Add($"--Signing:RestPort={RestPort}");
-        foreach (var a in _args)
-            start.ArgumentList.Add(a);
-        foreach (var (name, value) in _environment)
-            start.Environment[name] = value;
-        start.Environment["SIGNING_LOAD_SERVER_LOG"] = Log;
+        var start = LoadRun.ServerStartInfo(_dll, GrpcPort, RestPort, _args, _environment, Log);
         Process = Process.Start(start) ?? throw new InvalidOperationException($"{Name} did not start");
         Volatile.Write(ref _pid, Process.Id);
         await LoadRun.WaitServingAsync(Url, Process, Log);
