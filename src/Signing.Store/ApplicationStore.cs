@@ -134,12 +134,37 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
         return first.Count > 0 ? first[0].Data as RenewalSubmitted : null;
     }
 
-    /// <summary>An applicant's applications in this tenant, newest first.</summary>
-    public async Task<IReadOnlyList<ApplicationView>> ListMineAsync(string tenant, string tckn, CancellationToken ct = default)
+    /// <summary>
+    /// The application with this id, in whichever tenant holds it (the view's Tenant says which): one query on the id
+    /// index, whatever the number of tenants. Ids are derived from the tenant (<see cref="ApplicationIdFor(string, string)"/>),
+    /// so two tenants never hold the same one.
+    /// </summary>
+    public async Task<ApplicationView?> FindAsync(Guid id, CancellationToken ct = default)
     {
-        await using var session = store.QuerySession(tenant);
-        return await session.Query<ApplicationView>().Where(x => x.ApplicantTckn == tckn)
-            .OrderByDescending(x => x.SubmittedAt).Take(MaxPageSize).ToListAsync(ct);
+        await using var session = store.QuerySession();
+        return await session.Query<ApplicationView>().Where(x => x.AnyTenant() && x.Id == id).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// The applications with this code (XXXXX-XXXXX), in any tenant: one query on the code's index. A code is 50 bits of
+    /// the id, so more than one is possible in principle; the caller decides (at most two are returned).
+    /// </summary>
+    public async Task<IReadOnlyList<ApplicationView>> FindByCodeAsync(string code, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        return await session.Query<ApplicationView>().Where(x => x.AnyTenant() && x.ApplicationCode == code).Take(2).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// An applicant's applications in the given tenants, newest first, <paramref name="count"/> from <paramref name="offset"/>:
+    /// one query on the applicant index, whatever the number of tenants.
+    /// </summary>
+    public async Task<IReadOnlyList<ApplicationView>> ListMineAsync(string tckn, IReadOnlyCollection<string> tenants, int offset, int count, CancellationToken ct = default)
+    {
+        var codes = tenants.ToArray();
+        await using var session = store.QuerySession();
+        return await session.Query<ApplicationView>().Where(x => x.TenantIsOneOf(codes) && x.ApplicantTckn == tckn)
+            .OrderByDescending(x => x.SubmittedAt).ThenBy(x => x.Id).Skip(offset).Take(count).ToListAsync(ct);
     }
 
     /// <summary>The officer's queue, oldest first, keyset-paged: pass the previous page's Next to continue.</summary>

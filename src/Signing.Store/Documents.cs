@@ -44,11 +44,15 @@ public sealed record ApplicationView
         typed.Duplicate(x => x.ApplicantTckn);
         typed.Duplicate(x => x.Status, pgType: "varchar");
         typed.Duplicate(x => x.QueuedAt);
-        SigningStore.AddIndex(mapping, "ix_signing_view_applicant", "tenant_id", "applicant_tckn");
+        // Found by id or by applicant whatever the tenant (one query, not one per tenant): these two lead with their key.
+        SigningStore.AddIndex(mapping, "ix_signing_view_id", "id");
+        SigningStore.AddIndex(mapping, "ix_signing_view_applicant", "applicant_tckn");
         SigningStore.AddIndex(mapping, "ix_signing_view_status", "tenant_id", "status");
         // The queue is a partial index of the views: only applications waiting on the officer are in it, so it stays the
         // size of the queue, and a keyset page walks (tenant_id, queued_at, id) at the same cost at 10k or 1M rows.
         SigningStore.AddIndex(mapping, "ix_signing_queue_keyset", ["tenant_id", "queued_at", "id"], predicate: "queued_at is not null");
+        // The typeable code (printed on the wet form, read out on the phone) finds its application in any tenant.
+        mapping.Indexes.Add(new Weasel.Postgresql.Tables.IndexDefinition("ix_signing_view_code") { Columns = ["(data ->> 'ApplicationCode')"] });
     }
 }
 

@@ -77,7 +77,10 @@ public static partial class SigningStore
             opts.Storage.ExtendedSchemaObjects.Add(table);
     }
 
-    /// <summary>A composite b-tree led by tenant_id: every query runs inside one tenant, so the tenant is the first key.</summary>
+    /// <summary>
+    /// A b-tree, usually composite and led by tenant_id (a query inside one tenant); the lookups that must not depend on
+    /// the tenant count (by id, by applicant, by code) lead with their own key.
+    /// </summary>
     internal static void AddIndex(Marten.Schema.DocumentMapping mapping, string name, params string[] columns) =>
         AddIndex(mapping, name, columns, predicate: null);
 
@@ -86,8 +89,8 @@ public static partial class SigningStore
     internal static void AddIndex(Marten.Schema.DocumentMapping mapping, string name, string[] columns, string? predicate)
     {
         mapping.Indexes.Add(new Weasel.Postgresql.Tables.IndexDefinition(name) { Columns = columns, Predicate = predicate });
-        // Duplicate() also adds a single-column index per duplicated column; every query here leads with tenant_id, so
-        // those are never used and only cost every insert. The composite indexes above replace them.
+        // Duplicate() also adds a single-column index per duplicated column; the indexes named here replace them (each
+        // costs every insert).
         foreach (var single in mapping.Indexes.Where(i => i is Marten.Schema.DocumentIndex { Columns.Length: 1 }).ToList())
             mapping.Indexes.Remove(single);
     }

@@ -16,7 +16,11 @@ public sealed class TenantCatalog
         if (_tenants.Count == 0)
             throw new InvalidOperationException("Signing:Tenants: no tenants configured; add at least one directorate");
         Default = tenants.First();
+        Codes = [.. _tenants.Keys];
     }
+
+    /// <summary>The tenants' codes.</summary>
+    public IReadOnlyList<string> Codes { get; }
 
     public TenantSettings Default { get; }
     public IReadOnlyCollection<TenantSettings> All => _tenants.Values;

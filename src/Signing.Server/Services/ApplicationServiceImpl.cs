@@ -202,10 +202,7 @@ public sealed class ApplicationServiceImpl(
     {
         var caller = await auth.RequireAsync(context, Roles.Applicant);
         var (size, offset) = Paging.Offset(request.Page);
-        var all = new List<ApplicationView>();
-        foreach (var tenant in applications.Tenants.All)
-            all.AddRange(await applications.Store.ListMineAsync(tenant.ProvinceCode, caller.Tckn, context.CancellationToken));
-        var page = all.OrderByDescending(v => v.SubmittedAt).ThenBy(v => v.Id).Skip(offset).Take(size + 1).ToList();
+        var page = await applications.ListMineAsync(caller, offset, size + 1, context.CancellationToken);
         var response = new ListApplicationsResponse();
         response.Applications.AddRange(page.Take(size).Select(Proto.Application));
         if (page.Count > size)
