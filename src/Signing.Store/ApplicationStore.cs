@@ -48,7 +48,7 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
     public async Task<StoreResult<WriteResult>> SubmitAsync(string tenant, SubmitRenewal command, CancellationToken ct = default)
     {
         var (admitted, refused) = SubmissionPlanner.Admit(tenant, command);
-        return refused ?? await Submissions.SubmitAsync(tenant, admitted!, ct);
+        return refused ?? await Submissions.SubmitAsync(admitted!, ct);
     }
 
     /// <summary>

@@ -6,10 +6,10 @@ using Signing.Domain;
 namespace Signing.Store;
 
 /// <summary>
-/// Group commit of submissions: callers arriving together share one PostgreSQL transaction per tenant (one
-/// SaveChangesAsync with many streams and their inline projections), and each caller is answered only after that
-/// commit, so an acknowledged submission is durable. Each tenant's part of a batch goes through the same planner as
-/// <see cref="ApplicationStore.SubmitAsync"/>, so the answers are exactly those of single submissions run one after
+/// Group commit of submissions: callers arriving together share one PostgreSQL transaction, whatever directorates
+/// they submit to (one SaveChangesAsync with many streams of many tenants and their inline projections), and each caller
+/// is answered only after that commit, so an acknowledged submission is durable. A batch goes through the same planner
+/// as <see cref="ApplicationStore.SubmitAsync"/>, so the answers are exactly those of single submissions run one after
 /// another in arrival order.
 /// Under overload it refuses early instead of queueing without limit (<see cref="GroupCommitOptions.MaxQueued"/>), and a
 /// batch's database work is cancelled when all its callers have given up or <see cref="GroupCommitOptions.CommitTimeoutSeconds"/>
@@ -78,7 +78,7 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             return Task.FromCanceled<StoreResult<WriteResult>>(ct);
 
         // RunContinuationsAsynchronously: callers' continuations must not run on (and stall) the commit loop.
-        var pending = new Pending(tenant, admitted!, ct,
+        var pending = new Pending(admitted!, ct,
             new TaskCompletionSource<StoreResult<WriteResult>>(TaskCreationOptions.RunContinuationsAsynchronously),
             Environment.TickCount64 + (long)_commitTimeout.TotalMilliseconds);
         Interlocked.Increment(ref _queued);
@@ -146,7 +146,7 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         catch (Exception ex)
         {
             // Never leave a caller hanging, and never let the loop die: the next batch must still run.
-            _logger?.LogError(ex, "Group commit batch of {Count} failed outside a tenant commit", batch.Count);
+            _logger?.LogError(ex, "Group commit batch of {Count} failed outside its commit", batch.Count);
             foreach (var p in batch)
                 p.Result.TrySetException(ex);
         }
@@ -193,16 +193,13 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _submissions, live.Count);
         _batchSizes?.Record(live.Count);
-        // Tenants share nothing (every row carries tenant_id): their transactions run side by side.
-        var groups = live.GroupBy(p => p.Tenant, StringComparer.Ordinal).ToList();
-        if (groups.Count == 1)
-            await CommitTenantAsync(groups[0].Key, live).ConfigureAwait(false);
-        else
-            await Task.WhenAll(groups.Select(g => CommitTenantAsync(g.Key, g.ToList()))).ConfigureAwait(false);
+        // One transaction for every tenant of the batch: spread over 81 directorates, a batch would otherwise be 81
+        // small commits, and the batching gain would depend on how the load is spread.
+        await CommitAsync(live).ConfigureAwait(false);
     }
 
-    /// <summary>One tenant's part of a batch: one read, the plan, one commit, then the answers.</summary>
-    private async Task CommitTenantAsync(string tenant, List<Pending> items)
+    /// <summary>A batch: one read, the plan, one commit, then the answers.</summary>
+    private async Task CommitAsync(List<Pending> items)
     {
         IReadOnlyList<StoreResult<WriteResult>>? answers;
         // Not any one caller's token: one caller giving up must not roll back the others. Cancelled when every caller has
@@ -210,15 +207,15 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         using var deadline = new BatchDeadline(items, _commitTimeout);
         try
         {
-            answers = await _writer.TryCommitAsync(tenant, items.ConvertAll(p => p.Command), deadline.Token).ConfigureAwait(false);
+            answers = await _writer.TryCommitAsync(items.ConvertAll(p => p.Command), deadline.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             var failure = Unknown(ex, deadline);
             if (failure is CommitOutcomeUnknownException)
-                _logger?.LogWarning("Group commit of {Count} submissions in tenant {Tenant} did not finish: {Reason}", items.Count, tenant, failure.Message);
+                _logger?.LogWarning("Group commit of {Count} submissions did not finish: {Reason}", items.Count, failure.Message);
             else
-                _logger?.LogError(ex, "Group commit of {Count} submissions failed in tenant {Tenant}", items.Count, tenant);
+                _logger?.LogError(ex, "Group commit of {Count} submissions failed", items.Count);
             foreach (var p in items)
                 p.Result.TrySetException(failure);
             return;
@@ -227,16 +224,15 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
         {
             // Another writer committed a stream or an open renewal this batch meant to write: nothing of the batch was
             // committed, so each submission goes alone, in arrival order, and gets its exact answer.
-            _logger?.LogInformation("Group commit of {Count} submissions collided with another writer in tenant {Tenant}; resubmitting one by one",
-                items.Count, tenant);
-            await SubmitOneByOneAsync(tenant, items).ConfigureAwait(false);
+            _logger?.LogInformation("Group commit of {Count} submissions collided with another writer; resubmitting one by one", items.Count);
+            await SubmitOneByOneAsync(items).ConfigureAwait(false);
             return;
         }
         for (var i = 0; i < items.Count; i++)
             items[i].Result.TrySetResult(answers[i]);
     }
 
-    private async Task SubmitOneByOneAsync(string tenant, List<Pending> items)
+    private async Task SubmitOneByOneAsync(List<Pending> items)
     {
         foreach (var p in items)
         {
@@ -248,7 +244,7 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
             using var deadline = new BatchDeadline([p], _commitTimeout);
             try
             {
-                p.Result.TrySetResult(await _writer.SubmitAsync(tenant, p.Command, deadline.Token).ConfigureAwait(false));
+                p.Result.TrySetResult(await _writer.SubmitAsync(p.Command, deadline.Token).ConfigureAwait(false));
             }
             catch (Exception ex)
             {
@@ -278,7 +274,7 @@ public sealed class GroupCommitSubmitter : IRenewalSubmitter, IAsyncDisposable
     private static bool IsConnectionFailure(Exception ex) =>
         ex is (Npgsql.NpgsqlException and not Npgsql.PostgresException) or TimeoutException or IOException;
 
-    private sealed record Pending(string Tenant, SubmitRenewal Command, CancellationToken Ct, TaskCompletionSource<StoreResult<WriteResult>> Result,
+    private sealed record Pending(SubmitRenewal Command, CancellationToken Ct, TaskCompletionSource<StoreResult<WriteResult>> Result,
         long WaitsUntil);
 
     /// <summary>

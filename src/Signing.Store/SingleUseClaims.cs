@@ -29,20 +29,31 @@ internal static class SingleUseClaims
         return table;
     }
 
+    /// <summary>
+    /// The held claims among the (kind, key) pairs of the statement's next two parameters (text arrays), as rows
+    /// "c kind key application_id". By pairs, so each is one primary-key lookup: a filter on key alone cannot use the
+    /// key's index and would read every claim of the table on every submission.
+    /// </summary>
+    public static readonly string HeldSql =
+        $"select 'c ' || c.kind || ' ' || c.key || ' ' || c.application_id::text from unnest(?::text[], ?::text[]) as w(kind, key) " +
+        $"join {Qualified} c on c.kind = w.kind and c.key = w.key";
+
     /// <summary>Which of <paramref name="keys"/> are held, and by which application (any tenant). One round trip.</summary>
     public static async Task<Dictionary<SingleUseKey, Guid>> ReadAsync(IQuerySession session, IReadOnlyCollection<SingleUseKey> keys, CancellationToken ct)
     {
-        var held = new Dictionary<SingleUseKey, Guid>();
         if (keys.Count == 0)
-            return held;
+            return [];
         var wanted = keys.Distinct().ToArray();
-        // By (kind, key) pairs, so each is one primary-key lookup: a filter on key alone cannot use the key's index and
-        // would read every claim of the table on every submission.
         // One text per row: AdvancedSql maps single scalar columns, and neither kind (an enum name) nor key (hex) holds a space.
-        var rows = await session.AdvancedSql.QueryAsync<string>(
-            $"select c.kind || ' ' || c.key || ' ' || c.application_id::text from unnest(?::text[], ?::text[]) as w(kind, key) " +
-            $"join {Qualified} c on c.kind = w.kind and c.key = w.key", ct,
+        var rows = await session.AdvancedSql.QueryAsync<string>(HeldSql, ct,
             [wanted.Select(k => k.Kind.ToString()).ToArray(), wanted.Select(k => k.Key).ToArray()]).ConfigureAwait(false);
+        return Parse(rows.Select(r => r[2..]));
+    }
+
+    /// <summary>Rows of <see cref="HeldSql"/> without their "c " tag: "kind key application_id".</summary>
+    public static Dictionary<SingleUseKey, Guid> Parse(IEnumerable<string> rows)
+    {
+        var held = new Dictionary<SingleUseKey, Guid>();
         foreach (var row in rows)
         {
             var parts = row.Split(' ');

@@ -5,15 +5,21 @@ namespace Signing.Store;
 /// <summary>A submission already in the store, as a replay of its request sees it: the stream's version and its first event.</summary>
 internal sealed record StoredSubmission(Guid ApplicationId, long Version, RenewalSubmitted Submitted);
 
+/// <summary>An applicant's open renewal is per directorate: (tenant, TCKN).</summary>
+internal readonly record struct OpenKey(string Tenant, string Tckn)
+{
+    public static OpenKey Of(SubmitRenewal command) => new(command.Tenant.ProvinceCode, command.Applicant.Tckn.Value);
+}
+
 /// <summary>
 /// What the store held for a batch's commands when it was read: the submissions stored under their ids, the open
-/// renewals (TCKN → application id) of their applicants, and the single-use keys (signed material) their confirmations
-/// claim, with the application holding each (any tenant).
+/// renewals ((tenant, TCKN) → application id) of their applicants, and the single-use keys (signed material) their
+/// confirmations claim, with the application holding each (any tenant).
 /// </summary>
-internal sealed record SubmissionSnapshot(IReadOnlyDictionary<Guid, StoredSubmission> Stored, IReadOnlyDictionary<string, Guid> OpenRenewals,
+internal sealed record SubmissionSnapshot(IReadOnlyDictionary<Guid, StoredSubmission> Stored, IReadOnlyDictionary<OpenKey, Guid> OpenRenewals,
     IReadOnlyDictionary<SingleUseKey, Guid>? Claims = null)
 {
-    public static readonly SubmissionSnapshot Empty = new(new Dictionary<Guid, StoredSubmission>(), new Dictionary<string, Guid>(StringComparer.Ordinal));
+    public static readonly SubmissionSnapshot Empty = new(new Dictionary<Guid, StoredSubmission>(), new Dictionary<OpenKey, Guid>());
 
     public IReadOnlyDictionary<SingleUseKey, Guid> Claimed => Claims ?? new Dictionary<SingleUseKey, Guid>();
 
@@ -22,10 +28,10 @@ internal sealed record SubmissionSnapshot(IReadOnlyDictionary<Guid, StoredSubmis
 }
 
 /// <summary>
-/// A new application to write: its stream's first events, the open-renewal guard of its applicant, the single-use key it
-/// claims and the evidence blobs its first event names.
+/// A new application to write: its tenant, its stream's first events, the open-renewal guard of its applicant, the
+/// single-use key it claims and the evidence blobs its first event names.
 /// </summary>
-internal sealed record NewApplication(Guid ApplicationId, string ApplicantTckn, IReadOnlyList<IApplicationEvent> Events, SingleUseKey? Claim = null,
+internal sealed record NewApplication(string Tenant, Guid ApplicationId, string ApplicantTckn, IReadOnlyList<IApplicationEvent> Events, SingleUseKey? Claim = null,
     IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null)
 {
     public IReadOnlyList<EvidenceBlob> Blobs => EvidenceBlobs ?? [];
@@ -41,7 +47,8 @@ internal sealed record SubmissionPlan(IReadOnlyList<StoreResult<WriteResult>> An
 /// <summary>
 /// Every rule about submitting, without I/O: which requests are admitted, which are replays of a stored or an earlier
 /// submission, which collide with an open renewal, which the decider refuses, and what is written. A batch is answered
-/// exactly as its commands would be one after another in arrival order; a single submission is a batch of one.
+/// exactly as its commands would be one after another in arrival order; a single submission is a batch of one. A batch
+/// may mix tenants: they meet only in the single-use material, which is claimed across every tenant.
 /// </summary>
 internal static class SubmissionPlanner
 {
@@ -61,12 +68,12 @@ internal static class SubmissionPlanner
         return (command with { ApplicationId = ApplicationStore.ApplicationIdFor(tenant, command.Submitter, command.ClientRequestId) }, null);
     }
 
-    /// <summary>Plans admitted commands (see <see cref="Admit"/>) of one tenant against what the store held.</summary>
+    /// <summary>Plans admitted commands (see <see cref="Admit"/>), of one tenant or several, against what the store held.</summary>
     public static SubmissionPlan Plan(SubmissionSnapshot known, IReadOnlyList<SubmitRenewal> commands)
     {
         // Earlier commands of the batch count as committed for the later ones.
         var stored = new Dictionary<Guid, StoredSubmission>(known.Stored);
-        var open = new Dictionary<string, Guid>(known.OpenRenewals, StringComparer.Ordinal);
+        var open = new Dictionary<OpenKey, Guid>(known.OpenRenewals);
         var claims = new Dictionary<SingleUseKey, Guid>(known.Claimed);
         var answers = new StoreResult<WriteResult>[commands.Count];
         var writes = new List<NewApplication>();
@@ -98,9 +105,9 @@ internal static class SubmissionPlanner
             }
             var tckn = command.Applicant.Tckn.Value;
             var claim = SingleUse.Of(command.Confirmation);
-            writes.Add(new NewApplication(id, tckn, decision.Events, claim, command.Blobs));
+            writes.Add(new NewApplication(command.Tenant.ProvinceCode, id, tckn, decision.Events, claim, command.Blobs));
             stored[id] = new StoredSubmission(id, decision.Events.Count, (RenewalSubmitted)decision.Events[0]);
-            open[tckn] = id;
+            open[OpenKey.Of(command)] = id;
             if (claim is not null)
                 claims[claim] = id;
             answers[i] = StoreResult<WriteResult>.Success(new WriteResult(id, decision.Events.Count, decision.Events));
@@ -122,13 +129,13 @@ internal static class SubmissionPlanner
     /// it into a replay).
     /// </summary>
     private static StoreResult<WriteResult>? Blocker(SubmitRenewal command, IReadOnlyDictionary<Guid, StoredSubmission> stored,
-        IReadOnlyDictionary<string, Guid> open, out bool ownCommitUnseen)
+        IReadOnlyDictionary<OpenKey, Guid> open, out bool ownCommitUnseen)
     {
         ownCommitUnseen = false;
         var id = command.ApplicationId;
         if (stored.TryGetValue(id, out var earlier))
             return Replay(command, earlier);
-        if (open.TryGetValue(command.Applicant.Tckn.Value, out var holder))
+        if (open.TryGetValue(OpenKey.Of(command), out var holder))
         {
             ownCommitUnseen = holder == id;
             return OpenRenewalExists(holder);

@@ -69,7 +69,7 @@ public class ConcurrencyTests(StoreFixture fx)
         Assert.True(retry.WasRetry);
         Assert.Equal(first.ApplicationId, retry.ApplicationId);
         Assert.Equal(1, retry.Version);
-        Assert.Single(await _app.ListMineAsync(code, FpExpiring.Tckn.Value));
+        Assert.Single(await _app.ListMineAsync(FpExpiring.Tckn.Value, [code], 0, 10));
         Assert.Equal(1, await StreamsOf(code, FpExpiring));
     }
 
@@ -98,7 +98,7 @@ public class ConcurrencyTests(StoreFixture fx)
             Assert.Equal(ErrorCodes.OpenRenewalExists, r.Failure.Error.Code);
         });
         Assert.Equal(1, await StreamsOf(code, Doctor));
-        Assert.Equal(winner.Value!.ApplicationId, Assert.Single(await _app.ListMineAsync(code, Doctor.Tckn.Value)).Id);
+        Assert.Equal(winner.Value!.ApplicationId, Assert.Single(await _app.ListMineAsync(Doctor.Tckn.Value, [code], 0, 10)).Id);
     }
 
     private async Task<int> StreamsOf(string tenant, Applicant a)
@@ -129,7 +129,7 @@ public class TenancyTests(StoreFixture fx)
         Assert.Contains((await _app.ListQueueAsync("33", null, ApplicationStore.MaxPageSize)).Items, i => i.Id == mersinItem);
 
         Assert.Null(await _app.GetAsync("01", mersinItem));
-        Assert.DoesNotContain(await _app.ListMineAsync("01", Doctor.Tckn.Value), v => v.Id == mersinItem);
+        Assert.DoesNotContain(await _app.ListMineAsync(Doctor.Tckn.Value, ["01"], 0, 10), v => v.Id == mersinItem);
 
         var viaAdana = await _app.HandleAsync("01", mersinItem, 1, Approve(Adana, OfficerAdana));
         Assert.Equal(FailureKind.NotFound, viaAdana.Failure!.Kind);

@@ -86,7 +86,7 @@ public class GroupCommitTests(StoreFixture fx)
     }
 
     [Fact]
-    public async Task A_batch_spanning_tenants_commits_each_tenant_apart()
+    public async Task A_batch_spanning_tenants_is_one_transaction_with_each_row_in_its_own_tenant()
     {
         var a = NewTenant();
         var b = NewTenant();
@@ -113,7 +113,41 @@ public class GroupCommitTests(StoreFixture fx)
             var view = await _app.GetAsync(tenant, results[i].Value!.ApplicationId);
             Assert.NotNull(view);
             Assert.Equal(tenant, view.Tenant);
+            Assert.Null(await _app.GetAsync(tenant == a ? b : a, results[i].Value!.ApplicationId));
         }
+        // Both tenants' streams were written by one transaction (PostgreSQL stamps each row with its writer's id).
+        Assert.Equal(1, await Transactions(results.Select(r => r.Value!.ApplicationId)));
+    }
+
+    [Fact]
+    public async Task One_signed_form_submitted_to_two_tenants_in_one_batch_is_taken_by_the_first_only()
+    {
+        var a = NewTenant();
+        var b = NewTenant();
+        var hook = new CommitHook();
+        await using var gc = Batcher(hook, OneInFlight);
+        var form = ESignedOnce(Doctor2, Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()).PadRight(64, '0'));
+        var results = await Gated(gc, hook, a, 2, () =>
+        [
+            gc.SubmitAsync(a, Submit(Tenant(a), Doctor2, RequestId(), form)),
+            gc.SubmitAsync(b, Submit(Tenant(b), Doctor2, RequestId(), form)),
+        ]);
+        Assert.Equal(2, gc.Batches);
+
+        Ok(results[0]);
+        Assert.Equal(ErrorCodes.SignedMaterialReused, results[1].Failure?.Error.Code);
+        Assert.Equal(1, await StreamsOf(a, Doctor2));
+        Assert.Equal(0, await StreamsOf(b, Doctor2));
+    }
+
+    /// <summary>How many transactions wrote these streams (the distinct xmin of their mt_streams rows).</summary>
+    private async Task<long> Transactions(IEnumerable<Guid> streams)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fx.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"select count(distinct xmin::text) from {SigningStore.Schema}.mt_streams where id = any(@ids)", connection);
+        command.Parameters.AddWithValue("ids", streams.ToArray());
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]

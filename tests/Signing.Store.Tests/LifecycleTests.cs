@@ -50,7 +50,7 @@ public class LifecycleTests(StoreFixture fx)
 
         // Delivered closes the renewal: the same person may apply again.
         Ok(await _app.SubmitAsync(code, Submit(t, Doctor, RequestId())));
-        Assert.Equal(2, (await _app.ListMineAsync(code, Doctor.Tckn.Value)).Count);
+        Assert.Equal(2, (await _app.ListMineAsync(Doctor.Tckn.Value, [code], 0, 10)).Count);
     }
 
     [Fact]

@@ -241,8 +241,23 @@ public class SubmissionPlannerTests
         Assert.True(Ok(Assert.Single(SubmissionPlanner.Plan(known, [command]).Answers)).WasRetry);
         // After a withdrawal the open renewal is gone, the claim is not: a new request with the same confirmation is refused.
         var again = Admitted(Doctor) with { Confirmation = EOnay(Doctor, "nonce-retry") };
-        var afterWithdrawal = known with { OpenRenewals = new Dictionary<string, Guid>() };
+        var afterWithdrawal = known with { OpenRenewals = new Dictionary<OpenKey, Guid>() };
         Assert.Equal(ErrorCodes.SignedMaterialReused, SubmissionPlanner.AfterLostRace(afterWithdrawal, again).Failure!.Error.Code);
+    }
+
+    [Fact]
+    public void Given_one_applicant_in_two_tenants_in_a_batch_when_planned_then_both_are_written_each_with_its_own_guard()
+    {
+        var mersin = Admitted(Doctor);
+        var adana = SubmissionPlanner.Admit("01", Submit(T with { ProvinceCode = "01" }, Doctor, RequestId())).Admitted!;
+        // Mersin's open renewal of the doctor does not stop Adana's (one open renewal per TCKN per directorate).
+        var known = Snapshot([], [(Doctor, Guid.NewGuid())]);
+        var plan = SubmissionPlanner.Plan(known with { OpenRenewals = new Dictionary<OpenKey, Guid>() }, [mersin, adana]);
+
+        Assert.Equal([("33", mersin.ApplicationId), ("01", adana.ApplicationId)], plan.Writes.Select(w => (w.Tenant, w.ApplicationId)));
+        var blocked = SubmissionPlanner.Plan(known, [mersin, adana]);
+        Assert.Equal(ErrorCodes.OpenRenewalExists, blocked.Answers[0].Failure!.Error.Code);
+        Assert.Equal(adana.ApplicationId, Assert.Single(blocked.Writes).ApplicationId);
     }
 
     private static SubmitRenewal Admitted(Applicant a, string? requestId = null) =>
@@ -252,7 +267,7 @@ public class SubmissionPlannerTests
         new(command.ApplicationId, version, (RenewalSubmitted)ApplicationDecider.Decide(command, ApplicationState.Initial).Events[0]);
 
     private static SubmissionSnapshot Snapshot(StoredSubmission[] stored, (Applicant Who, Guid Holder)[] open) =>
-        new(stored.ToDictionary(s => s.ApplicationId), open.ToDictionary(o => o.Who.Tckn.Value, o => o.Holder));
+        new(stored.ToDictionary(s => s.ApplicationId), open.ToDictionary(o => new OpenKey(Code, o.Who.Tckn.Value), o => o.Holder));
 
     private static void AssertConflict(StoreResult<WriteResult> answer, Guid? holder)
     {

@@ -98,7 +98,7 @@ public class EvidenceStoreTests(StoreFixture fx)
         var (replay, replayBlobs) = WithEvidence(Submit(t, Doctors[4], request), reportSalt: "/retry");
         var (refused, refusedBlobs) = WithEvidence(Submit(t, Individual, RequestId()) with { DeliveryAddress = "" });
         var batch = new[] { fresh, replay, refused }.Select(c => SubmissionPlanner.Admit(code, c).Admitted!).ToList();
-        var answers = await _app.Submissions.TryCommitAsync(code, batch, CancellationToken.None);
+        var answers = await _app.Submissions.TryCommitAsync(batch, CancellationToken.None);
 
         Assert.NotNull(answers);
         Assert.True(answers[0].Ok);
