@@ -16,6 +16,7 @@ root.Subcommands.Add(SeedCommand());
 root.Subcommands.Add(QueueLatencyCommand());
 root.Subcommands.Add(StoreCommand());
 root.Subcommands.Add(FloodRun.Command());
+root.Subcommands.Add(LookupLatency.Command());
 root.Subcommands.Add(SignedSeeder.Command());
 root.Subcommands.Add(Signing.Load.Cluster.ClusterCommands.Cluster());
 root.Subcommands.Add(Signing.Load.Cluster.ClusterCommands.Chaos());
