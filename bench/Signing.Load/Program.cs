@@ -51,7 +51,7 @@ static Command RunCommand()
     {
         Description = "Provinces of the forms: plate codes (33,01,…) or 'all' (01–81); submissions and the pool are spread evenly over them, and a started server is configured with them.",
         DefaultValueFactory = _ => "33",
-    };
+    }.Validated();
     var pool = new Option<int>("--pool") { Description = "Pre-signed forms (distinct applicants) to make before the clock starts.", DefaultValueFactory = _ => 150_000 };
     var keys = new Option<int>("--keys")
     {
@@ -109,7 +109,7 @@ static Command RunCommand()
 static Command SeedCommand()
 {
     var count = new Option<long>("--count") { Description = "Applications to add.", DefaultValueFactory = _ => 1_000_000 };
-    var tenants = new Option<string>("--tenants") { Description = "Plate codes (33,01,…) or 'all' (01–81); applications are spread evenly.", DefaultValueFactory = _ => "33,01" };
+    var tenants = new Option<string>("--tenants") { Description = "Plate codes (33,01,…) or 'all' (01–81); applications are spread evenly.", DefaultValueFactory = _ => "33,01" }.Validated();
     var database = new Option<string?>("--database") { Description = "Database to fill (created if missing). Default: a new one, kept (its name is printed)." };
     var workers = new Option<int>("--workers") { Description = "Parallel writers.", DefaultValueFactory = _ => 3 };
     var batch = new Option<int>("--batch") { Description = "Applications per transaction.", DefaultValueFactory = _ => 500 };
@@ -140,7 +140,7 @@ static Command QueueLatencyCommand()
 {
     var count = new Option<long>("--count") { Description = "Applications at the large measurement.", DefaultValueFactory = _ => 1_000_000 };
     var small = new Option<long>("--small") { Description = "Applications at the small measurement.", DefaultValueFactory = _ => 10_000 };
-    var tenants = new Option<string>("--tenants") { Description = "Plate codes (33,01,…; the first is measured) or 'all' (01–81; 33 is measured, the officer --grpc signs in as is Mersin's).", DefaultValueFactory = _ => "33,01" };
+    var tenants = new Option<string>("--tenants") { Description = "Plate codes (33,01,…; the first is measured) or 'all' (01–81; 33 is measured, the officer --grpc signs in as is Mersin's).", DefaultValueFactory = _ => "33,01" }.Validated();
     var pages = new Option<int>("--pages") { Description = "Pages measured at each size.", DefaultValueFactory = _ => 2_000 };
     var pageSize = new Option<int>("--page-size") { Description = "Items per page.", DefaultValueFactory = _ => 50 };
     var workers = new Option<int>("--workers") { Description = "Parallel seeding writers.", DefaultValueFactory = _ => 3 };

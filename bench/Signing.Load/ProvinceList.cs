@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Signing.Bench.Shared;
 
 namespace Signing.Load;
@@ -26,6 +27,23 @@ public static class ProvinceList
                 codes.Add(code);
         }
         return codes.Count > 0 ? codes : throw new ArgumentException($"{option} needs at least one plate code, or '{All}'");
+    }
+
+    /// <summary>The option refuses what <see cref="Parse"/> refuses while the command line is parsed (a usage error, exit 2).</summary>
+    public static Option<string> Validated(this Option<string> option)
+    {
+        option.Validators.Add(result =>
+        {
+            try
+            {
+                Parse(result.GetValueOrDefault<string>() ?? "", option.Name);
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError(e.Message);
+            }
+        });
+        return option;
     }
 
     /// <summary>For reports: the codes when few, else their count and range.</summary>
