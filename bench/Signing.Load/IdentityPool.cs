@@ -45,12 +45,42 @@ public static class IdentityPool
 {
     public static List<PoolItem> Build(WorldManifest world, string tenant, int count, int keyCount, string runTag, DateTimeOffset now)
     {
-        var tckns = Tckns(count, world.PersonaTcknS, runTag);
+        var tckns = Tckns(count, world.PersonaTcknS, runTag, tenant);
         using var factory = new ApplicantFactory(world, Math.Clamp(keyCount, 1, count), ApplicantKeyType.Rsa, now);
         var items = new PoolItem[count];
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => items[i] = factory.Make(i, tenant, tckns[i], $"load-{runTag}-{i}", now));
+            i => items[i] = factory.Make(i, tenant, tckns[i], $"load-{runTag}-{tenant}-{i}", now));
         return [.. items];
+    }
+
+    /// <summary>
+    /// A pool over several provinces: <paramref name="count"/> and <paramref name="keyCount"/> split evenly between them,
+    /// each province's part made (or, with <paramref name="cached"/>, read) on its own, then interleaved so that the n-th
+    /// form taken goes to province n mod N whatever the callers' timing: every province gets the same share of the load.
+    /// </summary>
+    public static List<PoolItem> BuildSpread(WorldManifest world, IReadOnlyList<string> tenants, int count, int keyCount, string runTag,
+        DateTimeOffset now, bool cached, Action<string> log)
+    {
+        if (count < tenants.Count)
+            throw new ArgumentException($"--pool {count} is smaller than the {tenants.Count} provinces it is spread over");
+        // Keys split too: 81 provinces × the full key count would spend minutes making RSA keys; split, every window of
+        // consecutive submissions still brings keys the verifier's cache has not seen (each province has its own).
+        var keysEach = Math.Max(1, (keyCount + tenants.Count - 1) / tenants.Count);
+        var parts = tenants.Select((tenant, t) =>
+        {
+            var share = count / tenants.Count + (t < count % tenants.Count ? 1 : 0);
+            return cached ? BuildOrLoad(world, tenant, share, keysEach, runTag, now, log) : Build(world, tenant, share, keysEach, runTag, now);
+        }).ToList();
+        var spread = new List<PoolItem>(count);
+        for (var i = 0; spread.Count < count; i++)
+        {
+            foreach (var part in parts)
+            {
+                if (i < part.Count)
+                    spread.Add(part[i]);
+            }
+        }
+        return spread;
     }
 
     /// <summary>
@@ -60,7 +90,7 @@ public static class IdentityPool
     public static List<PoolItem> BuildOrLoad(WorldManifest world, string tenant, int count, int keyCount, string runTag, DateTimeOffset now, Action<string> log)
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
-            "pool-v2", File.ReadAllText(world.SubCaCertificate), File.ReadAllText(world.TemplateCertificate), tenant, count, keyCount))))[..20];
+            "pool-v3", File.ReadAllText(world.SubCaCertificate), File.ReadAllText(world.TemplateCertificate), tenant, count, keyCount))))[..20];
         var dir = Path.Combine(Path.GetTempPath(), "signing-load-pools");
         var file = Path.Combine(dir, $"pool-{tenant}-{count}-k{keyCount}-{key}.bin");
         // The certificates are valid for 60 days from issuance and the signing time must not lie in the future: a week-old pool is remade.
@@ -103,16 +133,25 @@ public static class IdentityPool
     public static Signing.Verification.Verdict VerifySample(string manifestPath, PoolItem item) =>
         new CmsVerifier(TrustConfiguration.Load(Path.Combine(Path.GetDirectoryName(manifestPath)!, "trust.json"))).Verify(item.Cms);
 
-    /// <summary>Distinct valid TCKNs (both check digits computed), never a persona's; random per run so runs against one store do not meet.</summary>
-    public static string[] Tckns(int count, IReadOnlySet<string> avoid, string runTag)
+    /// <summary>
+    /// Distinct valid TCKNs (both check digits computed), never a persona's; random per run so runs against one store do
+    /// not meet. A province (plate code) draws from its own block of ten million, so two provinces' pools never share an
+    /// applicant, whichever runs made them.
+    /// </summary>
+    public static string[] Tckns(int count, IReadOnlySet<string> avoid, string runTag, string? tenant = null)
     {
+        var (low, high) = int.TryParse(tenant, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var plate) && plate is >= 1 and <= 81
+            ? (100_000_000 + plate * 10_000_000, 110_000_000 + plate * 10_000_000)
+            : (100_000_000, 1_000_000_000);
+        if (count > (high - low) / 2)
+            throw new ArgumentException($"{count:N0} applicants are too many for one province's block of TCKNs");
         var random = new Random(StringComparer.Ordinal.GetHashCode(runTag));
         var seen = new HashSet<string>(avoid);
         var result = new string[count];
         var n = 0;
         while (n < count)
         {
-            var text = Signing.Domain.Tckn.WithCheckDigits(random.Next(100_000_000, 1_000_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture)).Value;
+            var text = Signing.Domain.Tckn.WithCheckDigits(random.Next(low, high).ToString(System.Globalization.CultureInfo.InvariantCulture)).Value;
             if (seen.Add(text))
                 result[n++] = text;
         }

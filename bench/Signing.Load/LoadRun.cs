@@ -8,6 +8,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Npgsql;
+using Signing.Bench.Shared;
 using Signing.Contracts.V1;
 
 namespace Signing.Load;
@@ -21,7 +22,8 @@ public sealed record RunOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
     public bool Baseline { get; init; }
-    public string Tenant { get; init; } = "33";
+    /// <summary>The provinces the forms are spread over, each getting the same share of the submissions.</summary>
+    public IReadOnlyList<string> Tenants { get; init; } = ["33"];
     public int Pool { get; init; } = 150_000;
     public int Keys { get; init; } = 256;
     public int Channels { get; init; } = 1;
@@ -56,6 +58,8 @@ public sealed record RunResult
     public long AcceptedTotal { get; init; }
     public long Replayed { get; init; }
     public long StreamsInStore { get; init; }
+    /// <summary>In the run's own database: submission streams per tenant, to show the load was spread.</summary>
+    public IReadOnlyDictionary<string, long>? StreamsPerTenant { get; init; }
     public long AcceptedIdsFoundInStore { get; init; }
     public bool PoolExhausted { get; init; }
     public double ServerCpuPctOfCore { get; init; }
@@ -88,12 +92,11 @@ public static class LoadRun
         if (options.ServerUrl is not null && (options.Baseline || options.VersusDll is not null))
             throw new ArgumentException("--baseline and --versus-dll start their own servers: leave out --server");
 
-        Console.Error.WriteLine($"load: building a pool of {options.Pool:N0} applicants ({options.Keys:N0} RSA-2048 key pairs in turn, a NES certificate each, a signed form each)…");
+        Console.Error.WriteLine($"load: building a pool of {options.Pool:N0} applicants over {ProvinceList.Describe(options.Tenants)} ({options.Keys:N0} RSA-2048 key pairs in turn, a NES certificate each, a signed form each)…");
         var sw = Stopwatch.StartNew();
         // A started server gets a fresh database, so a pool saved by an earlier run can be reused; a given server cannot.
-        var pool = options.ServerUrl is null && !options.NoCache
-            ? IdentityPool.BuildOrLoad(world, options.Tenant, options.Pool, options.Keys, tag, DateTimeOffset.UtcNow, Console.Error.WriteLine)
-            : IdentityPool.Build(world, options.Tenant, options.Pool, options.Keys, tag, DateTimeOffset.UtcNow);
+        var pool = IdentityPool.BuildSpread(world, options.Tenants, options.Pool, options.Keys, tag, DateTimeOffset.UtcNow,
+            cached: options.ServerUrl is null && !options.NoCache, Console.Error.WriteLine);
         Console.Error.WriteLine($"load: pool ready in {sw.Elapsed.TotalSeconds:F1} s ({options.Pool / sw.Elapsed.TotalSeconds:N0}/s)");
         var sample = IdentityPool.VerifySample(setup.ManifestPath, pool[0]);
         if (sample.Indication != Verification.Indication.TotalPassed)
@@ -149,7 +152,7 @@ public static class LoadRun
         Process? server = null;
         try
         {
-            (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, (key, [options.Tenant]), $"{tag}-{mode}");
+            (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, (key, options.Tenants), $"{tag}-{mode}");
             // The owner's login: ANALYZE skips tables the runtime role does not own.
             return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, logins.For(database).Owner, world.RootCertificate, ownDatabase: true);
         }
@@ -230,7 +233,8 @@ public static class LoadRun
     /// <summary>
     /// The environment a started server needs in the hsm-sim world: its configuration file, the server token's PIN, a
     /// session-token key (nodes of one cluster share it, so a session issued by one is accepted by all) and, if given, a
-    /// system client that may submit in the given tenants.
+    /// system client that may submit in the given tenants, which the server is configured to serve (those it does not
+    /// ship with are added as <see cref="SyntheticProvinces"/>).
     /// </summary>
     internal static Dictionary<string, string> ServerEnvironment(LocalSetup setup, WorldManifest world,
         (string Key, IReadOnlyList<string> Tenants)? systemClient, string tokenKey)
@@ -252,6 +256,8 @@ public static class LoadRun
             environment["Signing__Auth__SystemClients__load__Scopes__0"] = "applications:submit";
             for (var t = 0; t < tenants.Count; t++)
                 environment[$"Signing__Auth__SystemClients__load__Tenants__{t}"] = tenants[t];
+            foreach (var (variable, value) in SyntheticProvinces.Environment(tenants))
+                environment[variable] = value;
         }
         return environment;
     }
@@ -377,7 +383,7 @@ public static class LoadRun
         // Nothing lost, nothing doubled: every accepted (non-replayed) reply is a stream in the store, and no other stream exists.
         var connection = connectionString ?? setup.ServerConnectionString;
         var ids = acceptedIds.ToArray();
-        var (streams, found) = await CountStreamsAsync(connection, options.Tenant, ids, ownDatabase);
+        var (streams, found, perTenant) = await CountStreamsAsync(connection, options.Tenants, ids, ownDatabase);
         var receiptCheck = ReceiptCheck.Verify(receipts, rootCertificate, setup.ManifestPath);
         var machine = (double)(machineEnd.Busy - machineStart.Item1) / Math.Max(1, machineEnd.Total - machineStart.Item2) * 100;
         return new RunResult
@@ -396,6 +402,7 @@ public static class LoadRun
             AcceptedTotal = accepted,
             Replayed = replayed,
             StreamsInStore = streams,
+            StreamsPerTenant = perTenant,
             AcceptedIdsFoundInStore = found,
             ReceiptsChecked = receiptCheck.Checked,
             ReceiptsBad = receiptCheck.Bad,
@@ -420,24 +427,32 @@ public static class LoadRun
     }
 
     /// <summary>
-    /// Streams in the run's own database (all of them, this tenant), or — against a shared server — the streams of the
-    /// accepted ids; plus how many accepted ids have a stream.
+    /// Streams in the run's own database (all of them, in the run's tenants), or — against a shared server — the streams
+    /// of the accepted ids; plus how many accepted ids have a stream.
     /// </summary>
-    private static async Task<(long Streams, long Found)> CountStreamsAsync(string connectionString, string tenant, Guid[] ids, bool ownDatabase)
+    private static async Task<(long Streams, long Found, IReadOnlyDictionary<string, long>? PerTenant)> CountStreamsAsync(string connectionString,
+        IReadOnlyList<string> tenants, Guid[] ids, bool ownDatabase)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var found = new NpgsqlCommand($"select count(*) from {Store.SigningStore.Schema}.mt_streams where tenant_id = @t and id = any(@ids)", connection);
-        found.Parameters.AddWithValue("t", tenant);
+        await using var found = new NpgsqlCommand($"select count(*) from {Store.SigningStore.Schema}.mt_streams where tenant_id = any(@t) and id = any(@ids)", connection);
+        found.Parameters.AddWithValue("t", tenants.ToArray());
         found.Parameters.AddWithValue("ids", ids);
         var foundCount = (long)(await found.ExecuteScalarAsync())!;
         if (!ownDatabase)
-            return (foundCount, foundCount);
+            return (foundCount, foundCount, null);
         // Application streams only: certificate-holder streams (CertificateSeen) are not submissions.
         await using var all = new NpgsqlCommand(
-            $"select count(distinct stream_id) from {Store.SigningStore.Schema}.mt_events where tenant_id = @t and type = 'renewal_submitted'", connection);
-        all.Parameters.AddWithValue("t", tenant);
-        return ((long)(await all.ExecuteScalarAsync())!, foundCount);
+            $"select tenant_id, count(distinct stream_id) from {Store.SigningStore.Schema}.mt_events where tenant_id = any(@t) and type = 'renewal_submitted' group by tenant_id",
+            connection);
+        all.Parameters.AddWithValue("t", tenants.ToArray());
+        var perTenant = new Dictionary<string, long>();
+        await using (var reader = await all.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+                perTenant[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return (perTenant.Values.Sum(), foundCount, perTenant);
     }
 
     internal static async Task WaitServingAsync(string url, Process server, string log)

@@ -48,7 +48,11 @@ static Command RunCommand()
     var duration = new Option<string>("--duration") { Description = "Measured time, e.g. 20s, 1m.", DefaultValueFactory = _ => "20s" };
     var warmup = new Option<string>("--warmup") { Description = "Unmeasured time before it.", DefaultValueFactory = _ => "3s" };
     var baseline = new Option<bool>("--baseline") { Description = "Also run the naive server (--Signing:GroupCommit:Enabled=false --Signing:Receipts:MaxBatch=1: one transaction and one receipt signature per submission) and print the ratio." };
-    var tenant = new Option<string>("--tenant") { Description = "Province code of the forms.", DefaultValueFactory = _ => "33" };
+    var tenant = new Option<string>("--tenants", "--tenant")
+    {
+        Description = "Provinces of the forms: plate codes (33,01,…) or 'all' (01–81); submissions and the pool are spread evenly over them, and a started server is configured with them.",
+        DefaultValueFactory = _ => "33",
+    }.Validated();
     var pool = new Option<int>("--pool") { Description = "Pre-signed forms (distinct applicants) to make before the clock starts.", DefaultValueFactory = _ => 150_000 };
     var keys = new Option<int>("--keys")
     {
@@ -86,7 +90,7 @@ static Command RunCommand()
             Duration = Span(parse.GetValue(duration)!, "--duration"),
             Warmup = Span(parse.GetValue(warmup)!, "--warmup", allowZero: true),
             Baseline = parse.GetValue(baseline),
-            Tenant = parse.GetValue(tenant)!,
+            Tenants = ProvinceList.Parse(parse.GetValue(tenant)!, "--tenants"),
             Pool = Positive(parse.GetValue(pool), "--pool"),
             Keys = Positive(parse.GetValue(keys), "--keys"),
             Channels = Positive(parse.GetValue(channels), "--channels"),
@@ -106,7 +110,7 @@ static Command RunCommand()
 static Command SeedCommand()
 {
     var count = new Option<long>("--count") { Description = "Applications to add.", DefaultValueFactory = _ => 1_000_000 };
-    var tenants = new Option<string>("--tenants") { Description = "Comma-separated province codes; applications are spread evenly.", DefaultValueFactory = _ => "33,01" };
+    var tenants = new Option<string>("--tenants") { Description = "Plate codes (33,01,…) or 'all' (01–81); applications are spread evenly.", DefaultValueFactory = _ => "33,01" }.Validated();
     var database = new Option<string?>("--database") { Description = "Database to fill (created if missing). Default: a new one, kept (its name is printed)." };
     var workers = new Option<int>("--workers") { Description = "Parallel writers.", DefaultValueFactory = _ => 3 };
     var batch = new Option<int>("--batch") { Description = "Applications per transaction.", DefaultValueFactory = _ => 500 };
@@ -117,7 +121,7 @@ static Command SeedCommand()
     command.SetAction(async (parse, _) =>
     {
         var setup = LocalSetup.Discover();
-        var codes = Codes(parse.GetValue(tenants)!);
+        var codes = ProvinceList.Parse(parse.GetValue(tenants)!, "--tenants");
         var name = parse.GetValue(database) ?? "load_seed_" + DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
         if (!await DatabaseExistsAsync(setup, name))
             await setup.CreateDatabaseAsync(name);
@@ -137,7 +141,7 @@ static Command QueueLatencyCommand()
 {
     var count = new Option<long>("--count") { Description = "Applications at the large measurement.", DefaultValueFactory = _ => 1_000_000 };
     var small = new Option<long>("--small") { Description = "Applications at the small measurement.", DefaultValueFactory = _ => 10_000 };
-    var tenants = new Option<string>("--tenants") { Description = "Comma-separated province codes (the first is measured).", DefaultValueFactory = _ => "33,01" };
+    var tenants = new Option<string>("--tenants") { Description = "Plate codes (33,01,…; the first is measured) or 'all' (01–81; 33 is measured, the officer --grpc signs in as is Mersin's).", DefaultValueFactory = _ => "33,01" }.Validated();
     var pages = new Option<int>("--pages") { Description = "Pages measured at each size.", DefaultValueFactory = _ => 2_000 };
     var pageSize = new Option<int>("--page-size") { Description = "Items per page.", DefaultValueFactory = _ => 50 };
     var workers = new Option<int>("--workers") { Description = "Parallel seeding writers.", DefaultValueFactory = _ => 3 };
@@ -153,7 +157,9 @@ static Command QueueLatencyCommand()
     command.SetAction(async (parse, _) =>
     {
         var setup = LocalSetup.Discover();
-        var codes = Codes(parse.GetValue(tenants)!);
+        var codes = ProvinceList.Parse(parse.GetValue(tenants)!, "--tenants");
+        if (parse.GetValue(tenants)!.Trim().Equals(ProvinceList.All, StringComparison.OrdinalIgnoreCase))
+            codes = ["33", .. codes.Where(c => c != "33")];
         var smallCount = Positive(parse.GetValue(small), "--small");
         var largeCount = Positive(parse.GetValue(count), "--count");
         if (largeCount <= smallCount)
@@ -253,7 +259,7 @@ static async Task<QueueLatency.Numbers> ThroughServerAsync(LocalSetup setup, Wor
     }
 }
 
-static async Task<double> SeedAsync(Marten.DocumentStore store, string[] tenants, long from, long to, int workers, int batch)
+static async Task<double> SeedAsync(Marten.DocumentStore store, IReadOnlyList<string> tenants, long from, long to, int workers, int batch)
 {
     var sw = Stopwatch.StartNew();
     var lastReport = 0L;
@@ -292,12 +298,6 @@ static async Task<long> ExistingSeededAsync(string connectionString)
     await connection.OpenAsync();
     await using var command = new NpgsqlCommand($"select count(*) from {SigningStore.Schema}.mt_events where type = 'renewal_submitted'", connection);
     return (long)(await command.ExecuteScalarAsync())!;
-}
-
-static string[] Codes(string text)
-{
-    var codes = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    return codes.Length > 0 ? codes : throw new ArgumentException("--tenants needs at least one province code");
 }
 
 static T Positive<T>(T value, string name) where T : System.Numerics.INumber<T> =>

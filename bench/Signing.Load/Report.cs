@@ -12,7 +12,7 @@ public static class Report
     {
         var cores = Environment.ProcessorCount;
         Console.WriteLine();
-        Console.WriteLine($"SubmitESigned, {options.Concurrency} callers, {options.Duration.TotalSeconds:F0} s measured after {options.Warmup.TotalSeconds:F0} s warm-up, tenant {options.Tenant}, {cores} cores");
+        Console.WriteLine($"SubmitESigned, {options.Concurrency} callers, {options.Duration.TotalSeconds:F0} s measured after {options.Warmup.TotalSeconds:F0} s warm-up, {ProvinceList.Describe(options.Tenants)}, {cores} cores");
         Console.WriteLine($"{"mode",-13} {"subm/s",8} {"p50 ms",7} {"p95 ms",7} {"p99 ms",7} {"max ms",7} {"errors",6} {"srv CPU%",9} {"db CPU%",8} {"cli CPU%",9} {"machine%",8} {"others%",8} {"srv RSS MB",11} {"accepted",9} {"streams",8}");
         foreach (var r in results)
         {
@@ -25,6 +25,8 @@ public static class Report
             Console.WriteLine(r.Consistent
                 ? $"  accepted == streams: {r.AcceptedTotal - r.Replayed} == {r.StreamsInStore} (every accepted id found: {r.AcceptedIdsFoundInStore})"
                 : $"  MISMATCH: accepted {r.AcceptedTotal - r.Replayed} (replayed {r.Replayed}), streams {r.StreamsInStore}, accepted ids found {r.AcceptedIdsFoundInStore}");
+            if (options.Tenants.Count > 1 && r.StreamsPerTenant is { Count: > 0 } per)
+                Console.WriteLine($"  spread: {per.Count} of {options.Tenants.Count} tenants have streams, {per.Values.Min()}–{per.Values.Max()} each");
             Console.WriteLine(r.ReceiptsOk
                 ? string.Create(CultureInfo.InvariantCulture, $"  receipts: {r.ReceiptsChecked} sampled, every one verifies (signer certified by the root, own document in the signed batch); {r.ReceiptsPerSignature:F1} receipts per signature")
                 : $"  RECEIPTS: {r.ReceiptsBad} of {r.ReceiptsChecked} sampled do not verify; first: {r.FirstReceiptProblem}");
@@ -42,6 +44,8 @@ public static class Report
             concurrency = options.Concurrency,
             seconds = options.Duration.TotalSeconds,
             cores,
+            tenantCount = options.Tenants.Count,
+            tenants = options.Tenants.Count <= ProvinceList.ShortList ? options.Tenants : null,
             runs = results.Select(r => new
             {
                 r.Mode, r.Build, r.Round, perSecond = Math.Round(r.PerSecond), p50Ms = Math.Round(r.P50Ms, 1), p95Ms = Math.Round(r.P95Ms, 1),
@@ -49,6 +53,8 @@ public static class Report
                 serverCpuPct = Math.Round(r.ServerCpuPctOfCore), dbCpuPct = Math.Round(r.DbCpuPctOfCore), clientCpuPct = Math.Round(r.ClientCpuPctOfCore),
                 machinePct = Math.Round(r.MachineBusyPct), othersCpuPct = Math.Round(Others(r, cores)), serverRssMb = Math.Round(r.ServerRssMb), serverPeakRssMb = Math.Round(r.ServerPeakRssMb),
                 accepted = r.AcceptedTotal - r.Replayed, streams = r.StreamsInStore, r.Consistent, r.PoolExhausted,
+                streamsPerTenantMin = r.StreamsPerTenant is { Count: > 0 } per ? per.Values.Min() : (long?)null,
+                streamsPerTenantMax = r.StreamsPerTenant is { Count: > 0 } per2 ? per2.Values.Max() : (long?)null,
                 r.ReceiptsChecked, r.ReceiptsBad, receiptsPerSignature = Math.Round(r.ReceiptsPerSignature, 1),
             }),
             ratio = ratio is null ? (double?)null : Math.Round(ratio.Value, 2),

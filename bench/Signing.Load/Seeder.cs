@@ -19,44 +19,70 @@ public sealed class Seeder(DocumentStore store, IReadOnlyList<string> tenants)
     private static readonly Tckn[] Officers = [Tckn.Parse("16384729550"), Tckn.Parse("27495816350")];
     private readonly Dictionary<string, TenantSettings> _settings = tenants.ToDictionary(t => t, t => TenantSettings.Mersin(Officers) with { ProvinceCode = t });
 
-    /// <summary>Applications [from, to) of the global sequence; application i goes to tenant i mod tenants.</summary>
+    /// <summary>
+    /// Applications [from, to) of the global sequence; application i goes to tenant i mod tenants. A transaction holds
+    /// <paramref name="perTransaction"/> applications of one tenant (sessions are per tenant under conjoined tenancy):
+    /// grouping a chunk of the sequence by tenant instead would leave 81 provinces with transactions of a handful each.
+    /// </summary>
     public async Task SeedAsync(long from, long to, int workers, int perTransaction, Action<long>? progress = null)
     {
-        var next = from;
+        var work = WorkItems(from, to, tenants.Count, perTransaction);
+        var next = -1;
         var done = 0L;
         async Task Worker()
         {
-            while (true)
+            int w;
+            while ((w = Interlocked.Increment(ref next)) < work.Count)
             {
-                var start = Interlocked.Add(ref next, perTransaction) - perTransaction;
-                if (start >= to)
-                    return;
-                var end = Math.Min(to, start + perTransaction);
-                // One transaction per tenant per chunk (sessions are per tenant under conjoined tenancy).
-                foreach (var group in Range(start, end).GroupBy(i => tenants[(int)(i % tenants.Count)]))
+                var (t, first, count) = work[w];
+                var tenant = tenants[t];
+                await using var session = store.LightweightSession(tenant);
+                for (var k = 0L; k < count; k++)
                 {
-                    await using var session = store.LightweightSession(group.Key);
-                    foreach (var i in group)
-                    {
-                        var command = Command(group.Key, i);
-                        var decision = ApplicationDecider.Decide(command, ApplicationState.Initial);
-                        if (!decision.IsAccepted)
-                            throw new InvalidOperationException($"seed application {i} refused: {decision.Error}");
-                        session.Events.StartStream(command.ApplicationId, decision.Events.Cast<object>().ToArray());
-                        session.Insert(new OpenRenewal { Id = command.Applicant.Tckn.Value, ApplicationId = command.ApplicationId });
-                    }
-                    await session.SaveChangesAsync();
+                    var i = first + k * tenants.Count;
+                    var command = Command(tenant, i);
+                    var decision = ApplicationDecider.Decide(command, ApplicationState.Initial);
+                    if (!decision.IsAccepted)
+                        throw new InvalidOperationException($"seed application {i} refused: {decision.Error}");
+                    session.Events.StartStream(command.ApplicationId, decision.Events.Cast<object>().ToArray());
+                    session.Insert(new OpenRenewal { Id = command.Applicant.Tckn.Value, ApplicationId = command.ApplicationId });
                 }
-                progress?.Invoke(Interlocked.Add(ref done, end - start));
+                await session.SaveChangesAsync();
+                progress?.Invoke(Interlocked.Add(ref done, count));
             }
         }
         await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(Worker)));
     }
 
-    private static IEnumerable<long> Range(long from, long to)
+    /// <summary>
+    /// The transactions of [from, to): tenant index, its first application and how many (every tenants-th from there),
+    /// the tenants taken in turn so that writers keep every province's seeding at the same pace.
+    /// </summary>
+    public static List<(int Tenant, long First, long Count)> WorkItems(long from, long to, int tenants, int perTransaction)
     {
-        for (var i = from; i < to; i++)
-            yield return i;
+        var perTenant = Enumerable.Range(0, tenants).Select(t =>
+        {
+            // The first application of [from, to) that goes to tenant t, and how many of them there are.
+            var first = from + ((t - from % tenants) % tenants + tenants) % tenants;
+            var count = first < to ? (to - 1 - first) / tenants + 1 : 0;
+            return (First: first, Count: count);
+        }).ToArray();
+        var items = new List<(int, long, long)>();
+        for (var block = 0L; ; block++)
+        {
+            var any = false;
+            for (var t = 0; t < tenants; t++)
+            {
+                var (first, count) = perTenant[t];
+                var skip = block * perTransaction;
+                if (skip >= count)
+                    continue;
+                items.Add((t, first + skip * tenants, Math.Min(perTransaction, count - skip)));
+                any = true;
+            }
+            if (!any)
+                return items;
+        }
     }
 
     private SubmitRenewal Command(string tenant, long i)

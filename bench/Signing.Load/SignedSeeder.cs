@@ -45,7 +45,7 @@ public static class SignedSeeder
     public static Command Command()
     {
         var count = new Option<long>("--count") { Description = "Submissions the database should hold when done (applicants 0 … count-1).", DefaultValueFactory = _ => 1_000_000 };
-        var tenants = new Option<string>("--tenants") { Description = "Comma-separated province codes; applicant i goes to tenant i mod n.", DefaultValueFactory = _ => "33,01" };
+        var tenants = new Option<string>("--tenants") { Description = "Plate codes (33,01,…) or 'all' (01–81); applicant i goes to tenant i mod n.", DefaultValueFactory = _ => "33,01" }.Validated();
         var database = new Option<string?>("--database") { Description = "Database to fill (created and migrated if missing; resumed if it exists). Default: a new one, kept." };
         var server = new Option<string?>("--server") { Description = "A running server (h2c URL) on --database instead of starting one; needs --api-key and a system client allowed to submit in --tenants." };
         var apiKey = new Option<string?>("--api-key") { Description = "For --server: the system key (x-api-key)." };
@@ -67,8 +67,7 @@ public static class SignedSeeder
         command.SetAction(async (parse, _) => await ExecuteAsync(new SignedSeedOptions
         {
             Count = Positive(parse.GetValue(count), "--count"),
-            Tenants = parse.GetValue(tenants)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } codes
-                ? codes : throw new ArgumentException("--tenants needs at least one province code"),
+            Tenants = ProvinceList.Parse(parse.GetValue(tenants)!, "--tenants"),
             Database = parse.GetValue(database),
             ServerUrl = parse.GetValue(server),
             ApiKey = parse.GetValue(apiKey),

@@ -13,7 +13,7 @@ public static class ClusterCommands
         var serverDll = new Option<string?>("--server-dll") { Description = "The Signing.Server.dll every node runs (default: src/Signing.Server/bin/Release|Debug/net10.0)." };
         var database = new Option<string?>("--database") { Description = "An existing, migrated database of the world's PostgreSQL (e.g. signing); default: a fresh one, migrated once, dropped at the end." };
         var keep = new Option<bool>("--keep") { Description = "Keep the fresh database at the end." };
-        var tenants = new Option<string>("--tenants") { Description = "Provinces the printed system key may submit in.", DefaultValueFactory = _ => "33,01" };
+        var tenants = new Option<string>("--tenants") { Description = "Provinces (plate codes, or 'all') the nodes serve and the printed system key may submit in.", DefaultValueFactory = _ => "33,01" }.Validated();
         var httpCheck = new Option<string?>("--http-check") { Description = "Check each node with an HTTP GET of this path on its REST port instead of a TCP connect to its gRPC port." };
         var serverArg = new Option<string[]>("--server-arg") { Description = "An extra argument for every node (repeatable).", AllowMultipleArgumentsPerToken = false };
         var command = new Command("cluster", "Starts --nodes server nodes on one database behind HAProxy (h2c, round robin per request), prints the balancer's URL and a system key, and runs until Ctrl+C.")
@@ -30,7 +30,7 @@ public static class ClusterCommands
                 ServerDll = parse.GetValue(serverDll),
                 Database = parse.GetValue(database),
                 Keep = parse.GetValue(keep),
-                Tenants = parse.GetValue(tenants)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Tenants = ProvinceList.Parse(parse.GetValue(tenants)!, "--tenants"),
                 HttpCheckPath = parse.GetValue(httpCheck),
                 ServerArgs = parse.GetValue(serverArg) ?? [],
             });
