@@ -84,7 +84,7 @@ public sealed class HostileWorld : IAsyncLifetime
         {
             ApplicationId = fp.Id,
             Amount = new Money { Amount = "780.00", Currency = "TRY" },
-            Iban = "TR07 0001 2000 9590 0001 0000 01",
+            Iban = Signing.Bench.Shared.SyntheticProvinces.Iban(fpTenant), // the scratch directorate's fee account
             Description = $"{fpForm.GivenNames} {fpForm.Surname} {fpForm.Tckn} / AÇIKLAMA = NES 3 YILLIK BAŞVURUSU",
             PaidOn = DateTime.UtcNow.ToString("yyyy-MM-dd"),
             ScannedFile = ByteString.CopyFrom(Encoding.ASCII.GetBytes("%PDF-1.4 dekont")),

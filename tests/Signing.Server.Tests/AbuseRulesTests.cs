@@ -12,10 +12,9 @@ namespace Signing.Server.Tests;
 /// (dekont) that are dated in the future, long before the application, or already attached to another application.
 /// Every refusal writes nothing.
 /// </summary>
-public sealed class AbuseRulesTests(SigningServer server) : IClassFixture<SigningServer>
+public sealed class AbuseRulesTests(CentralAccountServer server) : IClassFixture<CentralAccountServer>
 {
     private const string Mersin = "33";
-    private const string ScratchIban = "TR07 0001 2000 9590 0001 0000 01";
     private static readonly TimeSpan Turkey = TimeSpan.FromHours(3);
     private readonly ApplicationService.ApplicationServiceClient _client = server.Applications();
 
@@ -57,6 +56,7 @@ public sealed class AbuseRulesTests(SigningServer server) : IClassFixture<Signin
     [Fact]
     public async Task A_receipt_already_attached_to_another_application_is_refused_by_its_file_and_by_its_transfer()
     {
+        // Two directorates paid into one account: the same transfer can be shown for either's application, once.
         var (first, fp) = await FamilyPhysicianOnQueueAsync();
         var (second, _) = await FamilyPhysicianOnQueueAsync();
         var paidOn = DateTimeOffset.UtcNow.ToOffset(Turkey).Date.AddDays(-1);
@@ -88,7 +88,7 @@ public sealed class AbuseRulesTests(SigningServer server) : IClassFixture<Signin
     {
         ApplicationId = app.Id,
         Amount = new Money { Amount = "780.00", Currency = "TRY" },
-        Iban = ScratchIban,
+        Iban = CentralAccountServer.FeeIban,
         Description = "GÜLŞEN ÇELİK 40618273540 NES 3 YILLIK BAŞVURUSU",
         PaidOn = paidOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         ScannedFile = ByteString.CopyFromUtf8("%PDF-1.4 dekont " + app.Id), // a file of its own per application
@@ -97,4 +97,18 @@ public sealed class AbuseRulesTests(SigningServer server) : IClassFixture<Signin
     };
 
     private Task<long> EventCount() => Events.CountAsync(server);
+}
+
+/// <summary>
+/// The server with every scratch directorate's fees paid into one account, set once in Signing:TenantDefaults (as a
+/// ministry collecting centrally would): a transfer is then a valid receipt for any of them.
+/// </summary>
+public sealed class CentralAccountServer : SigningServer
+{
+    public const string FeeIban = "TR34 0001 0017 4500 0000 0000 01";
+
+    protected override void AddSettings(Dictionary<string, string?> settings) => settings["Signing:TenantDefaults:FeeIban"] = FeeIban;
+
+    protected override IEnumerable<KeyValuePair<string, string>> TenantSettings(IEnumerable<string> codes) =>
+        base.TenantSettings(codes).Where(s => !s.Key.EndsWith(":FeeIban", StringComparison.Ordinal));
 }

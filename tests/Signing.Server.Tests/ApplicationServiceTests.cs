@@ -2,6 +2,7 @@ using System.Text;
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
+using Signing.Bench.Shared;
 using Signing.Contracts.V1;
 using Signing.Server.Tests.Infrastructure;
 using Money = Signing.Contracts.V1.Money;
@@ -15,9 +16,8 @@ namespace Signing.Server.Tests;
 /// </summary>
 public sealed class ApplicationServiceTests(SigningServer server) : IClassFixture<SigningServer>
 {
-    /// <summary>Scratch tenants of the fixture are 901..940; NewTenant counts up from 901, refusals (which never write) use 940.</summary>
-    private const string RefusalTenant = "940";
-    private const string ScratchIban = "TR07 0001 2000 9590 0001 0000 01";
+    /// <summary>NewTenant takes the fixture's scratch tenants from the first; refusals (which never write) use the last.</summary>
+    private static readonly string RefusalTenant = SigningServer.ScratchCodes[^1];
     private static readonly string Yesterday = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     private readonly ApplicationService.ApplicationServiceClient _client = server.Applications();
@@ -411,11 +411,11 @@ public sealed class ApplicationServiceTests(SigningServer server) : IClassFixtur
         Assert.Equal("AWAITING_APPROVAL", submitted.Status);
         Assert.Contains("RECEIPT", submitted.Lacks);
 
-        AttachPaymentReceiptRequest Receipt(string amount = "780.00", string iban = ScratchIban, string? paidOn = null) => new()
+        AttachPaymentReceiptRequest Receipt(string amount = "780.00", string? iban = null, string? paidOn = null) => new()
         {
             ApplicationId = submitted.Id,
             Amount = new Money { Amount = amount, Currency = "TRY" },
-            Iban = iban,
+            Iban = iban ?? SyntheticProvinces.Iban(tenant),
             Description = "GÜLŞEN ÇELİK 40618273540 NES 3 YILLIK BAŞVURUSU",
             PaidOn = paidOn ?? Yesterday,
             ScannedFile = ByteString.CopyFromUtf8("%PDF-1.4 dekont"),
@@ -455,7 +455,7 @@ public sealed class ApplicationServiceTests(SigningServer server) : IClassFixtur
         {
             ApplicationId = app.Id,
             Amount = new Money { Amount = "780.00", Currency = "TRY" },
-            Iban = ScratchIban,
+            Iban = SyntheticProvinces.Iban(tenant),
             Description = "AYŞE YILMAZ 12345678950 NES 3 YILLIK BAŞVURUSU",
             PaidOn = Yesterday,
             ScannedFile = ByteString.CopyFromUtf8("x"),

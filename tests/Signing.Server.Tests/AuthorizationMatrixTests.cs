@@ -13,18 +13,36 @@ using Signing.Server.Tests.Log;
 namespace Signing.Server.Tests;
 
 /// <summary>
-/// The server of the matrix: the tests' own system key (every scope, every tenant) plus one system client per scope, each
-/// with only that scope on Mersin (33), and one with every scope on Adana (01) only.
+/// The server of the matrix, serving all 81 provinces: the tests' own system key (every scope, every tenant) plus one
+/// system client per scope, each with only that scope on Mersin (33), one with every scope on Adana (01) only, and one
+/// with every scope on the last province configured (<see cref="ThirdProvince"/>) only.
 /// </summary>
 public sealed class MatrixServer : SigningServer
 {
     public const string AdanaClient = "system-adana";
+    public const string ThirdProvinceClient = "system-kocaeli";
+
+    /// <summary>
+    /// Kocaeli (41): neither shipped nor scratch, so it comes last in Signing:Tenants here; a lookup that visited the
+    /// tenants in turn would find its applications last.
+    /// </summary>
+    public const string ThirdProvince = "41";
 
     /// <summary>Caller name in the matrix → its x-api-key.</summary>
     public Dictionary<string, string> ClientKeys { get; } = AuthorizationMatrixTests.Scopes
         .ToDictionary(s => "system:" + s, s => "matrix-key-" + s.Replace(':', '-'));
 
-    public MatrixServer() => ClientKeys[AdanaClient] = "matrix-key-adana-all-scopes";
+    public MatrixServer()
+    {
+        ClientKeys[AdanaClient] = "matrix-key-adana-all-scopes";
+        ClientKeys[ThirdProvinceClient] = "matrix-key-kocaeli-all-scopes";
+    }
+
+    protected override IEnumerable<string> MoreTenants => Signing.Bench.Shared.SyntheticProvinces.AllCodes;
+
+    /// <summary>The directorates the running server serves.</summary>
+    public int TenantCount => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+        .GetRequiredService<Signing.Server.Configuration.TenantCatalog>(App!.Services).All.Count;
 
     /// <summary>Signs a checkpoint of the log as it is now, so the log rows have the world's events to prove.</summary>
     public Task CheckpointAsync() => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Signing.Server.Log.Checkpointer>(App!.Services).CheckpointAsync();
@@ -34,6 +52,7 @@ public sealed class MatrixServer : SigningServer
         foreach (var scope in AuthorizationMatrixTests.Scopes)
             AddClient(settings, "only-" + scope.Replace(':', '-'), ClientKeys["system:" + scope], [scope], ["33"]);
         AddClient(settings, "adana", ClientKeys[AdanaClient], AuthorizationMatrixTests.Scopes, ["01"]);
+        AddClient(settings, "kocaeli", ClientKeys[ThirdProvinceClient], AuthorizationMatrixTests.Scopes, [ThirdProvince]);
     }
 
     private static void AddClient(Dictionary<string, string?> settings, string name, string key, IReadOnlyList<string> scopes, IReadOnlyList<string> tenants)
@@ -47,7 +66,8 @@ public sealed class MatrixServer : SigningServer
 }
 
 /// <summary>
-/// One Mersin application (the doctor's, e-signed, on tenant 33's queue) and one Adana item, and a server of their own.
+/// One Mersin application (the doctor's, e-signed, on tenant 33's queue), one Adana item, the doctor's application in the
+/// third province, and a server of their own.
 /// Every call the matrix makes is built so that it cannot change either of them (a stale version, a rule that refuses),
 /// so the rows can run in any order.
 /// </summary>
@@ -56,6 +76,8 @@ public sealed class MatrixWorld : IAsyncLifetime
     public MatrixServer Server { get; } = new();
     public Application Mersin { get; private set; } = null!;
     public Application AdanaItem { get; private set; } = null!;
+    /// <summary>The doctor's other application, in <see cref="MatrixServer.ThirdProvince"/>.</summary>
+    public Application DoctorElsewhere { get; private set; } = null!;
     public byte[] DoctorFormJson { get; private set; } = [];
     public byte[] DoctorCms { get; private set; } = [];
     public byte[] DoctorEOnay { get; private set; } = [];
@@ -78,6 +100,8 @@ public sealed class MatrixWorld : IAsyncLifetime
         Mersin = (await Server.Applications().SubmitESignedAsync(
             new SubmitESignedRequest { Cms = ByteString.CopyFrom(DoctorCms), ClientRequestId = "matrix-mersin" }, Callers["doctor"])).Application;
         AdanaItem = await Server.SubmitApprovableAsync("01", Callers["officer-adana"]);
+        DoctorElsewhere = (await Server.Applications().SubmitESignedAsync(
+            Cards.ESigned("doctor", Cards.Form("doctor", MatrixServer.ThirdProvince, ApplicantCategory.Doctor), "matrix-kocaeli"), Callers["doctor"])).Application;
         await Server.CheckpointAsync();
     }
 
@@ -97,7 +121,7 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
     public static readonly string[] CallerNames =
     [
         "anonymous", "bad-token", "doctor", "manager", "officer-mersin-1", "officer-adana",
-        .. Scopes.Select(s => "system:" + s), MatrixServer.AdanaClient,
+        .. Scopes.Select(s => "system:" + s), MatrixServer.AdanaClient, MatrixServer.ThirdProvinceClient,
     ];
 
     /// <summary>Who a row lets through: the roles it accepts, and for a system client the scope it needs.</summary>
@@ -197,10 +221,11 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             return new(StatusCode.PermissionDenied, "ROLE_REQUIRED");
         if (RolesOf(caller).Contains(System))
         {
-            if (row.Scope is not null && caller != MatrixServer.AdanaClient && ScopeOf(caller) != row.Scope)
+            var oneProvince = caller is MatrixServer.AdanaClient or MatrixServer.ThirdProvinceClient;
+            if (row.Scope is not null && !oneProvince && ScopeOf(caller) != row.Scope)
                 return new(StatusCode.PermissionDenied, "SCOPE_REQUIRED");
-            if (caller == MatrixServer.AdanaClient && row.Kind is Kind.Submission or Kind.OnApplication)
-                return new(StatusCode.PermissionDenied, "WRONG_TENANT"); // the right scope, but for Adana only
+            if (oneProvince && row.Kind is Kind.Submission or Kind.OnApplication)
+                return new(StatusCode.PermissionDenied, "WRONG_TENANT"); // the right scope, but for another province only
             return row.Allowed;
         }
         if (row.Overrides?.TryGetValue(caller, out var special) == true)
@@ -271,6 +296,41 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         Assert.Equal("AWAITING_APPROVAL", now.Status);
         Assert.Equal(world.Mersin.Version, now.Version);
         Assert.Equal(CallerNames.Length * Rows.Length, Matrix().Count);
+    }
+
+    [Fact]
+    public async Task With_81_provinces_served_the_doctor_lists_exactly_their_own_two_applications_and_others_none_of_them()
+    {
+        var s = world.Server;
+        Assert.Equal(81, s.TenantCount);
+        var doctors = (await s.Applications().ListMineAsync(new ListMineRequest(), world.Callers["doctor"])).Applications;
+        Assert.Equal(new[] { world.Mersin.Id, world.DoctorElsewhere.Id }.Order(), doctors.Select(a => a.Id).Order());
+        Assert.Equal(new[] { ("33", "AWAITING_APPROVAL"), (MatrixServer.ThirdProvince, "AWAITING_APPROVAL") },
+            doctors.OrderBy(a => a.Tenant).Select(a => (a.Tenant, a.Status)));
+        foreach (var other in new[] { "manager", "officer-mersin-1", "officer-adana" })
+        {
+            var theirs = (await s.Applications().ListMineAsync(new ListMineRequest(), world.Callers[other])).Applications.Select(a => a.Id).ToList();
+            Assert.DoesNotContain(world.Mersin.Id, theirs);
+            Assert.DoesNotContain(world.DoctorElsewhere.Id, theirs);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_of_a_third_province_reads_its_own_provinces_application_and_nobody_elses()
+    {
+        var s = world.Server;
+        var elsewhere = new GetApplicationRequest { ApplicationId = world.DoctorElsewhere.Id };
+        var mersin = new GetApplicationRequest { ApplicationId = world.Mersin.Id };
+        Assert.Equal(MatrixServer.ThirdProvince, (await s.Applications().GetAsync(elsewhere, world.Callers[MatrixServer.ThirdProvinceClient])).Tenant);
+        await Rpc.Refused(StatusCode.PermissionDenied, () => s.Applications().GetAsync(mersin, world.Callers[MatrixServer.ThirdProvinceClient]).ResponseAsync, "WRONG_TENANT");
+        // The rest of the matrix's callers meet the doctor's other application as they meet the Mersin one.
+        await Rpc.Refused(StatusCode.PermissionDenied, () => s.Applications().GetAsync(elsewhere, world.Callers[MatrixServer.AdanaClient]).ResponseAsync, "WRONG_TENANT");
+        await Rpc.Refused(StatusCode.PermissionDenied, () => s.Applications().GetAsync(elsewhere, world.Callers["officer-mersin-1"]).ResponseAsync, "WRONG_TENANT");
+        await Rpc.Refused(StatusCode.NotFound, () => s.Applications().GetAsync(elsewhere, world.Callers["manager"]).ResponseAsync, "application.not_found");
+        Assert.Equal(world.DoctorElsewhere.Id, (await s.Applications().GetAsync(elsewhere, world.Callers["doctor"])).Id);
+        // Nobody serves Kocaeli's queue: Mersin's officer does not see its item.
+        var queue = (await s.Approvals().ListQueueAsync(new ListQueueRequest { Page = new PageRequest { PageSize = 200 } }, world.Callers["officer-mersin-1"])).Items;
+        Assert.DoesNotContain(queue, i => i.ApplicationId == world.DoctorElsewhere.Id);
     }
 
     private Func<Task> Call(string rpc, string caller, Metadata headers)

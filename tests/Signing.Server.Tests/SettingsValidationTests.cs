@@ -159,15 +159,114 @@ public sealed class SettingsValidationTests
     public void A_receipt_batch_below_one_is_refused() =>
         Assert.Contains("Signing:Receipts:MaxBatch must be at least 1 (was 0)", Refused<ReceiptOptions>(new() { ["Signing:Receipts:MaxBatch"] = "0" }));
 
+    private static TenantCatalog Catalog(Dictionary<string, string?> settings) =>
+        TenantCatalog.From(Services(settings).GetRequiredService<IOptions<TenantsOptions>>().Value);
+
     [Theory]
     [InlineData("Signing:Tenants:0:FeeIban", "TR00 1234", "Signing:Tenants (33): FeeIban is not a valid IBAN")]
-    [InlineData("Signing:Tenants:1:Fee", "", "Signing:Tenants (01): Fee is required")]
+    [InlineData("Signing:TenantDefaults:Fee", "", "Signing:Tenants (33): Fee is required (set it on the tenant or in Signing:TenantDefaults)")]
+    [InlineData("Signing:Tenants:1:DeskAddress", " ", "Signing:Tenants (01): DeskAddress is required")]
     [InlineData("Signing:Tenants:0:ApprovalsRequired", "0", "Signing:Tenants (33): ApprovalsRequired must be at least 1 (was 0)")]
     [InlineData("Signing:Tenants:1:Code", "33", "Signing:Tenants: code 33 is configured twice")]
+    [InlineData("Signing:Tenants:1:Code", "99", "Signing:Tenants (99): not a province plate code (01–81)")]
+    [InlineData("Signing:Tenants:1:Code", "1", "Signing:Tenants (1): not a province plate code (01–81)")]
+    [InlineData("Signing:Tenants:1:Code", "901", "Signing:Tenants (901): not a province plate code (01–81)")]
+    [InlineData("Signing:Tenants:1:Code", "", "Signing:Tenants (2. entry): Code is required")]
+    [InlineData("Signing:TenantDefaults:Fee", "yedi yüz", "Signing:TenantDefaults: Fee is not an amount")]
+    [InlineData("Signing:TenantDefaults:FeeIban", "TR00 1234", "Signing:TenantDefaults: FeeIban is not a valid IBAN")]
+    [InlineData("Signing:TenantDefaults:ApprovalsRequired", "0", "Signing:TenantDefaults: ApprovalsRequired must be at least 1 (was 0)")]
     [InlineData("Signing:Officers:99:0", "16384729550", "Signing:Officers:99: no tenant with code 99 in Signing:Tenants")]
+    [InlineData("Signing:Officers:35:0", "16384729550", "Signing:Officers:35: no tenant with code 35 in Signing:Tenants")]
     [InlineData("Signing:Officers:33:0", "12345678901", "Signing:Tenants (33): officer '123********' is not a valid TCKN")]
     public void Tenant_settings_that_cannot_work_are_refused(string key, string value, string expected) =>
         Assert.Contains(expected, Refused<TenantsOptions>(new() { [key] = value }));
+
+    [Fact]
+    public void A_tenant_without_a_fee_of_its_own_or_a_default_is_refused_naming_it()
+    {
+        var message = Refused<TenantsOptions>(new()
+        {
+            ["Signing:TenantDefaults:Fee"] = "",
+            ["Signing:Tenants:0:Fee"] = "780.00",
+        });
+        Assert.Contains("Signing:Tenants (01): Fee is required", message); // Mersin has its own; Adana relied on the default
+    }
+
+    [Fact]
+    public void The_shipped_tenants_take_their_names_and_Mersins_fee_recipient_from_the_catalog_and_the_fee_from_the_defaults()
+    {
+        var catalog = Catalog([]);
+        var mersin = catalog.Find("33")!;
+        var adana = catalog.Find("01")!;
+        Assert.Equal("Mersin İl Sağlık Müdürlüğü", mersin.Name);
+        Assert.Equal("Adana İl Sağlık Müdürlüğü", adana.Name);
+        Assert.Equal("MERSİN İL SAĞLIK MÜDÜRLÜĞÜ SERMAYE İŞLETMESİ", mersin.FeeRecipient);
+        Assert.Equal("ADANA İL SAĞLIK MÜDÜRLÜĞÜ SERMAYE İŞLETMESİ (test)", adana.FeeRecipient); // set: kept
+        Assert.Equal([780.00m, 780.00m], new[] { mersin.Fee.Amount, adana.Fee.Amount });
+        Assert.Equal((2, 1), (mersin.ApprovalsRequired, adana.ApprovalsRequired));
+        Assert.Equal("hasanburak.akgul@saglik.gov.tr", mersin.OfficerEmail);
+        // The seed's directorate as the domain knows it is what the shipped settings make.
+        Assert.Equal(Signing.Domain.TenantSettings.Mersin([], 2) with { Officers = mersin.Officers }, mersin);
+    }
+
+    [Fact]
+    public void A_name_set_on_a_tenant_is_kept()
+    {
+        var catalog = Catalog(new() { ["Signing:Tenants:0:Name"] = "T.C. Mersin Valiliği İl Sağlık Müdürlüğü" });
+        Assert.Equal("T.C. Mersin Valiliği İl Sağlık Müdürlüğü", catalog.Find("33")!.Name);
+        Assert.Equal("Adana İl Sağlık Müdürlüğü", catalog.Find("01")!.Name);
+    }
+
+    [Fact]
+    public void Tenant_defaults_fill_what_a_tenant_leaves_unset_and_nothing_it_sets()
+    {
+        var catalog = Catalog(new()
+        {
+            ["Signing:TenantDefaults:FeeBank"] = "T.C. ZİRAAT BANKASI",
+            ["Signing:TenantDefaults:OfficerEmail"] = "esign@saglik.gov.tr",
+            ["Signing:TenantDefaults:ApprovalsRequired"] = "3",
+            ["Signing:TenantDefaults:DeskAddress"] = "İl Sağlık Müdürlüğü, Sağlık Bilgi Sistemleri Birimi",
+            ["Signing:Tenants:2:Code"] = "35",
+            ["Signing:Tenants:2:FeeIban"] = Signing.Bench.Shared.SyntheticProvinces.Iban("35"),
+        });
+        var izmir = catalog.Find("35")!;
+        Assert.Equal("İzmir İl Sağlık Müdürlüğü", izmir.Name);
+        Assert.Equal("T.C. ZİRAAT BANKASI", izmir.FeeBank);
+        Assert.Equal("esign@saglik.gov.tr", izmir.OfficerEmail);
+        Assert.Equal("İl Sağlık Müdürlüğü, Sağlık Bilgi Sistemleri Birimi", izmir.DeskAddress);
+        Assert.Equal(3, izmir.ApprovalsRequired);
+        Assert.Equal(780.00m, izmir.Fee.Amount);
+        Assert.Equal("İZMİR İL SAĞLIK MÜDÜRLÜĞÜ SERMAYE İŞLETMESİ", izmir.FeeRecipient); // Turkish casing: İ, not I
+        var mersin = catalog.Find("33")!;
+        Assert.Equal("HALK BANKASI", mersin.FeeBank);
+        Assert.Equal("hasanburak.akgul@saglik.gov.tr", mersin.OfficerEmail);
+        Assert.Equal(2, mersin.ApprovalsRequired);
+        Assert.Equal(3, catalog.Find("01")!.ApprovalsRequired); // Adana leaves it unset
+    }
+
+    [Fact]
+    public void A_fee_recipient_in_the_defaults_wins_over_the_catalogs()
+    {
+        var catalog = Catalog(new() { ["Signing:TenantDefaults:FeeRecipient"] = "SAĞLIK BAKANLIĞI DÖNER SERMAYE" });
+        Assert.Equal("SAĞLIK BAKANLIĞI DÖNER SERMAYE", catalog.Find("33")!.FeeRecipient);
+        Assert.Equal("ADANA İL SAĞLIK MÜDÜRLÜĞÜ SERMAYE İŞLETMESİ (test)", catalog.Find("01")!.FeeRecipient);
+    }
+
+    [Fact]
+    public void All_81_provinces_configure_with_only_what_differs_and_take_officers_by_code()
+    {
+        var settings = Signing.Bench.Shared.SyntheticProvinces.Settings(Signing.Bench.Shared.SyntheticProvinces.AllCodes)
+            .ToDictionary(s => s.Key, s => (string?)s.Value);
+        settings["Signing:Officers:76:0"] = "38516947250";
+        var catalog = Catalog(settings);
+
+        Assert.Equal(81, catalog.All.Count);
+        Assert.All(Signing.Domain.Provinces.All, p => Assert.Equal(p.DirectorateName, catalog.Find(p.Code)!.Name));
+        Assert.Equal("IĞDIR İL SAĞLIK MÜDÜRLÜĞÜ SERMAYE İŞLETMESİ", catalog.Find("76")!.FeeRecipient);
+        Assert.Equal("76", catalog.OfficerTenant(Signing.Domain.Tckn.Parse("38516947250"))!.ProvinceCode);
+        Assert.Equal(Signing.Bench.Shared.SyntheticProvinces.Iban("76"), catalog.Find("76")!.FeeIban.Value);
+        Assert.Equal("33", catalog.Default.ProvinceCode);
+    }
 
     [Fact]
     public void Officers_listed_by_tenant_code_join_the_tenants_own()

@@ -128,6 +128,19 @@ public sealed class StartupFailureTests(PostgresFixture database) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_tenant_code_that_is_not_a_plate_code_is_named()
+    {
+        var line = RefusedWith(await StartAsync(e =>
+        {
+            foreach (var (key, value) in Signing.Bench.Shared.SyntheticProvinces.Environment(["35"]))
+                e[key] = value;
+            e["Signing__Tenants__2__Code"] = "99";
+        }), StartupFailure.InvalidSetting);
+
+        Assert.Contains("Signing:Tenants (99): not a province plate code (01–81)", line);
+    }
+
+    [Fact]
     public async Task A_SIGNING_CONFIG_file_that_does_not_exist_is_named()
     {
         var missing = Path.Combine(Path.GetTempPath(), "no-such-server-" + Guid.NewGuid().ToString("N") + ".json");

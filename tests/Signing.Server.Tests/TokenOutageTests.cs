@@ -19,7 +19,8 @@ namespace Signing.Server.Tests;
 /// </summary>
 public sealed class TokenOutageTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string Tenant = "901";
+    /// <summary>A scratch province of its own: this server process has a database of its own, but the same start-up rules.</summary>
+    private static readonly string Tenant = SigningServer.ScratchCodes[0];
     private const string SystemKey = "token-outage-system-key-0123456789";
     /// <summary>How soon health must notice that the token is gone.</summary>
     private static readonly TimeSpan Notice = TimeSpan.FromSeconds(10);
@@ -50,12 +51,8 @@ public sealed class TokenOutageTests(Xunit.Abstractions.ITestOutputHelper output
         environment["Signing__Auth__SystemClients__tests__Tenants__0"] = "*";
         for (var i = 0; i < Signing.Server.Auth.SystemScopes.All.Count; i++)
             environment[$"Signing__Auth__SystemClients__tests__Scopes__{i}"] = Signing.Server.Auth.SystemScopes.All[i];
-        foreach (var (key, value) in new Dictionary<string, string>
-                 {
-                     ["Code"] = Tenant, ["Name"] = "Test İl Sağlık Müdürlüğü", ["Fee"] = "780.00", ["FeeIban"] = "TR07 0001 2000 9590 0001 0000 01",
-                     ["FeeBank"] = "HALK BANKASI", ["FeeRecipient"] = "TEST SERMAYE İŞLETMESİ", ["DeskAddress"] = "Test masası", ["ApprovalsRequired"] = "1",
-                 })
-            environment["Signing__Tenants__100__" + key] = value;
+        foreach (var (key, value) in Signing.Bench.Shared.SyntheticProvinces.Environment([Tenant]))
+            environment[key] = value;
 
         await using var server = RunningServer.Start(environment, [$"--Signing:GrpcPort={grpcPort}", $"--Signing:RestPort={restPort}"]);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");

@@ -163,25 +163,39 @@ public sealed class GroupCommitSwitch
 }
 
 /// <summary>
-/// <c>Signing:Tenants</c> (the directorates) and <c>Signing:Officers</c> (tenant code → officers' TCKNs, added to each
-/// tenant's own <c>Officers</c>; a deployment's secrets or generated file can name officers without repeating the tenant).
+/// <c>Signing:Tenants</c> (the directorates, by plate code), <c>Signing:TenantDefaults</c> (what a tenant leaves unset) and
+/// <c>Signing:Officers</c> (tenant code → officers' TCKNs, added to each tenant's own <c>Officers</c>; a deployment's secrets
+/// or generated file can name officers without repeating the tenant).
 /// </summary>
 public sealed class TenantsOptions
 {
     public List<TenantOptions> Tenants { get; set; } = [];
+    public TenantDefaultsOptions TenantDefaults { get; set; } = new();
     public Dictionary<string, List<string>> Officers { get; set; } = [];
 }
 
-public sealed class TenantOptions
+/// <summary>
+/// <c>Signing:TenantDefaults</c>: the fields every directorate shares unless its own entry sets them, so 81 entries hold
+/// only what differs. Null = unset.
+/// </summary>
+public class TenantDefaultsOptions
 {
-    public string? Code { get; set; }
-    public string? Name { get; set; }
     public string? Fee { get; set; }
     public string? FeeIban { get; set; }
     public string? FeeBank { get; set; }
     public string? FeeRecipient { get; set; }
     public string? DeskAddress { get; set; }
     public string? OfficerEmail { get; set; }
+    public int? ApprovalsRequired { get; set; }
+}
+
+/// <summary>
+/// <c>Signing:Tenants:N</c>: one directorate. <see cref="Code"/> is a plate code of the province catalog; <see cref="Name"/>
+/// defaults to the catalog's directorate name, the other fields to <c>Signing:TenantDefaults</c>.
+/// </summary>
+public sealed class TenantOptions : TenantDefaultsOptions
+{
+    public string? Code { get; set; }
+    public string? Name { get; set; }
     public List<string> Officers { get; set; } = [];
-    public int ApprovalsRequired { get; set; } = 1;
 }

@@ -30,29 +30,41 @@ public sealed class TenantCatalog
     /// <summary>The tenant whose officer this TCKN is, if any.</summary>
     public TenantSettings? OfficerTenant(Tckn tckn) => _tenants.Values.FirstOrDefault(t => t.IsOfficer(tckn));
 
-    /// <summary>The catalogue; an invalid entry throws InvalidOperationException whose message names the setting.</summary>
+    /// <summary>
+    /// The catalogue: each entry's fields, else <c>Signing:TenantDefaults</c>, else the province catalog's (name, fee
+    /// recipient) or the rule's (one approval). An invalid entry throws InvalidOperationException whose message names the setting.
+    /// </summary>
     public static TenantCatalog From(TenantsOptions options)
     {
+        var defaults = options.TenantDefaults;
+        CheckDefaults(defaults);
         var tenants = new List<TenantSettings>();
-        foreach (var tenant in options.Tenants)
+        for (var index = 0; index < options.Tenants.Count; index++)
         {
-            var code = tenant.Code is { Length: > 0 } c ? c : throw new InvalidOperationException($"Signing:Tenants ({tenants.Count + 1}. entry): Code is required");
-            string Required(string? value, string key) =>
-                value is { Length: > 0 } ? value : throw new InvalidOperationException($"Signing:Tenants ({code}): {key} is required");
+            var tenant = options.Tenants[index];
+            var code = Set(tenant.Code) ?? throw new InvalidOperationException($"Signing:Tenants ({index + 1}. entry): Code is required");
+            var province = Provinces.Find(code)
+                ?? throw new InvalidOperationException($"Signing:Tenants ({code}): not a province plate code (01–81)");
+            string Required(string? own, string? shared, string key) => Set(own) ?? Set(shared)
+                ?? throw new InvalidOperationException($"Signing:Tenants ({code}): {key} is required (set it on the tenant or in Signing:TenantDefaults)");
             var listed = options.Officers.GetValueOrDefault(code) ?? [];
             var officers = tenant.Officers.Concat(listed)
                 .Select(o => Tckn.TryParse(o, out var t) ? t
                     : throw new InvalidOperationException($"Signing:Tenants ({code}): officer '{Tckn.Mask(o)}' is not a valid TCKN"))
                 .Distinct().ToList();
-            if (!Money.TryParse(Required(tenant.Fee, "Fee"), out var fee))
+            if (!Money.TryParse(Required(tenant.Fee, defaults.Fee, "Fee"), out var fee))
                 throw new InvalidOperationException($"Signing:Tenants ({code}): Fee is not an amount");
-            if (!Iban.TryParse(Required(tenant.FeeIban, "FeeIban"), out var iban))
+            if (!Iban.TryParse(Required(tenant.FeeIban, defaults.FeeIban, "FeeIban"), out var iban))
                 throw new InvalidOperationException($"Signing:Tenants ({code}): FeeIban is not a valid IBAN");
-            if (tenant.ApprovalsRequired < 1)
-                throw new InvalidOperationException($"Signing:Tenants ({code}): ApprovalsRequired must be at least 1 (was {tenant.ApprovalsRequired})");
-            tenants.Add(new TenantSettings(code, Required(tenant.Name, "Name"), fee, iban, Required(tenant.FeeBank, "FeeBank"),
-                Required(tenant.FeeRecipient, "FeeRecipient"), Required(tenant.DeskAddress, "DeskAddress"), tenant.OfficerEmail ?? "",
-                officers, tenant.ApprovalsRequired));
+            var approvals = tenant.ApprovalsRequired ?? defaults.ApprovalsRequired ?? 1;
+            if (approvals < 1)
+                throw new InvalidOperationException($"Signing:Tenants ({code}): ApprovalsRequired must be at least 1 (was {approvals})");
+            tenants.Add(new TenantSettings(code, Set(tenant.Name) ?? province.DirectorateName, fee, iban,
+                Required(tenant.FeeBank, defaults.FeeBank, "FeeBank"),
+                Set(tenant.FeeRecipient) ?? Set(defaults.FeeRecipient) ?? DefaultFeeRecipient(province),
+                Required(tenant.DeskAddress, defaults.DeskAddress, "DeskAddress"),
+                Set(tenant.OfficerEmail) ?? Set(defaults.OfficerEmail) ?? "",
+                officers, approvals));
         }
         if (tenants.GroupBy(t => t.ProvinceCode).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InvalidOperationException($"Signing:Tenants: code {twice.Key} is configured twice");
@@ -61,4 +73,21 @@ public sealed class TenantCatalog
             throw new InvalidOperationException($"Signing:Officers:{stranger}: no tenant with code {stranger} in Signing:Tenants");
         return catalog;
     }
+
+    /// <summary>The account holder of a directorate's fees, as the ministry names it: its revolving fund.</summary>
+    public static string DefaultFeeRecipient(Province province) => province.UpperName + " İL SAĞLIK MÜDÜRLÜĞÜ SERMAYE İŞLETMESİ";
+
+    /// <summary>A default that no tenant overrides would fail as every tenant's: say so once, naming the defaults.</summary>
+    private static void CheckDefaults(TenantDefaultsOptions defaults)
+    {
+        if (Set(defaults.Fee) is { } fee && !Money.TryParse(fee, out _))
+            throw new InvalidOperationException("Signing:TenantDefaults: Fee is not an amount");
+        if (Set(defaults.FeeIban) is { } iban && !Iban.TryParse(iban, out _))
+            throw new InvalidOperationException("Signing:TenantDefaults: FeeIban is not a valid IBAN");
+        if (defaults.ApprovalsRequired < 1)
+            throw new InvalidOperationException($"Signing:TenantDefaults: ApprovalsRequired must be at least 1 (was {defaults.ApprovalsRequired})");
+    }
+
+    // Configuration cannot remove a key a lower layer set, only blank it: blank counts as unset.
+    private static string? Set(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

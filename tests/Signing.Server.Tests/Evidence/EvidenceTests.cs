@@ -213,7 +213,7 @@ public abstract class EvidenceTests(SigningServer server) : IAsyncLifetime
         await Rpc.Refused(StatusCode.AlreadyExists, () => _client.SubmitESignedAsync(
             Cards.ESigned("doctor", Cards.Form("doctor", tenant, ApplicantCategory.Doctor)), doctor));
         await Rpc.Refused(StatusCode.InvalidArgument, () => _client.SubmitESignedAsync(
-            Cards.ESigned("doctor", Cards.Form("doctor", "77", ApplicantCategory.Doctor)), doctor));
+            Cards.ESigned("doctor", Cards.Form("doctor", SigningServer.NotServed, ApplicantCategory.Doctor)), doctor));
 
         // A decision signed and verified, then refused by the store: the application moved on meanwhile (a stale version).
         var document = await server.Approvals().GetDecisionDocumentAsync(

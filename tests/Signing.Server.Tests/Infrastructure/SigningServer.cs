@@ -29,6 +29,17 @@ public class SigningServer : IAsyncLifetime
     /// <summary>Extra directorates, so each test can have its own (one open renewal per TCKN per tenant).</summary>
     public const int ScratchTenants = 40;
 
+    /// <summary>
+    /// The scratch directorates' plate codes, counting down from 81 ("81".."42"): provinces no test names otherwise, each
+    /// configured only with what a deployment sets per province (SyntheticProvinces), so the defaults give the rest (780 TL,
+    /// one approval, the catalog's name). Their fee account is <see cref="Signing.Bench.Shared.SyntheticProvinces.Iban"/>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ScratchCodes =
+        Enumerable.Range(0, ScratchTenants).Select(i => (81 - i).ToString("00", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+    /// <summary>A province's plate code that no fixture configures: a form for it names a directorate the server does not serve.</summary>
+    public const string NotServed = "34";
+
     private readonly PostgresFixture _database;
     private readonly bool _ownsDatabase = true;
     private int _nextTenant;
@@ -55,13 +66,13 @@ public class SigningServer : IAsyncLifetime
     public int GrpcPort { get; } = FreeLoopbackPort();
     public int RestPort { get; } = FreeLoopbackPort();
 
-    /// <summary>A directorate no other test uses (code "9NN"): fee 780 TL, one approval, no officers.</summary>
+    /// <summary>A directorate no other test of this fixture uses (from <see cref="ScratchCodes"/>): fee 780 TL, one approval, no officers.</summary>
     public string NewTenant()
     {
         var n = Interlocked.Increment(ref _nextTenant);
         if (n > ScratchTenants)
             throw new InvalidOperationException($"more than {ScratchTenants} scratch tenants used in one fixture; raise ScratchTenants");
-        return (900 + n).ToString();
+        return ScratchCodes[n - 1];
     }
 
     public async Task InitializeAsync()
@@ -96,6 +107,13 @@ public class SigningServer : IAsyncLifetime
     {
     }
 
+    /// <summary>Provinces a fixture variant serves beyond the shipped two and <see cref="ScratchCodes"/>.</summary>
+    protected virtual IEnumerable<string> MoreTenants => [];
+
+    /// <summary>The settings that add <paramref name="codes"/> as tenants; a variant may leave fields to Signing:TenantDefaults.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> TenantSettings(IEnumerable<string> codes) =>
+        Signing.Bench.Shared.SyntheticProvinces.Settings(codes);
+
     private Dictionary<string, string?> Settings()
     {
         var settings = new Dictionary<string, string?>
@@ -113,18 +131,9 @@ public class SigningServer : IAsyncLifetime
         for (var i = 0; i < SystemScopes.All.Count; i++)
             settings[$"Signing:Auth:SystemClients:tests:Scopes:{i}"] = SystemScopes.All[i];
         AddSettings(settings);
-        for (var i = 1; i <= ScratchTenants; i++)
-        {
-            var key = $"Signing:Tenants:{100 + i}:";
-            settings[key + "Code"] = (900 + i).ToString();
-            settings[key + "Name"] = $"Test İl Sağlık Müdürlüğü {i}";
-            settings[key + "Fee"] = "780.00";
-            settings[key + "FeeIban"] = "TR07 0001 2000 9590 0001 0000 01";
-            settings[key + "FeeBank"] = "HALK BANKASI";
-            settings[key + "FeeRecipient"] = "TEST SERMAYE İŞLETMESİ";
-            settings[key + "DeskAddress"] = "Test masası";
-            settings[key + "ApprovalsRequired"] = "1";
-        }
+        // Appended after the shipped tenants' indexes; a code listed twice (a variant's and a scratch one) is configured once.
+        foreach (var (key, value) in TenantSettings(ScratchCodes.Concat(MoreTenants)))
+            settings[key] = value;
         return settings;
     }
 
