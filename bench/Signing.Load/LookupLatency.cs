@@ -251,7 +251,7 @@ public static class LookupLatency
         // "*": the system client acts for every tenant the server serves, so (a) and (b) are refused by nothing but the lookup.
         var environment = LoadRun.ServerEnvironment(setup, world, (key, ["*"]), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         environment["Signing__Auth__SystemClients__load__Scopes__1"] = "applications:read";
-        foreach (var (variable, value) in TenantsEnvironment(configuration.Tenants))
+        foreach (var (variable, value) in SyntheticProvinces.Environment(configuration.Tenants))
             environment[variable] = value;
         var port = LoadRun.FreePort();
         var restPort = LoadRun.FreePort();
@@ -274,25 +274,6 @@ public static class LookupLatency
                 server.Kill();
                 await server.WaitForExitAsync();
             }
-        }
-    }
-
-    /// <summary>
-    /// The tenants beyond the shipped ones, with the name, fee and fee recipient from the province catalog spelled out:
-    /// a server that takes them from the catalog does not need them, an older build refuses to start without them.
-    /// </summary>
-    private static IEnumerable<KeyValuePair<string, string>> TenantsEnvironment(IReadOnlyList<string> tenants)
-    {
-        foreach (var (variable, value) in SyntheticProvinces.Environment(tenants))
-        {
-            yield return new(variable, value);
-            if (!variable.EndsWith("__Code", StringComparison.Ordinal))
-                continue;
-            var prefix = variable[..^"Code".Length];
-            var province = Provinces.Find(value) ?? throw new InvalidOperationException($"plate code {value} is not in the province catalog");
-            yield return new(prefix + "Name", province.DirectorateName);
-            yield return new(prefix + "Fee", "780.00");
-            yield return new(prefix + "FeeRecipient", province.UpperName + " İL SAĞLIK MÜDÜRLÜĞÜ SERMAYE İŞLETMESİ");
         }
     }
 
