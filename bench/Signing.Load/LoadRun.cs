@@ -256,7 +256,8 @@ public static class LoadRun
             environment["Signing__Auth__SystemClients__load__Scopes__0"] = "applications:submit";
             for (var t = 0; t < tenants.Count; t++)
                 environment[$"Signing__Auth__SystemClients__load__Tenants__{t}"] = tenants[t];
-            foreach (var (variable, value) in SyntheticProvinces.Environment(tenants))
+            // "*" (every tenant served) names no province to add.
+            foreach (var (variable, value) in SyntheticProvinces.Environment(tenants.Where(t => t != "*")))
                 environment[variable] = value;
         }
         return environment;
