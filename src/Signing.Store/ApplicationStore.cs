@@ -205,6 +205,7 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
         await using var session = store.LightweightSession(tenant);
         // One stream per holder; appending without a version is fine: these are independent observations.
         session.Events.Append(ApplicationIdFor(tenant, "certificate-holder/" + seen.Tckn), seen);
+        session.Store(CertificateHolders.Apply(await session.LoadAsync<CertificateHolder>(seen.Tckn, ct), seen.Tckn, seen)!);
         await session.SaveChangesAsync(ct);
     }
 

@@ -59,7 +59,9 @@ public static partial class SigningStore
             opts.Events.MapEventType(type, name);
 
         opts.Projections.Add<ApplicationViewProjection>(ProjectionLifecycle.Inline);
-        opts.Projections.Add<CertificateHolderProjection>(ProjectionLifecycle.Inline);
+        // Written by the store beside its events (see CertificateHolderProjection); async here only for a rebuild.
+        opts.Projections.Add<CertificateHolderProjection>(ProjectionLifecycle.Async);
+        opts.Schema.For<CertificateHolder>();
 
         // Keyset pages walk a (tenant_id, key, id) b-tree: a page costs the same at 10k or 1M rows.
         // The duplicated columns and their composite (tenant_id, …) indexes are set by each document's ConfigureMarten

@@ -14,6 +14,7 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
 {
     private static readonly string Views = SigningStore.Schema + ".mt_doc_applicationview";
     private static readonly string OpenRenewals = SigningStore.Schema + ".mt_doc_openrenewal";
+    private static readonly string Holders = SigningStore.Schema + ".mt_doc_certificateholder";
 
     public StoredEvidenceHashes StoredEvidence => storedEvidence;
 
@@ -34,7 +35,7 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
             // planner allows for a commit landing after it.
             await session.BeginTransactionAsync(ct).ConfigureAwait(false);
             var tenantOf = commands.GroupBy(c => c.ApplicationId).ToDictionary(g => g.Key, g => g.First().Tenant.ProvinceCode);
-            var known = await ReadAsync(session, commands, tenantOf, ct).ConfigureAwait(false);
+            var (known, holders) = await ReadAsync(session, commands, tenantOf, ct).ConfigureAwait(false);
             var plan = SubmissionPlanner.Plan(known, commands);
             if (plan.Unread.Count > 0 && await ReadStoredAsync(session, plan.Unread, tenantOf, ct).ConfigureAwait(false) is { Count: > 0 } committed)
                 plan = SubmissionPlanner.Plan(known.With(committed), commands);
@@ -48,6 +49,10 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
                 tenant.Insert(new OpenRenewal { Id = write.ApplicantTckn, ApplicationId = write.ApplicationId });
                 if (write.Claim is { } claim)
                     SingleUseClaims.Claim(session, write.Tenant, write.ApplicationId, claim);
+                // The expiring list's row of the applicant, from the row read above (see CertificateHolderProjection).
+                var key = new OpenKey(write.Tenant, write.ApplicantTckn);
+                if (CertificateHolders.Apply(holders.GetValueOrDefault(key), write.ApplicantTckn, write.Events[0]) is { } holder)
+                    tenant.Store(holders[key] = holder);
             }
             // Only the written applications' blobs: a replay or a refusal keeps nothing.
             var blobs = plan.Writes.SelectMany(w => w.Blobs).ToList();
@@ -77,30 +82,35 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
             return answer;
         await using var session = store.QuerySession(command.Tenant.ProvinceCode);
         var tenantOf = new Dictionary<Guid, string> { [command.ApplicationId] = command.Tenant.ProvinceCode };
-        return SubmissionPlanner.AfterLostRace(await ReadAsync(session, [command], tenantOf, ct).ConfigureAwait(false), command);
+        return SubmissionPlanner.AfterLostRace((await ReadAsync(session, [command], tenantOf, ct).ConfigureAwait(false)).Known, command);
     }
 
     /// <summary>
-    /// The stored submissions, open renewals and claimed material the commands can meet, in one statement (one round
-    /// trip and one snapshot, whatever the number of tenants). Existence is read by id on the inline view (written in the
+    /// The stored submissions, open renewals and claimed material the commands can meet, and their applicants' rows of
+    /// the expiring list, in one statement (one round trip and one snapshot, whatever the number of tenants). Existence is read by id on the inline view (written in the
     /// same transaction as its stream, so it exists exactly when the stream does): an events query by stream id cannot
     /// use mt_events' (tenant_id, stream_id, version) index well. Then only replays read their stream.
     /// </summary>
-    private static async Task<SubmissionSnapshot> ReadAsync(IQuerySession session, IReadOnlyList<SubmitRenewal> commands,
+    private static async Task<(SubmissionSnapshot Known, Dictionary<OpenKey, CertificateHolder> Holders)> ReadAsync(IQuerySession session, IReadOnlyList<SubmitRenewal> commands,
         IReadOnlyDictionary<Guid, string> tenantOf, CancellationToken ct)
     {
         var ids = commands.Select(c => c.ApplicationId).Distinct().ToArray();
         var guards = commands.Select(OpenKey.Of).Distinct().ToArray();
         var keys = commands.Select(c => SingleUse.Of(c.Confirmation)).OfType<SingleUseKey>().Distinct().ToArray();
-        // One text per row (AdvancedSql maps single scalar columns); no field holds a space: tenant codes, TCKNs, uuids,
-        // enum names and hex keys.
+        // One text per row (AdvancedSql maps single scalar columns); no field holds a space (tenant codes, TCKNs, uuids,
+        // enum names and hex keys) but a holder's JSON, which comes last.
         var rows = await session.AdvancedSql.QueryAsync<string>(
             $"select 'v ' || v.tenant_id || ' ' || v.id::text from {Views} v where v.id = any(?::uuid[]) " +
             $"union all select 'o ' || o.tenant_id || ' ' || o.id || ' ' || (o.data ->> 'ApplicationId') " +
             $"from unnest(?::text[], ?::text[]) as w(tenant, tckn) join {OpenRenewals} o on o.tenant_id = w.tenant and o.id = w.tckn " +
-            $"union all {SingleUseClaims.HeldSql}", ct,
+            $"union all {SingleUseClaims.HeldSql} " +
+            $"union all select 'h ' || h.tenant_id || ' ' || h.id || ' ' || h.data::text " +
+            $"from unnest(?::text[], ?::text[]) as w(tenant, tckn) join {Holders} h on h.tenant_id = w.tenant and h.id = w.tckn", ct,
             [ids, guards.Select(g => g.Tenant).ToArray(), guards.Select(g => g.Tckn).ToArray(),
-                keys.Select(k => k.Kind.ToString()).ToArray(), keys.Select(k => k.Key).ToArray()]).ConfigureAwait(false);
+                keys.Select(k => k.Kind.ToString()).ToArray(), keys.Select(k => k.Key).ToArray(),
+                guards.Select(g => g.Tenant).ToArray(), guards.Select(g => g.Tckn).ToArray()]).ConfigureAwait(false);
+        var serializer = session.DocumentStore.Options.Serializer();
+        var holders = new Dictionary<OpenKey, CertificateHolder>();
         var found = new List<Guid>();
         var open = new Dictionary<OpenKey, Guid>();
         foreach (var row in rows)
@@ -110,10 +120,12 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
                 found.Add(view);
             else if (parts is ["o", var guardTenant, var tckn, var holder] && Guid.TryParse(holder, out var holderId))
                 open[new OpenKey(guardTenant, tckn)] = holderId;
+            else if (parts[0] == "h" && row.Split(' ', 4) is [_, var holderTenant, var holderTckn, var json])
+                holders[new OpenKey(holderTenant, holderTckn)] = serializer.FromJson<CertificateHolder>(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
         }
         var claims = SingleUseClaims.Parse(rows.Where(r => r.StartsWith("c ", StringComparison.Ordinal)).Select(r => r[2..]));
         var stored = await ReadStoredAsync(session, found, tenantOf, ct).ConfigureAwait(false);
-        return new SubmissionSnapshot(stored.ToDictionary(s => s.ApplicationId), open, claims);
+        return (new SubmissionSnapshot(stored.ToDictionary(s => s.ApplicationId), open, claims), holders);
     }
 
     /// <summary>The stored submissions among <paramref name="ids"/>, one stream read each (replays only, so rare).</summary>

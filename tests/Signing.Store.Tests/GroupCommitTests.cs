@@ -140,6 +140,31 @@ public class GroupCommitTests(StoreFixture fx)
         Assert.Equal(0, await StreamsOf(b, Doctor2));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    public async Task A_batch_costs_one_read_and_one_write_whatever_the_number_of_its_tenants(int tenants)
+    {
+        var codes = Enumerable.Range(0, tenants).Select(_ => NewTenant()).ToList();
+        // The applicants have rows on the expiring list already (a check saw their certificates): the batch updates them.
+        foreach (var code in codes)
+            await _app.RecordCertificateSeenAsync(code, new CertificateSeen(Doctor.Tckn.Value, Doctor.Name.Full, ApplicantCategory.Doctor, Now.AddDays(10), "aa".PadRight(64, 'b'), Now));
+        var batch = Enumerable.Range(0, 6).Select(i => codes[i % tenants])
+            .Select((code, i) => SubmissionPlanner.Admit(code, Submit(Tenant(code), i < tenants ? Doctor : Doctors[i], RequestId())).Admitted!).ToList();
+
+        var (trips, answers) = await Signing.TestKit.RoundTrips.CountAsync(() => _app.Submissions.TryCommitAsync(batch, CancellationToken.None));
+
+        Assert.NotNull(answers);
+        Assert.All(answers, a => Assert.True(a.Ok, a.Failure?.ToString()));
+        Assert.Equal(2, trips);
+        foreach (var code in codes)
+        {
+            var page = await _app.ListExpiringAsync(code, Now, null, 50);
+            var doctor = Assert.Single(page.Items, h => h.Id == Doctor.Tckn.Value);
+            Assert.NotNull(doctor.RenewalApplicationId);
+        }
+    }
+
     /// <summary>How many transactions wrote these streams (the distinct xmin of their mt_streams rows).</summary>
     private async Task<long> Transactions(IEnumerable<Guid> streams)
     {
