@@ -6,6 +6,9 @@ namespace Signing.Store;
 /// </summary>
 public interface IStoreCommitObserver
 {
-    /// <summary>A write of <paramref name="tenant"/> is decided and about to commit; the commit waits for the returned task.</summary>
+    /// <summary>
+    /// A write of <paramref name="tenant"/> is decided and about to commit; the commit waits for the returned task. A group
+    /// commit spanning several tenants tells each of them, one after another, before its one commit.
+    /// </summary>
     Task BeforeCommitAsync(string tenant);
 }

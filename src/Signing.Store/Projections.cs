@@ -47,9 +47,9 @@ public sealed class ApplicationViewProjection : SingleStreamProjection<Applicati
 /// The expiring list's row, one per holder (TCKN) per tenant, from applications and from certificates seen in checks. The
 /// store writes it itself beside the event that changes it, in the event's transaction (<see cref="CertificateHolders"/>):
 /// as an inline projection Marten would load the rows of each tenant of a group commit in a round trip of its own, so a
-/// batch spread over 81 directorates would read 81 times. Registered as an async projection only so that an operator
-/// can rebuild the rows from the events (no daemon runs it otherwise); the rebuild and the live rows agree because both
-/// fold with <see cref="CertificateHolders.Apply"/>.
+/// batch spread over 81 directorates would read 81 times. This projection is registered only by
+/// <see cref="SigningStore.CreateMaintenanceStore"/>, so that an operator can rebuild the rows from the events; the rebuild
+/// and the live rows agree because both fold with <see cref="CertificateHolders.Apply"/>.
 /// </summary>
 public sealed class CertificateHolderProjection : MultiStreamProjection<CertificateHolder, string>
 {

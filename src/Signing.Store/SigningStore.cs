@@ -59,8 +59,7 @@ public static partial class SigningStore
             opts.Events.MapEventType(type, name);
 
         opts.Projections.Add<ApplicationViewProjection>(ProjectionLifecycle.Inline);
-        // Written by the store beside its events (see CertificateHolderProjection); async here only for a rebuild.
-        opts.Projections.Add<CertificateHolderProjection>(ProjectionLifecycle.Async);
+        // Written by the store beside its events (see CertificateHolderProjection, which only a rebuild runs).
         opts.Schema.For<CertificateHolder>();
 
         // Keyset pages walk a (tenant_id, key, id) b-tree: a page costs the same at 10k or 1M rows.
@@ -99,6 +98,16 @@ public static partial class SigningStore
 
     /// <summary>For tests and tools: a store of its own (dispose it) on a migrated database.</summary>
     public static DocumentStore CreateDocumentStore(string connectionString) => DocumentStore.For(o => Configure(o, connectionString));
+
+    /// <summary>
+    /// For an operator's maintenance (run as the schema owner): a store that can also rebuild the expiring list from the
+    /// events (<c>RebuildProjectionAsync&lt;CertificateHolderProjection&gt;</c> on its projection daemon).
+    /// </summary>
+    public static DocumentStore CreateMaintenanceStore(string connectionString) => DocumentStore.For(o =>
+    {
+        Configure(o, connectionString);
+        o.Projections.Add<CertificateHolderProjection>(ProjectionLifecycle.Async);
+    });
 
     /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/> and <see cref="TransparencyLog"/>; the schema is the migration's (<see cref="MigrateAsync(string, CancellationToken)"/>).</summary>
     public static IServiceCollection AddSigningStore(this IServiceCollection services, string connectionString)

@@ -29,7 +29,7 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
             // Conjoined tenancy: one session writes every tenant's rows (ForTenant), so a batch spread over many
             // directorates is still one transaction and one commit.
             await using var session = store.LightweightSession(commands[0].Tenant.ProvinceCode);
-            // One connection for the reads, the inline projections' loads, the writes and the commit: by default every
+            // One connection for the reads, the writes and the commit: by default every
             // operation rents its own pooled connection, and each return costs PostgreSQL the pool's session reset.
             // The read runs in the transaction at READ COMMITTED, so it sees what was committed before it; the
             // planner allows for a commit landing after it.

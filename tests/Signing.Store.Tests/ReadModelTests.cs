@@ -136,7 +136,7 @@ public class ProjectionRebuildTests(StoreFixture fx)
         Assert.Equal(2, before.Queue.Count);
 
         // A rebuild is an operator's maintenance (it truncates the projections' tables): the owner runs it, not the server's role.
-        using (var owner = SigningStore.CreateDocumentStore(fx.OwnerConnectionString))
+        using (var owner = SigningStore.CreateMaintenanceStore(fx.OwnerConnectionString))
         using (var daemon = await owner.BuildProjectionDaemonAsync())
         {
             await daemon.RebuildProjectionAsync<ApplicationViewProjection>(CancellationToken.None);
