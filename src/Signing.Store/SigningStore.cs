@@ -59,8 +59,9 @@ public static partial class SigningStore
             opts.Events.MapEventType(type, name);
 
         opts.Projections.Add<ApplicationViewProjection>(ProjectionLifecycle.Inline);
-        // Written by the store beside its events (see CertificateHolderProjection, which only a rebuild runs).
-        opts.Schema.For<CertificateHolder>();
+        // Written by the store beside its events (see CertificateHolderProjection, which only a rebuild runs); numbered
+        // revisions, as Marten gives a projection's documents, so the table is the same whether a rebuild registers it.
+        opts.Schema.For<CertificateHolder>().UseNumericRevisions(true);
 
         // Keyset pages walk a (tenant_id, key, id) b-tree: a page costs the same at 10k or 1M rows.
         // The duplicated columns and their composite (tenant_id, …) indexes are set by each document's ConfigureMarten
