@@ -11,24 +11,37 @@ using Signing.Verification;
 
 namespace Signing.Revocation.Tests;
 
-[CollectionDefinition(PkiWorld.Collection)]
-public sealed class PkiWorldCollection : ICollectionFixture<PkiServices>;
+/// <summary>
+/// OpenSSL's responder over the world's sub-CA index in a serve of its own (free ports): the world's serve is restarted
+/// by other test projects that take its services down, and a restart resets the connections of whoever is using it.
+/// </summary>
+public sealed class PrivateOpenSslResponder : IDisposable
+{
+    public PkiServices Pki { get; } = new();
+    public PkiServeProcess Serve { get; }
+
+    public PrivateOpenSslResponder() => Serve = Pki.StartPrivate(new PkiServeOptions { Ocsp = false, Crl = false, Tsa = false });
+
+    public string Url => Serve.Ready.OpensslOcspUrl ?? throw new InvalidOperationException("the private serve started without OpenSSL's responder");
+
+    public void Dispose() => Pki.Dispose();
+}
 
 /// <summary>
 /// Our OCSP client and the engine's judgement against an independent implementation: OpenSSL's own `openssl ocsp`
-/// responder, run by the world's serve over the sub-CA's index, signing with the delegated responder certificate.
+/// responder, run by a serve of this world over the sub-CA's index, signing with the delegated responder certificate.
 /// </summary>
-[Collection(PkiWorld.Collection)]
-public sealed class OpenSslResponderTests : IDisposable
+public sealed class OpenSslResponderTests : IClassFixture<PrivateOpenSslResponder>, IDisposable
 {
     private readonly WorldManifest _manifest;
+    private readonly string _responder;
     private readonly ParsedCertificate _issuer;
     private readonly HttpClient _http = new();
 
-    public OpenSslResponderTests(PkiServices pki)
+    public OpenSslResponderTests(PrivateOpenSslResponder responder)
     {
-        pki.EnsureWorld();
-        _manifest = pki.Manifest;
+        _manifest = responder.Pki.Manifest;
+        _responder = responder.Url;
         _issuer = ParsedCertificate.FromFile(_manifest.Pki.NesSubCaCertificate).Single();
     }
 
@@ -37,7 +50,7 @@ public sealed class OpenSslResponderTests : IDisposable
     private OcspClient Client(bool nonce = true) => new(_http,
         new RevocationFetchOptions
         {
-            OcspUrlOverride = _manifest.Services.OpensslOcspUrl,
+            OcspUrlOverride = _responder,
             OcspNonce = nonce,
             HttpTimeout = TimeSpan.FromSeconds(20),
         }.ThrowIfInvalid(),
