@@ -12,8 +12,8 @@ using Signing.Verification;
 namespace Signing.Revocation.Tests;
 
 /// <summary>
-/// OpenSSL's responder over the world's sub-CA index in a serve of its own (free ports): the world's serve is restarted
-/// by other test projects that take its services down, and a restart resets the connections of whoever is using it.
+/// OpenSSL's responder over the world's sub-CA index in a serve of its own (free ports): other test projects restart the
+/// world's serve (and its OpenSSL responder) to take its services down, and these tests need it up throughout.
 /// </summary>
 public sealed class PrivateOpenSslResponder : IDisposable
 {
