@@ -21,9 +21,15 @@ public static class GrpcQueue
             throw new InvalidOperationException("SOFTHSM2_CONF must be exported before this process starts (SoftHSM reads it at load time) for the officer's sign-in");
         if (world.OfficerToken is null || world.OfficerPin is null)
             throw new InvalidDataException("the manifest has no officer-mersin-1 persona");
+        return LogIn(world, world.OfficerToken, world.OfficerPin);
+    }
+
+    /// <summary>A world persona's token, logged in (once per token and process).</summary>
+    public static Card LogIn(WorldManifest world, string tokenLabel, string userPin)
+    {
         var module = Pkcs11Module.Load(string.IsNullOrEmpty(world.Pkcs11Module) ? null : world.Pkcs11Module);
-        using var pin = PinSources.FromSecret(world.OfficerPin);
-        var token = module.Login(world.OfficerToken, pin);
+        using var pin = PinSources.FromSecret(userPin);
+        var token = module.Login(tokenLabel, pin);
         return new Card(token, token.GetSigningKey());
     }
 

@@ -283,12 +283,6 @@ public static partial class LookupLatency
             return new Persona(id, Str("tckn"), Str("tokenLabel"), Str("userPin"));
         }
 
-        public GrpcQueue.Card LogIn(WorldManifest world)
-        {
-            var module = Pkcs11Module.Load(string.IsNullOrEmpty(world.Pkcs11Module) ? null : world.Pkcs11Module);
-            using var pin = PinSources.FromSecret(Pin);
-            var token = module.Login(TokenLabel, pin);
-            return new GrpcQueue.Card(token, token.GetSigningKey());
-        }
+        public GrpcQueue.Card LogIn(WorldManifest world) => GrpcQueue.LogIn(world, TokenLabel, Pin);
     }
 }
