@@ -70,6 +70,13 @@ public sealed record PaymentReflected(DateTimeOffset At) : IApplicationEvent;
 public sealed record CertificateSeen(string Tckn, string Name, ApplicantCategory? Category, DateTimeOffset NotAfter, string CertificateSha256, DateTimeOffset At);
 
 /// <summary>
+/// A renewal reminder was scheduled for a holder: <paramref name="StageDays"/> days before the notAfter of the certificate
+/// <paramref name="CertificateSha256"/>. On the holder's stream, beside <see cref="CertificateSeen"/>; the e-mail itself
+/// goes out from an outbox row written in the same transaction (the event keeps no address: contact data may be erased).
+/// </summary>
+public sealed record ReminderScheduled(string Tckn, string CertificateSha256, DateTimeOffset NotAfter, int StageDays, DateTimeOffset At);
+
+/// <summary>
 /// Revocation data a verdict rested on. Kind "crl" or "ocsp" (<see cref="RevocationKinds"/>); Sha256 = of the exact DER
 /// stored in signing.evidence. For an OCSP response Issuer names the responder (its name, or "key:" and the SHA-1 of its
 /// key), Number is null and ThisUpdate is the response's producedAt.

@@ -15,9 +15,14 @@ public sealed record TenantSettings(
     string DeskAddress,
     string OfficerEmail,
     IReadOnlyCollection<Tckn> Officers,
-    int ApprovalsRequired = 1)
+    int ApprovalsRequired = 1,
+    CategoryCheck CategoryCheck = CategoryCheck.Refuse,
+    IReadOnlyList<int>? ReminderStageDays = null)
 {
     public bool IsOfficer(Tckn tckn) => Officers.Contains(tckn);
+
+    /// <summary>The days before notAfter at which reminders go out (<see cref="ReminderStages.Default"/> unless set).</summary>
+    public IReadOnlyList<int> Reminders => ReminderStageDays ?? ReminderStages.Default;
 
     /// <summary>The seed's directorate (Mersin, 12 March 2024), with the officers of the hsm-sim world.</summary>
     public static TenantSettings Mersin(IReadOnlyCollection<Tckn> officers, int approvalsRequired = 1) => new(

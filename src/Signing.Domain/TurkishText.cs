@@ -37,4 +37,27 @@ public static class TurkishText
     public static string Compact(string text) => string.Concat(Words(text));
 
     public static string DigitsOnly(string text) => new(text.Where(char.IsAsciiDigit).ToArray());
+
+    /// <summary>
+    /// A matching key: the words (see <see cref="Words"/>) joined by single spaces, lower-case, with the Turkish letters
+    /// folded to their ASCII neighbours, so "Aile Hekimi", "AİLE HEKİMİ", "aile_hekimi" and "Aile Hekımı" meet.
+    /// </summary>
+    public static string Fold(string text)
+    {
+        var key = new StringBuilder();
+        foreach (var c in string.Join(' ', Words(text)))
+        {
+            key.Append(c switch
+            {
+                'Ç' => 'c',
+                'Ğ' => 'g',
+                'I' or 'İ' => 'i',
+                'Ö' => 'o',
+                'Ş' => 's',
+                'Ü' => 'u',
+                _ => char.ToLowerInvariant(c),
+            });
+        }
+        return key.ToString();
+    }
 }

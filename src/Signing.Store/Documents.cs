@@ -111,11 +111,44 @@ public sealed record CertificateHolder
     public DateTimeOffset LastSeenAt { get; init; }
     /// <summary>The latest renewal application seen for this holder, if any.</summary>
     public Guid? RenewalApplicationId { get; init; }
+    /// <summary>The last reminder stage (days before notAfter) scheduled for the certificate <see cref="CertificateSha256"/>; null when none.</summary>
+    public int? ReminderStage { get; init; }
 
     public static void ConfigureMarten(DocumentMapping mapping)
     {
         ((DocumentMapping<CertificateHolder>)mapping).Duplicate(x => x.NotAfter);
         SigningStore.AddIndex(mapping, "ix_signing_expiring_keyset", "tenant_id", "not_after", "id");
+    }
+}
+
+/// <summary>
+/// One person on a directorate's staff list (id = TCKN, one row per person per tenant), as its HR system last sent it.
+/// KVKK: only what the renewal needs (name, category, institution, how to reach the person); the contact fields of a person
+/// deactivated long enough ago are erased (<see cref="ContactErasedAt"/>).
+/// </summary>
+public sealed record RosterMember
+{
+    public string Id { get; init; } = "";
+    public string Name { get; init; } = "";
+    public StaffCategory Category { get; init; }
+    public string Institution { get; init; } = "";
+    public string? Email { get; init; }
+    public string? Phone { get; init; }
+    public bool Active { get; init; } = true;
+    /// <summary>When an import last changed this row.</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>When the person was deactivated (null while active).</summary>
+    public DateTimeOffset? DeactivatedAt { get; init; }
+    /// <summary>When the contact fields were erased after deactivation (KVKK); null while they are kept.</summary>
+    public DateTimeOffset? ContactErasedAt { get; init; }
+
+    public static void ConfigureMarten(DocumentMapping mapping)
+    {
+        var roster = (DocumentMapping<RosterMember>)mapping;
+        roster.Duplicate(x => x.Active);
+        roster.Duplicate(x => x.DeactivatedAt);
+        // The KVKK sweep's search: deactivated people whose contact data is still kept.
+        SigningStore.AddIndex(mapping, "ix_signing_roster_deactivated", ["tenant_id", "deactivated_at"], predicate: "deactivated_at is not null");
     }
 }
 

@@ -57,6 +57,7 @@ public sealed class CertificateHolderProjection : MultiStreamProjection<Certific
     {
         Identity<RenewalSubmitted>(e => e.ApplicantTckn);
         Identity<CertificateSeen>(e => e.Tckn);
+        Identity<ReminderScheduled>(e => e.Tckn);
     }
 
     public override CertificateHolder? Evolve(CertificateHolder? snapshot, string id, IEvent e) => CertificateHolders.Apply(snapshot, id, e.Data);
@@ -79,6 +80,7 @@ public static class CertificateHolders
                 CertificateSha256 = snapshot is null || s.CurrentCertificateNotAfter >= holder.NotAfter ? s.CurrentCertificateSha256 : holder.CertificateSha256,
                 LastSeenAt = s.At,
                 RenewalApplicationId = s.ApplicationId,
+                ReminderStage = snapshot is null || s.CurrentCertificateNotAfter > holder.NotAfter ? null : holder.ReminderStage,
             },
             CertificateSeen c => holder with
             {
@@ -87,7 +89,11 @@ public static class CertificateHolders
                 NotAfter = snapshot is null || c.NotAfter >= holder.NotAfter ? c.NotAfter.ToUniversalTime() : holder.NotAfter,
                 CertificateSha256 = snapshot is null || c.NotAfter >= holder.NotAfter ? c.CertificateSha256 : holder.CertificateSha256,
                 LastSeenAt = c.At,
+                // The stages start again for a newer certificate.
+                ReminderStage = snapshot is null || c.NotAfter > holder.NotAfter ? null : holder.ReminderStage,
             },
+            // A reminder counts for the certificate it was for; one for an older certificate changes nothing.
+            ReminderScheduled r => r.CertificateSha256 == holder.CertificateSha256 ? holder with { ReminderStage = r.StageDays } : holder,
             _ => snapshot,
         };
     }

@@ -24,7 +24,7 @@ public static partial class SigningStore
         (typeof(TokenDelivered), "token_delivered"), (typeof(ReturnedToSender), "returned_to_sender"),
         (typeof(AddressConfirmed), "address_confirmed"), (typeof(PostalFormReceived), "postal_form_received"),
         (typeof(PriceShown), "price_shown"), (typeof(PaymentMade), "payment_made"), (typeof(PaymentReflected), "payment_reflected"),
-        (typeof(CertificateSeen), "certificate_seen"),
+        (typeof(CertificateSeen), "certificate_seen"), (typeof(ReminderScheduled), "reminder_scheduled"),
     ];
 
     /// <summary>The stored name of an event type (as history entries show it).</summary>
@@ -67,6 +67,7 @@ public static partial class SigningStore
         // The duplicated columns and their composite (tenant_id, …) indexes are set by each document's ConfigureMarten
         // (Marten's convention hook).
         opts.Schema.For<OpenRenewal>();
+        opts.Schema.For<RosterMember>();
         // Not a Marten document: documents here are (tenant_id, id)-keyed, and single use must hold across tenants.
         opts.Storage.ExtendedSchemaObjects.Add(SingleUseClaims.Definition());
         // Sign-in challenges, shared by every node (a working table: rows are deleted when redeemed or expired).

@@ -24,8 +24,12 @@ public static class SystemScopes
     public const string DeliveryRecord = "delivery:record";
     /// <summary>Checkpoints and consistency proofs of the whole log; inclusion proofs for the client's tenants.</summary>
     public const string LogRead = "log:read";
+    /// <summary>Keep a tenant's staff list current (the HR system).</summary>
+    public const string RosterWrite = "roster:write";
+    /// <summary>Read a tenant's expiring list and its stats.</summary>
+    public const string RosterRead = "roster:read";
 
-    public static readonly IReadOnlyList<string> All = [ApplicationsSubmit, ApplicationsRead, ApplicationsWithdraw, PaymentsRecord, DeliveryRecord, LogRead];
+    public static readonly IReadOnlyList<string> All = [ApplicationsSubmit, ApplicationsRead, ApplicationsWithdraw, PaymentsRecord, DeliveryRecord, LogRead, RosterWrite, RosterRead];
 
     /// <summary>In a client's Tenants: every directorate the server serves.</summary>
     public const string AllTenants = "*";

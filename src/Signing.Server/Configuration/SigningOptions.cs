@@ -187,6 +187,10 @@ public class TenantDefaultsOptions
     public string? DeskAddress { get; set; }
     public string? OfficerEmail { get; set; }
     public int? ApprovalsRequired { get; set; }
+    /// <summary>A submission whose category disagrees with the roster: "Refuse" (the default) or "Flag" (accept, lacking CATEGORY_CONFIRMED).</summary>
+    public string? CategoryCheck { get; set; }
+    /// <summary>Days before notAfter at which reminders are e-mailed (default 90, 60, 30, 7).</summary>
+    public List<int>? ReminderStages { get; set; }
 }
 
 /// <summary>

@@ -59,12 +59,18 @@ public sealed class TenantCatalog
             var approvals = tenant.ApprovalsRequired ?? defaults.ApprovalsRequired ?? 1;
             if (approvals < 1)
                 throw new InvalidOperationException($"Signing:Tenants ({code}): ApprovalsRequired must be at least 1 (was {approvals})");
+            var categoryCheck = Set(tenant.CategoryCheck) ?? Set(defaults.CategoryCheck) ?? nameof(CategoryCheck.Refuse);
+            if (!Enum.TryParse<CategoryCheck>(categoryCheck, ignoreCase: true, out var check) || !Enum.IsDefined(check))
+                throw new InvalidOperationException($"Signing:Tenants ({code}): CategoryCheck is Refuse or Flag, not '{categoryCheck}'");
+            var stages = tenant.ReminderStages is { Count: > 0 } own ? own : defaults.ReminderStages is { Count: > 0 } shared ? shared : null;
+            if (stages is not null && ReminderStages.Problem(stages) is { } stageProblem)
+                throw new InvalidOperationException($"Signing:Tenants ({code}): ReminderStages: {stageProblem}");
             tenants.Add(new TenantSettings(code, Set(tenant.Name) ?? province.DirectorateName, fee, iban,
                 Required(tenant.FeeBank, defaults.FeeBank, "FeeBank"),
                 Set(tenant.FeeRecipient) ?? Set(defaults.FeeRecipient) ?? DefaultFeeRecipient(province),
                 Required(tenant.DeskAddress, defaults.DeskAddress, "DeskAddress"),
                 Set(tenant.OfficerEmail) ?? Set(defaults.OfficerEmail) ?? "",
-                officers, approvals));
+                officers, approvals, check, stages?.OrderByDescending(d => d).ToList()));
         }
         if (tenants.GroupBy(t => t.ProvinceCode).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InvalidOperationException($"Signing:Tenants: code {twice.Key} is configured twice");
