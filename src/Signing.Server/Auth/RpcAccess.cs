@@ -37,6 +37,7 @@ public static class RpcAccess
     private static readonly ServiceDescriptor Deliveries = DeliveryService.Descriptor;
     private static readonly ServiceDescriptor Log = LogService.Descriptor;
     private static readonly ServiceDescriptor Roster = RosterService.Descriptor;
+    private static readonly ServiceDescriptor Expiry = ExpiryService.Descriptor;
 
     public static IReadOnlyDictionary<string, SystemAccess> Table { get; } = new Dictionary<string, SystemAccess>(StringComparer.Ordinal)
     {
@@ -63,8 +64,8 @@ public static class RpcAccess
         [Method(Log, nameof(LogService.LogServiceBase.GetInclusionProof))] = Scope(SystemScopes.LogRead),
         [Method(Log, nameof(LogService.LogServiceBase.GetConsistencyProof))] = Scope(SystemScopes.LogRead),
         [Method(Roster, nameof(RosterService.RosterServiceBase.Import))] = Scope(SystemScopes.RosterWrite),
-        [Method(Roster, nameof(RosterService.RosterServiceBase.ListExpiring))] = Scope(SystemScopes.RosterRead),
-        [Method(Roster, nameof(RosterService.RosterServiceBase.GetExpiringStats))] = Scope(SystemScopes.RosterRead),
+        [Method(Expiry, nameof(ExpiryService.ExpiryServiceBase.ListExpiring))] = Scope(SystemScopes.RosterRead),
+        [Method(Expiry, nameof(ExpiryService.ExpiryServiceBase.GetExpiringStats))] = Scope(SystemScopes.RosterRead),
     };
 
     /// <summary>The rule for a gRPC method ("/esign.v1.ApplicationService/Get"); people only when it has no entry.</summary>

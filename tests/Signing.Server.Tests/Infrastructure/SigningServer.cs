@@ -92,6 +92,7 @@ public class SigningServer : IAsyncLifetime
         if (!Live)
             builder.WebHost.UseTestServer();
         builder.ConfigureSigningServer();
+        ConfigureServices(builder.Services);
         App = builder.Build();
         App.MapSigningServer();
         await App.StartAsync();
@@ -101,6 +102,11 @@ public class SigningServer : IAsyncLifetime
     }
 
     protected virtual GrpcChannel CreateLiveChannel() => GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+
+    /// <summary>Replaces or adds services after the server's own (a variant's clock, …): the last registration wins.</summary>
+    protected virtual void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+    {
+    }
 
     /// <summary>More settings for a fixture variant (TLS, …).</summary>
     protected virtual void AddSettings(Dictionary<string, string?> settings)
