@@ -15,6 +15,7 @@ public static partial class ApplicationDecider
         return command switch
         {
             RegisterPaper c => RegisterPaper(c, state),
+            ConfirmCategory c => ConfirmCategory(c, state),
             AttachReceipt c => AttachReceipt(c, state),
             Approve c => Approve(c, state),
             Reject c => Reject(c, state),
@@ -56,8 +57,10 @@ public static partial class ApplicationDecider
             return Decision.Refuse(ErrorCodes.MissingAddress, "The token is delivered by courier to the person only: a delivery address is needed.");
 
         var applicant = c.Applicant;
+        if (CategoryOf(c) is not ({ } category, var unconfirmed))
+            return RosterRefusal(c);
         var certificateValid = RenewalWindow.CanESign(c.CurrentCertificate.NotAfter, c.At);
-        if (applicant.Category == ApplicantCategory.FamilyPhysician && certificateValid && c.Confirmation.Method != ConfirmationMethod.ESignature)
+        if (category == ApplicantCategory.FamilyPhysician && certificateValid && c.Confirmation.Method != ConfirmationMethod.ESignature)
             return Decision.Refuse(ErrorCodes.FamilyPhysicianMustESign,
                 $"A family physician whose NES is still valid (until {c.CurrentCertificate.NotAfter:yyyy-MM-dd}) must sign the form with it; " +
                 $"{(c.Confirmation.Method == ConfirmationMethod.WetSignature ? "a wet-signed form" : "e-Onay")} is only for an expired NES.");
@@ -90,20 +93,71 @@ public static partial class ApplicationDecider
         }
 
         var wet = c.Confirmation.Method == ConfirmationMethod.WetSignature;
-        var route = applicant.Category == ApplicantCategory.Individual
+        var route = category == ApplicantCategory.Individual
             ? (wet ? ApplicationRoute.KamuSmPostal : ApplicationRoute.KamuSmOnline)
             : (wet ? ApplicationRoute.DirectoratePaper : ApplicationRoute.DirectorateQueue);
-        var familyPhysician = applicant.Category == ApplicantCategory.FamilyPhysician;
+        var familyPhysician = category == ApplicantCategory.FamilyPhysician;
         return Decision.Accept(new RenewalSubmitted(
             c.ApplicationId, c.Tenant.ProvinceCode, c.ClientRequestId, ApplicationCode.From(c.ApplicationId),
-            applicant.Tckn.Value, applicant.Name.GivenName, applicant.Name.Surname, applicant.Category,
+            applicant.Tckn.Value, applicant.Name.GivenName, applicant.Name.Surname, category,
             c.Contact.Email.Trim(), c.Contact.Phone.Trim(), c.DeliveryAddress.Trim(),
             c.CurrentCertificate.NotAfter, c.CurrentCertificate.Sha256,
             c.Confirmation.Method, route, signerCertificate, eOnayReference,
             familyPhysician ? c.Tenant.Fee.Amount : null,
             familyPhysician ? c.Tenant.FeeIban.Value : null,
             route is ApplicationRoute.DirectorateQueue or ApplicationRoute.DirectoratePaper ? Math.Max(1, c.Tenant.ApprovalsRequired) : 0,
-            c.At, c.Submitter, c.ContentSha256, c.Institution.Trim(), c.Evidence));
+            c.At, c.Submitter, c.ContentSha256, c.Institution.Trim(), c.Evidence,
+            // Only the directorate's queue has an officer to confirm it; Kamu SM's route is tracked, not approved here.
+            CategoryUnconfirmed: unconfirmed && route is ApplicationRoute.DirectorateQueue or ApplicationRoute.DirectoratePaper,
+            ClaimedCategory: category == applicant.Category ? null : applicant.Category));
+    }
+
+    /// <summary>
+    /// The category the rules apply and whether an officer must confirm it; null when the roster's category refuses the
+    /// submission. No roster: the applicant's word. Not on the roster: the applicant's word, unconfirmed. On it with
+    /// another category: refused, or (a directorate that flags) the roster's category, unconfirmed; never across the line
+    /// between the directorate's queue and Kamu SM's individual route, which the officer's queue could not undo.
+    /// </summary>
+    private static (ApplicantCategory Category, bool Unconfirmed)? CategoryOf(SubmitRenewal c)
+    {
+        var claimed = c.Applicant.Category;
+        if (c.Roster is null)
+            return (claimed, false);
+        if (c.Roster.Category is not { } listed)
+            return (claimed, true);
+        var expected = listed.Applicant();
+        if (expected == claimed)
+            return (claimed, false);
+        if (c.Tenant.CategoryCheck == CategoryCheck.Flag && expected != ApplicantCategory.Individual && claimed != ApplicantCategory.Individual)
+            return (expected, true);
+        return null;
+    }
+
+    private static Decision RosterRefusal(SubmitRenewal c)
+    {
+        var listed = c.Roster!.Category!.Value;
+        return Decision.Refuse(ErrorCodes.CategoryNotRoster,
+            $"The directorate's staff list has this person as {listed.TurkishName()} ({listed.Applicant()}), not {c.Applicant.Category}: " +
+            $"apply as {listed.Applicant()}, or ask the directorate to correct its staff list.");
+    }
+
+    private static Decision ConfirmCategory(ConfirmCategory c, ApplicationState state)
+    {
+        if (!state.IsOnQueue())
+            return NotOnQueue(state);
+        if (OfficerProblem(c.Tenant, c.Officer, state) is { } problem)
+            return problem;
+        if (!state.CategoryUnconfirmed)
+            return Decision.Refuse(ErrorCodes.CategoryNotConfirmable, $"The category ({state.Category}) is already confirmed.");
+        if (c.Category == ApplicantCategory.Individual)
+            return Decision.Refuse(ErrorCodes.CategoryNotConfirmable,
+                "An individual applicant applies at Kamu SM, not on this queue: reject the application instead.");
+        var familyPhysician = c.Category == ApplicantCategory.FamilyPhysician;
+        if (familyPhysician && state.Method != ConfirmationMethod.ESignature && RenewalWindow.CanESign(state.CurrentCertificateNotAfter, state.SubmittedAt))
+            return Decision.Refuse(ErrorCodes.CategoryNotConfirmable,
+                "A family physician whose NES was still valid must e-sign the form: reject the application, so the applicant applies again with an e-signature.");
+        return Decision.Accept(new CategoryConfirmed(c.Officer.Value, c.Category,
+            familyPhysician ? state.FeeDue ?? c.Tenant.Fee.Amount : null, familyPhysician ? state.FeeIban ?? c.Tenant.FeeIban.Value : null, c.At));
     }
 
     private static Decision RegisterPaper(RegisterPaper c, ApplicationState state)
@@ -149,6 +203,8 @@ public static partial class ApplicationDecider
             return problem.Error;
         if (decision == OfficerDecision.Reject)
             return null;
+        if (state.CategoryUnconfirmed)
+            return new DomainError(ErrorCodes.NotApprovable, "Not approvable yet: the applicant's category is not confirmed by the staff list; confirm it first.");
         if (!state.IsApprovable())
             return new DomainError(ErrorCodes.NotApprovable, "Not approvable yet: the family physician's matching receipt (dekont) has not been attached.");
         if (state.Approvals.Contains(officer.Value))

@@ -14,6 +14,10 @@ public sealed record ApplicationState
     public string GivenName { get; init; } = "";
     public string Surname { get; init; } = "";
     public ApplicantCategory Category { get; init; }
+    /// <summary>The category the applicant chose, when the rules applied another (the roster's).</summary>
+    public ApplicantCategory? ClaimedCategory { get; init; }
+    /// <summary>The roster did not confirm the category: an officer must, before approval.</summary>
+    public bool CategoryUnconfirmed { get; init; }
     public ConfirmationMethod Method { get; init; }
     public ApplicationRoute Route { get; init; }
     public string DeliveryAddress { get; init; } = "";
@@ -56,10 +60,12 @@ public sealed record ApplicationState
             lacks.Add(Lack.Receipt);
         if (Approvals.Count > 0 && Approvals.Count < ApprovalsRequired)
             lacks.Add(Lack.SecondApproval);
+        if (CategoryUnconfirmed)
+            lacks.Add(Lack.CategoryConfirmed);
         return lacks;
     }
 
     /// <summary>An officer may approve it now: on the queue, paper in, receipt matched (a pending second approval is what the approval gives).</summary>
     public bool IsApprovable() =>
-        Status == ApplicationStatus.AwaitingApproval && !(ReceiptRequired() && ReceiptFileSha256 is null);
+        Status == ApplicationStatus.AwaitingApproval && !(ReceiptRequired() && ReceiptFileSha256 is null) && !CategoryUnconfirmed;
 }

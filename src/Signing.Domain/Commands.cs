@@ -21,8 +21,11 @@ public sealed record SubmitRenewal(
     string ContentSha256 = "",
     string Institution = "",
     SubmissionEvidence? Evidence = null,
-    IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null) : ApplicationCommand(At), ICarriesEvidence
+    IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null,
+    RosterFact? Roster = null) : ApplicationCommand(At), ICarriesEvidence
 {
+    // Roster: what the directorate's staff list says of the applicant, read by the store with the rest of the batch;
+    // null when the directorate keeps no roster (then the applicant's category is taken as given).
     // Evidence: the hashes the event keeps; EvidenceBlobs: the bytes they name, written by the store beside the events.
     // Neither takes part in the rules.
     public IReadOnlyList<EvidenceBlob> Blobs => EvidenceBlobs ?? [];
@@ -53,6 +56,9 @@ public sealed record Reject(TenantSettings Tenant, Tckn Officer, string Reason, 
 {
     public IReadOnlyList<EvidenceBlob> Blobs => EvidenceBlobs ?? [];
 }
+
+/// <summary>An officer settles a category the roster did not confirm (a person not on it, or one it lists otherwise).</summary>
+public sealed record ConfirmCategory(TenantSettings Tenant, Tckn Officer, ApplicantCategory Category, DateTimeOffset At) : ApplicationCommand(At);
 
 public sealed record Withdraw(Tckn RequestedBy, string Reason, DateTimeOffset At) : ApplicationCommand(At);
 

@@ -26,6 +26,10 @@ public static class ErrorCodes
     public const string EOnayNotConfirmed = "confirmation.eonay_not_confirmed";
     public const string EOnayNotApplicant = "confirmation.eonay_not_applicant";
     public const string FamilyPhysicianMustESign = "confirmation.family_physician_must_esign";
+    /// <summary>The applicant's category disagrees with the directorate's roster (and the directorate refuses rather than flags).</summary>
+    public const string CategoryNotRoster = "submit.category_not_roster";
+    /// <summary>An officer's category confirmation that cannot be made (nothing to confirm, or a category the queue cannot take).</summary>
+    public const string CategoryNotConfirmable = "category.not_confirmable";
     public const string NotAwaitingPaper = "paper.not_awaiting";
     public const string WrongCopyCount = "paper.wrong_copy_count";
     public const string ReceiptNotRequired = "receipt.not_required";

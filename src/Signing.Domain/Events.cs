@@ -34,7 +34,14 @@ public sealed record RenewalSubmitted(
     string? Submitter = null,
     string? ContentSha256 = null,
     string? Institution = null,
-    SubmissionEvidence? Evidence = null) : IApplicationEvent;
+    SubmissionEvidence? Evidence = null,
+    bool CategoryUnconfirmed = false,
+    ApplicantCategory? ClaimedCategory = null) : IApplicationEvent;
+// Category: the one the rules applied (the roster's when they disagreed and the directorate flags rather than refuses);
+// ClaimedCategory: what the applicant chose, when it was not that; CategoryUnconfirmed: an officer must confirm it.
+
+/// <summary>An officer confirmed (or corrected) the applicant's category; the fee follows it.</summary>
+public sealed record CategoryConfirmed(string OfficerTckn, ApplicantCategory Category, decimal? FeeDue, string? FeeIban, DateTimeOffset At) : IApplicationEvent;
 
 public sealed record PaperRegistered(string OfficerTckn, int Copies, DateTimeOffset At) : IApplicationEvent;
 

@@ -86,6 +86,8 @@ public enum Lack
     Paper,
     Receipt,
     SecondApproval,
+    /// <summary>The roster did not confirm the applicant's category: an officer confirms it.</summary>
+    CategoryConfirmed,
 }
 
 /// <summary>What an officer decides on an application on the queue. No zero: a missing decision is none of these.</summary>

@@ -22,6 +22,8 @@ public static class ApplicationProgress
             new(Actor.Applicant, $"Bring the {KamuSm.PaperCopies} signed copies of the form to the e-signature officer's desk."),
         ApplicationStatus.AwaitingApproval when s.ReceiptRequired() && s.ReceiptFileSha256 is null =>
             new(Actor.Applicant, $"Send the bank receipt (dekont) of the {Money.Tl(s.FeeDue!.Value)} fee to the officer; the description must read {KamuSm.ReceiptTemplate}."),
+        ApplicationStatus.AwaitingApproval when s.CategoryUnconfirmed =>
+            new(Actor.Officer, $"The e-signature officer confirms the applicant's category ({s.Category}): the directorate's staff list did not."),
         ApplicationStatus.AwaitingApproval when s.Approvals.Count > 0 =>
             new(Actor.Officer, "A second officer approves (this directorate requires two approvals)."),
         ApplicationStatus.AwaitingApproval => new(Actor.Officer, "The e-signature officer approves or rejects the application."),
@@ -50,6 +52,7 @@ public static class ApplicationProgress
     public static string Describe(IApplicationEvent e) => e switch
     {
         RenewalSubmitted s => $"Renewal (YENİLEME) submitted, confirmed by {s.Method}.",
+        CategoryConfirmed c => $"Category confirmed as {c.Category} by officer {Tckn.Mask(c.OfficerTckn)}.",
         PaperRegistered p => $"{p.Copies} signed paper copies registered by officer {Tckn.Mask(p.OfficerTckn)}.",
         ReceiptAttached r => $"Receipt of {Money.Tl(r.Amount)} paid on {r.PaidOn:yyyy-MM-dd} attached.",
         ApprovalGiven a => $"Approved by officer {Tckn.Mask(a.OfficerTckn)}.",

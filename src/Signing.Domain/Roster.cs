@@ -25,6 +25,12 @@ public enum CategoryCheck
     Flag,
 }
 
+/// <summary>
+/// What the roster says of an applicant: their category, or null when they are not on it (or no longer active). A
+/// submission without this fact (the directorate keeps no roster) takes the applicant's category as given.
+/// </summary>
+public sealed record RosterFact(StaffCategory? Category);
+
 public static class StaffCategories
 {
     /// <summary>The applicant category a person of this staff category applies under.</summary>
@@ -77,7 +83,7 @@ public static class ReminderStages
     {
         if (stages.Count == 0)
             return "at least one stage is needed";
-        if (stages.FirstOrDefault(s => s is < 1 or > 365) is var bad and not 0)
+        if (stages.Where(s => s is < 1 or > 365).Select(s => (int?)s).FirstOrDefault() is { } bad)
             return $"a stage is 1 to 365 days before expiry, not {bad}";
         if (stages.Distinct().Count() != stages.Count)
             return "a stage is listed twice";

@@ -25,6 +25,7 @@ public static partial class SigningStore
         (typeof(AddressConfirmed), "address_confirmed"), (typeof(PostalFormReceived), "postal_form_received"),
         (typeof(PriceShown), "price_shown"), (typeof(PaymentMade), "payment_made"), (typeof(PaymentReflected), "payment_reflected"),
         (typeof(CertificateSeen), "certificate_seen"), (typeof(ReminderScheduled), "reminder_scheduled"),
+        (typeof(CategoryConfirmed), "category_confirmed"),
     ];
 
     /// <summary>The stored name of an event type (as history entries show it).</summary>

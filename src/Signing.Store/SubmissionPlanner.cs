@@ -14,11 +14,20 @@ internal readonly record struct OpenKey(string Tenant, string Tckn)
 /// <summary>
 /// What the store held for a batch's commands when it was read: the submissions stored under their ids, the open
 /// renewals ((tenant, TCKN) → application id) of their applicants, and the single-use keys (signed material) their
-/// confirmations claim, with the application holding each (any tenant).
+/// confirmations claim, with the application holding each (any tenant); and what the directorates' staff lists say of the
+/// applicants: <paramref name="Listed"/> their active roster rows' categories, <paramref name="RosterTenants"/> the
+/// directorates that keep a roster at all.
 /// </summary>
 internal sealed record SubmissionSnapshot(IReadOnlyDictionary<Guid, StoredSubmission> Stored, IReadOnlyDictionary<OpenKey, Guid> OpenRenewals,
-    IReadOnlyDictionary<SingleUseKey, Guid>? Claims = null)
+    IReadOnlyDictionary<SingleUseKey, Guid>? Claims = null, IReadOnlyDictionary<OpenKey, StaffCategory>? Listed = null,
+    IReadOnlySet<string>? RosterTenants = null)
 {
+    /// <summary>The roster's word on the command's applicant; null when the directorate keeps no roster.</summary>
+    public RosterFact? RosterOf(SubmitRenewal command) =>
+        RosterTenants?.Contains(command.Tenant.ProvinceCode) == true
+            ? new RosterFact(Listed?.TryGetValue(OpenKey.Of(command), out var category) == true ? category : null)
+            : null;
+
     public static readonly SubmissionSnapshot Empty = new(new Dictionary<Guid, StoredSubmission>(), new Dictionary<OpenKey, Guid>());
 
     public IReadOnlyDictionary<SingleUseKey, Guid> Claimed => Claims ?? new Dictionary<SingleUseKey, Guid>();
@@ -89,7 +98,7 @@ internal static class SubmissionPlanner
                 answers[i] = blocked;
                 continue;
             }
-            var decision = ApplicationDecider.Decide(command, ApplicationState.Initial);
+            var decision = ApplicationDecider.Decide(command with { Roster = known.RosterOf(command) }, ApplicationState.Initial);
             if (!decision.IsAccepted)
             {
                 answers[i] = StoreResult<WriteResult>.Fail(FailureKind.Domain, decision.Error!.Code, decision.Error.Message);

@@ -15,6 +15,7 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
     private static readonly string Views = SigningStore.Schema + ".mt_doc_applicationview";
     private static readonly string OpenRenewals = SigningStore.Schema + ".mt_doc_openrenewal";
     private static readonly string Holders = SigningStore.Schema + ".mt_doc_certificateholder";
+    private static readonly string Roster = SigningStore.Schema + ".mt_doc_rostermember";
 
     public StoredEvidenceHashes StoredEvidence => storedEvidence;
 
@@ -86,8 +87,8 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
     }
 
     /// <summary>
-    /// The stored submissions, open renewals and claimed material the commands can meet, and their applicants' rows of
-    /// the expiring list, in one statement (one round trip and one snapshot, whatever the number of tenants). Existence is read by id on the inline view (written in the
+    /// The stored submissions, open renewals and claimed material the commands can meet, their applicants' rows of the
+    /// expiring list and of the staff lists (and which directorates keep one), in one statement (one round trip and one snapshot, whatever the number of tenants). Existence is read by id on the inline view (written in the
     /// same transaction as its stream, so it exists exactly when the stream does): an events query by stream id cannot
     /// use mt_events' (tenant_id, stream_id, version) index well. Then only replays read their stream.
     /// </summary>
@@ -105,14 +106,21 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
             $"from unnest(?::text[], ?::text[]) as w(tenant, tckn) join {OpenRenewals} o on o.tenant_id = w.tenant and o.id = w.tckn " +
             $"union all {SingleUseClaims.HeldSql} " +
             $"union all select 'h ' || h.tenant_id || ' ' || h.id || ' ' || h.data::text " +
-            $"from unnest(?::text[], ?::text[]) as w(tenant, tckn) join {Holders} h on h.tenant_id = w.tenant and h.id = w.tckn", ct,
+            $"from unnest(?::text[], ?::text[]) as w(tenant, tckn) join {Holders} h on h.tenant_id = w.tenant and h.id = w.tckn " +
+            $"union all select 'r ' || r.tenant_id || ' ' || r.id || ' ' || (r.data ->> 'Category') " +
+            $"from unnest(?::text[], ?::text[]) as w(tenant, tckn) join {Roster} r on r.tenant_id = w.tenant and r.id = w.tckn where r.active " +
+            $"union all select 'R ' || t.tenant from unnest(?::text[]) as t(tenant) where exists (select 1 from {Roster} r where r.tenant_id = t.tenant)", ct,
             [ids, guards.Select(g => g.Tenant).ToArray(), guards.Select(g => g.Tckn).ToArray(),
                 keys.Select(k => k.Kind.ToString()).ToArray(), keys.Select(k => k.Key).ToArray(),
-                guards.Select(g => g.Tenant).ToArray(), guards.Select(g => g.Tckn).ToArray()]).ConfigureAwait(false);
+                guards.Select(g => g.Tenant).ToArray(), guards.Select(g => g.Tckn).ToArray(),
+                guards.Select(g => g.Tenant).ToArray(), guards.Select(g => g.Tckn).ToArray(),
+                guards.Select(g => g.Tenant).Distinct().ToArray()]).ConfigureAwait(false);
         var serializer = session.DocumentStore.Options.Serializer();
         var holders = new Dictionary<OpenKey, CertificateHolder>();
         var found = new List<Guid>();
         var open = new Dictionary<OpenKey, Guid>();
+        var listed = new Dictionary<OpenKey, StaffCategory>();
+        var rosterTenants = new HashSet<string>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
             var parts = row.Split(' ');
@@ -120,12 +128,16 @@ internal sealed class SubmissionWriter(IDocumentStore store, IStoreCommitObserve
                 found.Add(view);
             else if (parts is ["o", var guardTenant, var tckn, var holder] && Guid.TryParse(holder, out var holderId))
                 open[new OpenKey(guardTenant, tckn)] = holderId;
+            else if (parts is ["r", var rosterTenant, var rosterTckn, var category] && Enum.TryParse<StaffCategory>(category, out var staff))
+                listed[new OpenKey(rosterTenant, rosterTckn)] = staff;
+            else if (parts is ["R", var keeps])
+                rosterTenants.Add(keeps);
             else if (parts[0] == "h" && row.Split(' ', 4) is [_, var holderTenant, var holderTckn, var json])
                 holders[new OpenKey(holderTenant, holderTckn)] = serializer.FromJson<CertificateHolder>(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
         }
         var claims = SingleUseClaims.Parse(rows.Where(r => r.StartsWith("c ", StringComparison.Ordinal)).Select(r => r[2..]));
         var stored = await ReadStoredAsync(session, found, tenantOf, ct).ConfigureAwait(false);
-        return (new SubmissionSnapshot(stored.ToDictionary(s => s.ApplicationId), open, claims), holders);
+        return (new SubmissionSnapshot(stored.ToDictionary(s => s.ApplicationId), open, claims, listed, rosterTenants), holders);
     }
 
     /// <summary>The stored submissions among <paramref name="ids"/>, one stream read each (replays only, so rare).</summary>

@@ -180,6 +180,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         new("WatchQueue", Kind.Own, [Officer], null, Expected.Ok),
         // The application was e-signed: no paper is awaited.
         new("RegisterPaperForm", Kind.OnApplication, [Officer], null, new(StatusCode.FailedPrecondition, "paper.not_awaiting")),
+        // The matrix's application is in no directorate's roster check: nothing to confirm.
+        new("ConfirmCategory", Kind.OnApplication, [Officer], null, new(StatusCode.FailedPrecondition, "category.not_confirmable")),
         new("GetDecisionDocument", Kind.OnApplication, [Officer], null, Expected.Ok),
         new("Decide", Kind.OnApplication, [Officer], null, new(StatusCode.Aborted, "concurrency.version_conflict")),
         // Not approved yet: no delivery step is possible.
@@ -403,6 +405,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             "WatchQueue" => () => WatchSnapshotAsync(caller, headers),
             "RegisterPaperForm" => async () => await s.Approvals().RegisterPaperFormAsync(
                 new RegisterPaperFormRequest { ApplicationId = id, Copies = 2 }, headers),
+            "ConfirmCategory" => async () => await s.Approvals().ConfirmCategoryAsync(
+                new ConfirmCategoryRequest { ApplicationId = id, Category = ApplicantCategory.Doctor }, headers),
             "GetDecisionDocument" => async () => Assert.Equal(world.Mersin.Version, (await s.Approvals().GetDecisionDocumentAsync(
                 new GetDecisionDocumentRequest { ApplicationId = id, Decision = Decision.Approve }, headers)).Version),
             "Decide" => async () => await s.Approvals().DecideAsync(CraftedDecision(caller), headers),

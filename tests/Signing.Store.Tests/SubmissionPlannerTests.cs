@@ -260,6 +260,28 @@ public class SubmissionPlannerTests
         Assert.Equal(adana.ApplicationId, Assert.Single(blocked.Writes).ApplicationId);
     }
 
+    [Fact]
+    public void Given_staff_lists_when_planned_then_each_applicant_is_judged_by_their_own_directorates_list_only()
+    {
+        var mersin = Admitted(Doctor);
+        var adana = SubmissionPlanner.Admit("01", Submit(Tenant("01"), Doctor, RequestId())).Admitted!;
+        var known = SubmissionSnapshot.Empty with
+        {
+            // Mersin lists the doctor as a family physician; Adana keeps no roster at all.
+            Listed = new Dictionary<OpenKey, StaffCategory> { [new OpenKey(Code, Doctor.Tckn.Value)] = StaffCategory.FamilyPhysician },
+            RosterTenants = new HashSet<string> { Code },
+        };
+
+        var plan = SubmissionPlanner.Plan(known, [mersin, adana]);
+
+        Assert.Equal(ErrorCodes.CategoryNotRoster, plan.Answers[0].Failure!.Error.Code);
+        var written = Assert.Single(plan.Writes);
+        Assert.Equal("01", written.Tenant);
+        Assert.False(((RenewalSubmitted)written.Events[0]).CategoryUnconfirmed);
+        Assert.Equal(new RosterFact(null), known.RosterOf(Admitted(Manager)));
+        Assert.Null(known.RosterOf(adana));
+    }
+
     private static SubmitRenewal Admitted(Applicant a, string? requestId = null) =>
         SubmissionPlanner.Admit(Code, Submit(T, a, requestId ?? RequestId())).Admitted!;
 

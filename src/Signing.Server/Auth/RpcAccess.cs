@@ -57,6 +57,7 @@ public static class RpcAccess
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.ListQueue))] = PeopleOnly,
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.WatchQueue))] = PeopleOnly,
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.RegisterPaperForm))] = PeopleOnly,
+        [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.ConfirmCategory))] = PeopleOnly,
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.GetDecisionDocument))] = PeopleOnly,
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.Decide))] = PeopleOnly,
         [Method(Deliveries, nameof(DeliveryService.DeliveryServiceBase.Record))] = Scope(SystemScopes.DeliveryRecord),

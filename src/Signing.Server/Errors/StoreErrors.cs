@@ -16,6 +16,7 @@ public static class StoreErrors
     private static readonly Dictionary<string, string> FieldOf = new()
     {
         [ErrorCodes.MissingContact] = "form.email",
+        [ErrorCodes.CategoryNotRoster] = "form.category",
         [ErrorCodes.MissingAddress] = "form.delivery_address",
         [ErrorCodes.MissingRequestId] = "client_request_id",
         [ErrorCodes.ReasonNotRenewal] = "form.reason",

@@ -58,6 +58,7 @@ public static partial class Proto
         "PAPER" => Lack.Paper,
         "RECEIPT" => Lack.Receipt,
         "SECOND_APPROVAL" => Lack.SecondApproval,
+        "CATEGORY_CONFIRMED" => Lack.CategoryConfirmed,
         _ => null,
     };
 
@@ -150,6 +151,8 @@ public static partial class Proto
             UpdatedAt = Timestamp.FromDateTimeOffset(s.UpdatedAt),
         };
         app.Lacks.AddRange(s.Lacks().Select(l => Upper(l)));
+        if (s.ClaimedCategory is { } claimed)
+            app.ClaimedCategory = Category(claimed);
         if (s.CurrentCertificateNotAfter > DateTimeOffset.UnixEpoch)
             app.CertificateNotAfter = Timestamp.FromDateTimeOffset(s.CurrentCertificateNotAfter);
         app.History.AddRange(history.Select(h => new V1.HistoryEntry { At = Timestamp.FromDateTimeOffset(h.At), Event = h.Event, Text = h.Text }));

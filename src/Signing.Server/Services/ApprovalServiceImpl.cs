@@ -144,6 +144,20 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             new RegisterPaper(tenant, Tckn.Parse(caller.Tckn), request.Copies, applications.Now), context.CancellationToken);
     }
 
+    public override async Task<Contracts.V1.Application> ConfirmCategory(ConfirmCategoryRequest request, ServerCallContext context)
+    {
+        var (caller, tenant) = await OfficerAsync(context);
+        var id = Requests.ApplicationId(request.ApplicationId);
+        var category = Proto.Category(request.Category);
+        new RequestCheck()
+            .Require(category is not null, "category", "required: MANAGER, DOCTOR or FAMILY_PHYSICIAN", "zorunlu: MANAGER, DOCTOR ya da FAMILY_PHYSICIAN")
+            .Require(request.ExpectedVersion >= 0, "expected_version", "must not be negative", "negatif olamaz")
+            .ThrowIfInvalid();
+        var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
+        return await applications.HandleAsync(tenant, view, request.ExpectedVersion,
+            new ConfirmCategory(tenant, Tckn.Parse(caller.Tckn), category!.Value, applications.Now), context.CancellationToken);
+    }
+
     public override async Task<DecisionDocument> GetDecisionDocument(GetDecisionDocumentRequest request, ServerCallContext context)
     {
         var (caller, tenant) = await OfficerAsync(context);
