@@ -21,6 +21,7 @@ internal static class Esign
         root.Subcommands.Add(ApplicationCommands.Status());
         root.Subcommands.Add(OfficerCommands.Queue());
         root.Subcommands.Add(OfficerCommands.Paper());
+        root.Subcommands.Add(OfficerCommands.Category());
         root.Subcommands.Add(OfficerCommands.Approve());
         root.Subcommands.Add(OfficerCommands.Reject());
         root.Subcommands.Add(DeliveryCommands.Delivery());

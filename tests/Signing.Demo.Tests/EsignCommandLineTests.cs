@@ -65,6 +65,19 @@ public sealed class EsignCommandLineTests
     }
 
     [Fact]
+    public void Confirming_a_category_takes_only_the_categories_a_queue_can_hold_by_name()
+    {
+        var (help, stdout, _) = Esign("category", "confirm", "--help");
+        Assert.Equal(DeskExit.Ok, help);
+        Assert.Contains("--category", stdout);
+        Assert.Contains("staff list", stdout);
+
+        var (exit, _, stderr) = Esign("category", "confirm", "ABC-123", "--category", "nurse", "--lang", "en");
+        Assert.Equal(DeskExit.BadInput, exit);
+        Assert.Contains("nurse", stderr);
+    }
+
+    [Fact]
     public void The_root_help_documents_the_usage_exit_code()
     {
         var (exit, stdout, _) = Esign("--help");

@@ -19,7 +19,7 @@ internal static class OfficerCommands
         var category = ApplyCommand.CategoryOption(required: false);
         var lacks = new Option<string?>("--lacks")
         {
-            Description = "Only items lacking this: RECEIPT, PAPER, SECOND_APPROVAL; or NOTHING for complete ones.",
+            Description = "Only items lacking this: RECEIPT, PAPER, SECOND_APPROVAL, CATEGORY_CONFIRMED; or NOTHING for complete ones.",
             HelpName = "WHAT",
         };
         var command = new Command("queue", "What is waiting for me? The tenant's approval queue, oldest first, with what each item still lacks. " + DeskExit.SeeHelp)
@@ -171,6 +171,44 @@ internal static class OfficerCommands
             });
         });
         return new Command("paper", "Wet-signed paper forms at the officer's desk.") { register };
+    }
+
+    public static Command Category()
+    {
+        var id = ApplicationCommands.IdArgument("Application id or the code printed on the form.");
+        var category = ApplyCommand.CategoryOption(required: true);
+        var version = ApplicationCommands.VersionOption();
+        var confirm = new Command("confirm",
+            "The staff list did not confirm the applicant's category (not on it, or listed otherwise): confirm or correct it " +
+            "(doctor, manager or family-physician); the fee follows the category. " + DeskExit.SeeHelp)
+        {
+            id, category, version,
+        };
+        var o = DeskOptions.AddTo(confirm);
+        confirm.SetAction(parse =>
+        {
+            using var ctx = new DeskContext(parse, o);
+            return ctx.Run(() =>
+            {
+                var call = ctx.Authed();
+                var appId = ApplicationCommands.ResolveId(ctx, parse.GetValue(id)!, call);
+                var app = new ApprovalService.ApprovalServiceClient(ctx.Channel).ConfirmCategory(new ConfirmCategoryRequest
+                {
+                    ApplicationId = appId,
+                    Category = ApplyCommand.ParseCategory(parse.GetValue(category)) ?? throw new UsageException("--category is required"),
+                    ExpectedVersion = ApplicationCommands.VersionFor(ctx, appId, parse.GetValue(version), call),
+                }, call);
+                if (ctx.Json)
+                    ctx.WriteJson(DeskContext.ToNode(app));
+                else
+                {
+                    ctx.Line(ctx.T("category.ok", Texts.Category(ctx.Lang, app.Category)));
+                    Views.Application(ctx, app, withHistory: false);
+                }
+                return DeskExit.Ok;
+            });
+        });
+        return new Command("category", "The applicant's category, where the directorate's staff list did not confirm it.") { confirm };
     }
 
     public static Command Approve() => DecisionCommand(Decision.Approve);

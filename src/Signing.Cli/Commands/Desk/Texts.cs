@@ -89,6 +89,7 @@ internal static class Texts
         ["queue.approvals"] = ("Onay", "Approvals"),
         ["queue.watching"] = ("Kuyruk izleniyor (Ctrl+C ile çıkın)…", "Watching the queue (Ctrl+C to stop)…"),
         ["paper.ok"] = ("Islak imzalı form kaydedildi ({0} nüsha).", "Paper form registered ({0} copies)."),
+        ["category.ok"] = ("Başvuru kategorisi onaylandı: {0}.", "Category confirmed: {0}."),
         ["decision.document"] = ("İmzalanacak karar belgesi:", "The decision document to sign:"),
         ["decision.approved"] = ("Onaylandı.", "Approved."),
         ["decision.rejected"] = ("Reddedildi.", "Rejected."),
@@ -115,7 +116,7 @@ internal static class Texts
         ["next.sameOfficer"] = ("dört göz kuralı: ikinci onayı başka bir yetkili vermeli", "four-eyes rule: another officer must give the second approval"),
         ["next.ownApplication"] = ("kendi başvurunuzu başka bir yetkili karara bağlamalı", "another officer must decide your own application"),
         ["next.openRenewal"] = ("açık bir yenileme başvurunuz zaten var: esign status", "you already have an open renewal: esign status"),
-        ["next.notApprovable"] = ("başvurunun eksiklerine bakın (esign status KİMLİK): dekont, ıslak imzalı kâğıt veya ikinci onay", "look at what the application lacks (esign status ID): receipt, paper, or a second approval"),
+        ["next.notApprovable"] = ("başvurunun eksiklerine bakın (esign status KİMLİK): dekont, ıslak imzalı kâğıt, ikinci onay veya kategori onayı (esign category confirm)", "look at what the application lacks (esign status ID): receipt, paper, a second approval, or the category confirmation (esign category confirm)"),
         ["next.paper"] = ("yalnızca kâğıt bekleyen (ıslak imza) başvurular kaydedilir; 2 nüsha gerekir", "only applications awaiting paper (wet-signed) are registered; 2 copies are needed"),
         ["next.delivery"] = ("teslimat sırası: KAMU SM'YE GÖNDERİLDİ → ÜRETİLDİ → YOLA ÇIKTI → (İADE → ADRES TEYİT → YOLA ÇIKTI) → TESLİM EDİLDİ; iade için --detail (neden), adres teyidi için --detail (kim)", "delivery order: sent-to-kamu-sm → produced → dispatched → (returned → address-confirmed → dispatched) → delivered; returned needs --detail (why), address-confirmed needs --detail (who)"),
         ["next.signInRefused"] = ("kartınızdaki sertifika oturum açmaya yetmiyor (iptal, güvenilmeyen veya nitelikli olmayan): durumu için esign check", "the certificate on your card cannot sign you in (revoked, untrusted or not qualified): see esign check"),
@@ -174,15 +175,17 @@ internal static class Texts
         _ => s.ToString().ToUpperInvariant(),
     };
 
-    /// <summary>What an application lacks (RECEIPT, PAPER, SECOND_APPROVAL), in words; unknown codes stay as they are.</summary>
+    /// <summary>What an application lacks (RECEIPT, PAPER, SECOND_APPROVAL, CATEGORY_CONFIRMED), in words; unknown codes stay as they are.</summary>
     public static string Lack(Lang lang, string code) => (code, lang) switch
     {
         ("RECEIPT", Lang.Tr) => "DEKONT",
         ("PAPER", Lang.Tr) => "ISLAK İMZALI FORM",
         ("SECOND_APPROVAL", Lang.Tr) => "İKİNCİ ONAY",
+        ("CATEGORY_CONFIRMED", Lang.Tr) => "KATEGORİ ONAYI",
         ("RECEIPT", _) => "receipt",
         ("PAPER", _) => "paper form",
         ("SECOND_APPROVAL", _) => "second approval",
+        ("CATEGORY_CONFIRMED", _) => "category confirmation",
         _ => code,
     };
 
