@@ -20,7 +20,7 @@ public sealed record RosterImported(string Source, string ImportedBy, bool Compl
     int Deactivated, int Unchanged, int Refused, DateTimeOffset At);
 
 /// <summary>Judging the rows of a roster import, one by one and for the import as a whole (a TCKN given twice).</summary>
-public static partial class RosterRows
+public static partial class RosterRules
 {
     public const int MaxNameLength = 100;
     public const int MaxInstitutionLength = 200;
