@@ -78,7 +78,7 @@ public static partial class RosterRules
         if (string.IsNullOrWhiteSpace(row.Category))
             return (null, Refuse("category", $"required: one of {AcceptedCategories}"));
         if (StaffCategories.Parse(row.Category) is not { } category)
-            return (null, Refuse("category", $"unknown category '{Shorten(row.Category.Trim())}'; accepted: {AcceptedCategories}"));
+            return (null, Refuse("category", $"unknown category '{Shorten(Domain.Tckn.MaskAll(row.Category.Trim()))}'; accepted: {AcceptedCategories}"));
 
         var institution = Collapse(row.Institution);
         if (institution.Length > MaxInstitutionLength)
