@@ -25,6 +25,7 @@ internal static class Esign
         root.Subcommands.Add(OfficerCommands.Approve());
         root.Subcommands.Add(OfficerCommands.Reject());
         root.Subcommands.Add(DeliveryCommands.Delivery());
+        root.Subcommands.Add(RosterCommands.Roster());
         root.Subcommands.Add(CertCommands.Create());
         root.Subcommands.Add(CertCommands.CreateCms());
         root.Subcommands.Add(TokenCommands.Create());

@@ -16,6 +16,7 @@ using Signing.Server.Log;
 using Signing.Server.Queue;
 using Signing.Server.Receipts;
 using Signing.Server.Revocation;
+using Signing.Server.Roster;
 using Signing.Server.Services;
 using Signing.Server.Telemetry;
 using Signing.Store;
@@ -114,6 +115,7 @@ public static class ServerSetup
         services.AddSingleton<QueueListener>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueListener>());
         services.AddSingleton<Applications>();
+        services.AddSigningRoster(configuration);
         // Group commit (default): submissions arriving together share a transaction; each caller is answered after the
         // commit. Off = one transaction per submission.
         services.AddSingleton<IRenewalSubmitter>(sp => sp.GetRequiredService<IOptions<GroupCommitSwitch>>().Value.Enabled
@@ -199,6 +201,7 @@ public static class ServerSetup
         app.MapGrpcService<ApprovalServiceImpl>();
         app.MapGrpcService<DeliveryServiceImpl>();
         app.MapGrpcService<LogServiceImpl>();
+        app.MapGrpcService<RosterServiceImpl>();
         app.MapGrpcHealthChecksService();
         // Kubernetes probes speak HTTP/1.1: the REST port answers them. Liveness depends on nothing outside, so a database or
         // token outage never gets a node restarted (its one check, "process", touches nothing); readiness takes the node

@@ -25,7 +25,7 @@ public static partial class SigningStore
         (typeof(AddressConfirmed), "address_confirmed"), (typeof(PostalFormReceived), "postal_form_received"),
         (typeof(PriceShown), "price_shown"), (typeof(PaymentMade), "payment_made"), (typeof(PaymentReflected), "payment_reflected"),
         (typeof(CertificateSeen), "certificate_seen"), (typeof(ReminderScheduled), "reminder_scheduled"),
-        (typeof(CategoryConfirmed), "category_confirmed"),
+        (typeof(CategoryConfirmed), "category_confirmed"), (typeof(RosterImported), "roster_imported"),
     ];
 
     /// <summary>The stored name of an event type (as history entries show it).</summary>
@@ -112,12 +112,13 @@ public static partial class SigningStore
         o.Projections.Add<CertificateHolderProjection>(ProjectionLifecycle.Async);
     });
 
-    /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/> and <see cref="TransparencyLog"/>; the schema is the migration's (<see cref="MigrateAsync(string, CancellationToken)"/>).</summary>
+    /// <summary>For the server: Marten (lightweight sessions) plus <see cref="ApplicationStore"/>, <see cref="TransparencyLog"/> and <see cref="RosterStore"/>; the schema is the migration's (<see cref="MigrateAsync(string, CancellationToken)"/>).</summary>
     public static IServiceCollection AddSigningStore(this IServiceCollection services, string connectionString)
     {
         services.AddMarten(o => Configure(o, connectionString)).UseLightweightSessions();
         services.AddSingleton<ApplicationStore>();
         services.AddSingleton<TransparencyLog>();
+        services.AddSingleton<RosterStore>();
         return services;
     }
 }

@@ -116,7 +116,8 @@ public sealed class MatrixWorld : IAsyncLifetime
 public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixWorld>
 {
     /// <summary>Every scope a system client can be given; each has a client in the matrix with only that scope.</summary>
-    public static readonly string[] Scopes = ["applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record", "log:read"];
+    public static readonly string[] Scopes = ["applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record", "log:read",
+        "roster:write", "roster:read"];
 
     public static readonly string[] CallerNames =
     [
@@ -137,6 +138,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         OnApplication,
         /// <summary>Not about one application (the caller's own list, an officer's own queue).</summary>
         Own,
+        /// <summary>For the Mersin directorate as a whole (its roster): its officers and the system clients serving it.</summary>
+        OnTenant,
     }
 
     private sealed record Expected(StatusCode Code, string? Reason)
@@ -190,6 +193,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         new("GetCheckpoint", Kind.Own, [Officer, System], "log:read", Expected.Ok),
         new("GetConsistencyProof", Kind.Own, [Officer, System], "log:read", Expected.Ok),
         new("GetInclusionProof", Kind.OnApplication, [Applicant, Officer, System], "log:read", Expected.Ok),
+        // A header for Mersin and no rows: an import that changes nothing.
+        new("Import", Kind.OnTenant, [Officer, System], "roster:write", Expected.Ok),
     ];
 
     public static TheoryData<string, string> Matrix()
@@ -226,7 +231,7 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             var oneProvince = caller is MatrixServer.AdanaClient or MatrixServer.ThirdProvinceClient;
             if (row.Scope is not null && !oneProvince && ScopeOf(caller) != row.Scope)
                 return new(StatusCode.PermissionDenied, "SCOPE_REQUIRED");
-            if (oneProvince && row.Kind is Kind.Submission or Kind.OnApplication)
+            if (oneProvince && row.Kind is Kind.Submission or Kind.OnApplication or Kind.OnTenant)
                 return new(StatusCode.PermissionDenied, "WRONG_TENANT"); // the right scope, but for another province only
             return row.Allowed;
         }
@@ -234,6 +239,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             return special;
         if (row.Kind == Kind.Submission && caller != "doctor")
             return new(StatusCode.PermissionDenied, "FORM_NOT_YOURS");
+        if (row.Kind == Kind.OnTenant && caller == "officer-adana")
+            return new(StatusCode.PermissionDenied, "WRONG_TENANT");
         if (row.Kind == Kind.OnApplication)
         {
             if (caller == "officer-adana")
@@ -420,6 +427,11 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             },
             "GetInclusionProof" => async () => Assert.Equal(id, Encoding.UTF8.GetString((await s.Log().GetInclusionProofAsync(
                 new GetInclusionProofRequest { ApplicationId = id, Version = 1 }, headers)).LeafInput.ToByteArray()).Split('\n')[2]),
+            "Import" => async () =>
+            {
+                var report = await RosterServiceTests.ImportAsync(s, headers, new RosterImportHeader { Tenant = "33", Source = "matrix" });
+                Assert.Equal((0, 0, 0), (report.Received, report.Added, report.Refused.Count));
+            },
             _ => throw new InvalidOperationException($"no call for {rpc}: add one with its row"),
         };
     }

@@ -46,6 +46,33 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, IEnumerab
         }
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(new CheckedReader<TRequest>(requestStream, limits), context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Translate(e, context);
+        }
+    }
+
+    /// <summary>Each message of a client stream is held to the same size limit as a unary request.</summary>
+    private sealed class CheckedReader<T>(IAsyncStreamReader<T> inner, RequestLimits limits) : IAsyncStreamReader<T>
+    {
+        public T Current => inner.Current;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            if (!await inner.MoveNext(cancellationToken))
+                return false;
+            limits.Check(inner.Current!);
+            return true;
+        }
+    }
+
     private RpcException Translate(Exception e, ServerCallContext context)
     {
         var error = e as ServiceError ?? translators.Select(t => t.Translate(e)).FirstOrDefault(x => x is not null);

@@ -88,6 +88,21 @@ public sealed class RateLimitInterceptor : Interceptor, IDisposable
         }
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        var credentialed = Admit(context);
+        try
+        {
+            return await continuation(requestStream, context);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated && credentialed is not null)
+        {
+            Charge(credentialed);
+            throw;
+        }
+    }
+
     /// <summary>Throws the refusal, or lets the call in; returns the client address when the call came with credentials.</summary>
     private string? Admit(ServerCallContext context)
     {

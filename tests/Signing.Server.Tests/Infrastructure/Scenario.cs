@@ -21,6 +21,7 @@ public static class Scenario
     public static ApplicationService.ApplicationServiceClient Applications(this SigningServer s) => new(s.Channel);
     public static ApprovalService.ApprovalServiceClient Approvals(this SigningServer s) => new(s.Channel);
     public static DeliveryService.DeliveryServiceClient Deliveries(this SigningServer s) => new(s.Channel);
+    public static RosterService.RosterServiceClient Roster(this SigningServer s) => new(s.Channel);
 
     private static int _synthetic;
 

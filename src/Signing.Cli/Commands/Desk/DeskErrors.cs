@@ -19,6 +19,8 @@ internal static class DeskExit
     public const int Refused = 7;
     public const int NotFound = 8;
     public const int Conflict = 9;
+    /// <summary>esign roster import: the rest was imported, some rows were refused (listed).</summary>
+    public const int RowsRefused = 21;
 
     public const string Help =
         "Exit codes: 0 ok, 1 unexpected error, 2 bad input (option, file, field), 3 usage error of cert/cms verify " +
@@ -26,7 +28,7 @@ internal static class DeskExit
         "(run esign login), 6 permission denied, 7 refused by the rules (e.g. receipt missing, four-eyes), 8 not found, " +
         "9 conflict: the application changed meanwhile (look and retry), 10 PKCS#11 module not found, 11 no token / label " +
         "not found, 12 token removed, 13 wrong PIN, 14 PIN locked, 15 no PIN given, 16 no signing certificate, " +
-        "17 no private key, 18 mechanism not supported, 19 token busy, 20 other PKCS#11 failure.";
+        "17 no private key, 18 mechanism not supported, 19 token busy, 20 other PKCS#11 failure, 21 roster import: some rows refused (the rest imported).";
 
     public const string SeeHelp = "Exit codes: see esign --help.";
 
