@@ -198,6 +198,7 @@ public static class ServerSetup
         app.MapGrpcService<ApplicationServiceImpl>();
         app.MapGrpcService<ApprovalServiceImpl>();
         app.MapGrpcService<DeliveryServiceImpl>();
+        app.MapGrpcService<ExpiryServiceImpl>();
         app.MapGrpcService<LogServiceImpl>();
         app.MapGrpcHealthChecksService();
         // Kubernetes probes speak HTTP/1.1: the REST port answers them. Liveness depends on nothing outside, so a database or

@@ -116,7 +116,7 @@ public sealed class MatrixWorld : IAsyncLifetime
 public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixWorld>
 {
     /// <summary>Every scope a system client can be given; each has a client in the matrix with only that scope.</summary>
-    public static readonly string[] Scopes = ["applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record", "log:read"];
+    public static readonly string[] Scopes = ["applications:submit", "applications:read", "applications:withdraw", "payments:record", "delivery:record", "log:read", "roster:write", "roster:read"];
 
     public static readonly string[] CallerNames =
     [
@@ -137,6 +137,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         OnApplication,
         /// <summary>Not about one application (the caller's own list, an officer's own queue).</summary>
         Own,
+        /// <summary>A directorate's list: an officer's own, Mersin's for a system client (which must name it).</summary>
+        TenantList,
     }
 
     private sealed record Expected(StatusCode Code, string? Reason)
@@ -188,6 +190,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         new("GetCheckpoint", Kind.Own, [Officer, System], "log:read", Expected.Ok),
         new("GetConsistencyProof", Kind.Own, [Officer, System], "log:read", Expected.Ok),
         new("GetInclusionProof", Kind.OnApplication, [Applicant, Officer, System], "log:read", Expected.Ok),
+        new("ListExpiring", Kind.TenantList, [Officer, System], "roster:read", Expected.Ok),
+        new("GetExpiringStats", Kind.TenantList, [Officer, System], "roster:read", Expected.Ok),
     ];
 
     public static TheoryData<string, string> Matrix()
@@ -205,6 +209,9 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         "officer-mersin-1" or "officer-adana" => [Applicant, Officer],
         _ => [System],
     };
+
+    /// <summary>The directorate a list call names: system clients must name one (Mersin); officers leave it to their own.</summary>
+    private static string ListTenant(string caller) => RolesOf(caller).Contains(System) ? "33" : "";
 
     private static string? ScopeOf(string caller) => caller.StartsWith("system:", StringComparison.Ordinal) ? caller["system:".Length..] : null;
 
@@ -224,7 +231,7 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             var oneProvince = caller is MatrixServer.AdanaClient or MatrixServer.ThirdProvinceClient;
             if (row.Scope is not null && !oneProvince && ScopeOf(caller) != row.Scope)
                 return new(StatusCode.PermissionDenied, "SCOPE_REQUIRED");
-            if (oneProvince && row.Kind is Kind.Submission or Kind.OnApplication)
+            if (oneProvince && row.Kind is Kind.Submission or Kind.OnApplication or Kind.TenantList)
                 return new(StatusCode.PermissionDenied, "WRONG_TENANT"); // the right scope, but for another province only
             return row.Allowed;
         }
@@ -416,6 +423,18 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             },
             "GetInclusionProof" => async () => Assert.Equal(id, Encoding.UTF8.GetString((await s.Log().GetInclusionProofAsync(
                 new GetInclusionProofRequest { ApplicationId = id, Version = 1 }, headers)).LeafInput.ToByteArray()).Split('\n')[2]),
+            "ListExpiring" => async () =>
+            {
+                var people = (await new ExpiryService.ExpiryServiceClient(s.Channel).ListExpiringAsync(
+                    new ListExpiringRequest { Tenant = ListTenant(caller), WithinDays = 365, Page = new PageRequest { PageSize = 200 } }, headers)).People;
+                // The doctor's Mersin submission wrote their holder row: on Mersin's list when their certificate ends within the year.
+                using var certificate = global::System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Cards.CertificateDer("doctor"));
+                var expiring = new DateTimeOffset(certificate.NotAfter.ToUniversalTime()) <= DateTimeOffset.UtcNow.AddDays(365);
+                Assert.Equal(expiring && caller != "officer-adana",
+                    people.Any(p => p.TcknMasked == Signing.Domain.Tckn.Mask(Cards.Tckn("doctor")) && p.RenewalOpen && p.ApplicationId == id));
+            },
+            "GetExpiringStats" => async () => Assert.Equal(90, (await new ExpiryService.ExpiryServiceClient(s.Channel).GetExpiringStatsAsync(
+                new GetExpiringStatsRequest { Tenant = ListTenant(caller) }, headers)).WithinDays),
             _ => throw new InvalidOperationException($"no call for {rpc}: add one with its row"),
         };
     }
