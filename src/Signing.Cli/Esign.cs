@@ -23,6 +23,7 @@ internal static class Esign
         root.Subcommands.Add(OfficerCommands.Paper());
         root.Subcommands.Add(OfficerCommands.Approve());
         root.Subcommands.Add(OfficerCommands.Reject());
+        root.Subcommands.Add(ExpiringCommand.Create());
         root.Subcommands.Add(DeliveryCommands.Delivery());
         root.Subcommands.Add(CertCommands.Create());
         root.Subcommands.Add(CertCommands.CreateCms());
