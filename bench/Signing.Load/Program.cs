@@ -9,7 +9,7 @@ using Signing.Store;
 var root = new RootCommand("Load driver of Signing: `run` (SubmitESigned throughput, with --baseline the naive server too), " +
                            "`seed` (fill a database with applications), `queue-latency` (ListQueue at 10k and at 1M), " +
                            "`flood` (a card holder's sign-in latency while another address floods CreateChallenge), " +
-                           "`seed-signed` (fill a database with N submissions, one CMS each, through a started server), " +
+                           "`expiring-latency` (ListExpiring at 10k and at 1M people), `seed-signed` (fill a database with N submissions, one CMS each, through a started server), " +
                            "`cluster` (N nodes behind HAProxy), `chaos` (faults under load, then the store checked). Exit 0 ok, 1 a check failed, 2 bad usage.");
 root.Subcommands.Add(RunCommand());
 root.Subcommands.Add(SeedCommand());
@@ -17,6 +17,7 @@ root.Subcommands.Add(QueueLatencyCommand());
 root.Subcommands.Add(StoreCommand());
 root.Subcommands.Add(FloodRun.Command());
 root.Subcommands.Add(LookupLatency.Command());
+root.Subcommands.Add(ExpiringLatency.Command());
 root.Subcommands.Add(SignedSeeder.Command());
 root.Subcommands.Add(Signing.Load.Cluster.ClusterCommands.Cluster());
 root.Subcommands.Add(Signing.Load.Cluster.ClusterCommands.Chaos());

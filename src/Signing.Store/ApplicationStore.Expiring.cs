@@ -63,30 +63,11 @@ public sealed partial class ApplicationStore
     {
         CheckWithin(withinDays);
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
-        now = now.ToUniversalTime();
-        var sql = new StringBuilder($"""
-            select h.id, coalesce(nullif(r.data ->> 'Name', ''), h.data ->> 'Name'), {CategoryOf}, r.data ->> 'Institution', r.id is not null,
-                   h.not_after, (o.data ->> 'ApplicationId')::uuid, v.status, (h.data ->> 'ReminderStage')::int
-            {From}
-            """);
-        var parameters = new List<object> { tenant, now, now.AddDays(withinDays) };
-        if (after is not null)
-        {
-            parameters.Add(after.NotAfter.ToUniversalTime());
-            parameters.Add(after.Tckn);
-            sql.Append($" and (h.not_after, h.id) > (${parameters.Count - 1}, ${parameters.Count})");
-        }
-        if (category is { } wanted)
-        {
-            parameters.Add(wanted.ToString());
-            sql.Append($" and {CategoryOf} = ${parameters.Count}");
-        }
-        parameters.Add(pageSize + 1);
-        sql.Append($" order by h.not_after, h.id limit ${parameters.Count}");
-
+        var sql = ExpiringPageSql(after is not null, category is not null);
+        var parameters = ExpiringPageParameters(tenant, now, withinDays, after, pageSize, category);
         await using var conn = store.Storage.Database.CreateConnection();
         await conn.OpenAsync(ct);
-        await using var cmd = Command(conn, sql.ToString(), parameters);
+        await using var cmd = Command(conn, sql, parameters);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var rows = new List<ExpiringEntry>();
         while (await reader.ReadAsync(ct))
@@ -103,6 +84,46 @@ public sealed partial class ApplicationStore
                 reader.IsDBNull(8) ? null : reader.GetInt32(8)));
         }
         return Paged(rows, pageSize, last => new ExpiringCursor(last.NotAfter, last.Tckn));
+    }
+
+    /// <summary>
+    /// The page statement of <see cref="ListExpiringAsync"/> (public for the benchmark's EXPLAIN): $1 tenant, $2 now, $3
+    /// the horizon, then the cursor's notAfter and TCKN when <paramref name="after"/>, the category when
+    /// <paramref name="category"/>, and the row limit last (<see cref="ExpiringPageParameters"/> gives them in order).
+    /// </summary>
+    public static string ExpiringPageSql(bool after, bool category)
+    {
+        var sql = new StringBuilder($"""
+            select h.id, coalesce(nullif(r.data ->> 'Name', ''), h.data ->> 'Name'), {CategoryOf}, r.data ->> 'Institution', r.id is not null,
+                   h.not_after, (o.data ->> 'ApplicationId')::uuid, v.status, (h.data ->> 'ReminderStage')::int
+            {From}
+            """);
+        var n = 3;
+        if (after)
+        {
+            sql.Append($" and (h.not_after, h.id) > (${n + 1}, ${n + 2})");
+            n += 2;
+        }
+        if (category)
+            sql.Append($" and {CategoryOf} = ${++n}");
+        sql.Append($" order by h.not_after, h.id limit ${n + 1}");
+        return sql.ToString();
+    }
+
+    /// <summary>The parameters of <see cref="ExpiringPageSql"/>, in order (one more row than the page, to know whether another follows).</summary>
+    public static IReadOnlyList<object> ExpiringPageParameters(string tenant, DateTimeOffset now, int withinDays, ExpiringCursor? after, int pageSize, StaffCategory? category)
+    {
+        now = now.ToUniversalTime();
+        var parameters = new List<object> { tenant, now, now.AddDays(withinDays) };
+        if (after is not null)
+        {
+            parameters.Add(after.NotAfter.ToUniversalTime());
+            parameters.Add(after.Tckn);
+        }
+        if (category is { } wanted)
+            parameters.Add(wanted.ToString());
+        parameters.Add(pageSize + 1);
+        return parameters;
     }
 
     /// <summary>
