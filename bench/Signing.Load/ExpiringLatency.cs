@@ -104,7 +104,7 @@ public static class ExpiringLatency
 
     /// <summary>
     /// People [from, to): notAfter spread evenly over the term from <paramref name="now"/> (so about 90/1095 of them end
-    /// within 90 days); 9 in 10 on the roster (1 in 50 of those inactive); an open renewal for every 4th person.
+    /// within 90 days); 9 in 10 on the roster (1 in 50 of those inactive); an open renewal for 1 in 4, drawn at random.
     /// </summary>
     private static async Task SeedAsync(string connectionString, long from, long to, DateTimeOffset now)
     {
@@ -135,7 +135,8 @@ public static class ExpiringLatency
                 await holders.WriteAsync(serializer.ToJson(holder), NpgsqlDbType.Jsonb);
                 await holders.WriteAsync(notAfter, NpgsqlDbType.TimestampTz);
                 await holders.WriteAsync(typeof(CertificateHolder).FullName!, NpgsqlDbType.Varchar);
-                if (i % 4 == 0)
+                // Drawn, not every 4th person: person numbers and expiry dates come from the same sequence.
+                if (random.Next(4) == 0)
                     renewals.Add((tckn, ApplicationStore.ApplicationIdFor(Tenant, "expiring-bench-" + i.ToString(CultureInfo.InvariantCulture))));
             }
             await holders.CompleteAsync();
