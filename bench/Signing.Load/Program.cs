@@ -9,7 +9,7 @@ using Signing.Store;
 var root = new RootCommand("Load driver of Signing: `run` (SubmitESigned throughput, with --baseline the naive server too), " +
                            "`seed` (fill a database with applications), `queue-latency` (ListQueue at 10k and at 1M), " +
                            "`flood` (a card holder's sign-in latency while another address floods CreateChallenge), " +
-                           "`seed-signed` (fill a database with N submissions, one CMS each, through a started server), " +
+                           "`expiring-latency` (ListExpiring at 10k and at 1M people), `seed-signed` (fill a database with N submissions, one CMS each, through a started server), " +
                            "`cluster` (N nodes behind HAProxy), `chaos` (faults under load, then the store checked), `roster-import` (a 100k staff list over gRPC). Exit 0 ok, 1 a check failed, 2 bad usage.");
 root.Subcommands.Add(RunCommand());
 root.Subcommands.Add(SeedCommand());
@@ -18,6 +18,7 @@ root.Subcommands.Add(StoreCommand());
 root.Subcommands.Add(FloodRun.Command());
 root.Subcommands.Add(LookupLatency.Command());
 root.Subcommands.Add(RosterImportBench.Command());
+root.Subcommands.Add(ExpiringLatency.Command());
 root.Subcommands.Add(SignedSeeder.Command());
 root.Subcommands.Add(Signing.Load.Cluster.ClusterCommands.Cluster());
 root.Subcommands.Add(Signing.Load.Cluster.ClusterCommands.Chaos());

@@ -22,6 +22,12 @@ public sealed class DemoResult
     public Dictionary<string, string> FinalStatus { get; } = new();
     public SortedDictionary<string, int> CountsByStatus { get; } = new(StringComparer.Ordinal);
     public string QueueOutput { get; set; } = "";
+    /// <summary>The expiring list as `esign expiring` printed it for the officer.</summary>
+    public string ExpiringOutput { get; set; } = "";
+    /// <summary>The expiring list as `esign expiring --json` gave it: days left by masked TCKN.</summary>
+    public Dictionary<string, int> ExpiringDaysLeft { get; } = new();
+    /// <summary>When the expiring list was read (between these two instants), for checking the days left.</summary>
+    public (DateTimeOffset From, DateTimeOffset To) ExpiringReadAt { get; set; }
     public List<string> Failures { get; } = new();
     public int Steps { get; set; }
     public TimeSpan Elapsed { get; set; }
@@ -171,6 +177,29 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             if (!queue.StandardOutput.Contains(expected.Code, StringComparison.Ordinal))
                 throw new StepFailed($"the queue does not show {expected.Code}");
 
+        // Whose NES ends within 90 days: the applicants' certificates were recorded when they applied.
+        var readFrom = DateTimeOffset.UtcNow;
+        var expiring = await Run("officer-mersin-1", "lists whose NES ends within 90 days", ["expiring", "--within", "90"], cancel);
+        if (expiring.ExitCode != 0)
+            throw new StepFailed($"esign expiring failed (exit {expiring.ExitCode}): {expiring.StandardError.Trim()}");
+        _result.ExpiringOutput = expiring.StandardOutput;
+        output.Write(Indent(expiring.StandardOutput, "      "));
+        var listed = await Run("officer-mersin-1", "reads the same list as JSON", ["expiring", "--json"], cancel, quiet: true);
+        _result.ExpiringReadAt = (readFrom, DateTimeOffset.UtcNow);
+        if (listed.ExitCode != 0)
+            throw new StepFailed($"esign expiring --json failed (exit {listed.ExitCode}): {listed.StandardError.Trim()}");
+        foreach (var person in JsonNode.Parse(listed.StandardOutput)?["people"]?.AsArray() ?? [])
+            _result.ExpiringDaysLeft[person!["tcknMasked"]!.GetValue<string>()] = person["daysLeft"]!.GetValue<int>();
+        var stats = await Run("officer-mersin-1", "counts them by category and reminder stage", ["expiring", "--stats"], cancel);
+        if (stats.ExitCode != 0)
+            throw new StepFailed($"esign expiring --stats failed (exit {stats.ExitCode}): {stats.StandardError.Trim()}");
+        output.Write(Indent(stats.StandardOutput, "      "));
+        // The applicants of the day whose NES ends within 90 days must be on it.
+        foreach (var persona in new[] { "doctor", "fp-expiring", "fp-expired", "individual", "manager" }.Select(_world.Persona)
+                     .Where(p => p.Tckn is { Length: 11 } && Within(p.NotAfter, readFrom, 90)))
+            if (!_result.ExpiringDaysLeft.ContainsKey(MaskTckn(persona.Tckn!)))
+                throw new StepFailed($"esign expiring does not list {persona.Id} (NES ends {persona.NotAfter:yyyy-MM-dd})");
+
         foreach (var persona in new[] { "doctor", "fp-expiring", "fp-expired", "individual", "manager" })
         {
             var result = await Run(persona, "checks the status of own applications", ["status", "--json"], cancel, quiet: true);
@@ -191,6 +220,11 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
     }
 
     // ---------------------------------------------------------------- steps
+
+    /// <summary>A TCKN as the server shows it: the first 3 digits.</summary>
+    public static string MaskTckn(string tckn) => tckn[..3] + new string('*', tckn.Length - 3);
+
+    private static bool Within(DateTimeOffset notAfter, DateTimeOffset now, int days) => notAfter > now && notAfter <= now.AddDays(days);
 
     private void Section(string title) => output.WriteLine($"\n== {title}");
 

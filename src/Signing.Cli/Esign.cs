@@ -24,6 +24,7 @@ internal static class Esign
         root.Subcommands.Add(OfficerCommands.Category());
         root.Subcommands.Add(OfficerCommands.Approve());
         root.Subcommands.Add(OfficerCommands.Reject());
+        root.Subcommands.Add(ExpiringCommand.Create());
         root.Subcommands.Add(DeliveryCommands.Delivery());
         root.Subcommands.Add(RosterCommands.Roster());
         root.Subcommands.Add(CertCommands.Create());

@@ -200,6 +200,7 @@ public static class ServerSetup
         app.MapGrpcService<ApplicationServiceImpl>();
         app.MapGrpcService<ApprovalServiceImpl>();
         app.MapGrpcService<DeliveryServiceImpl>();
+        app.MapGrpcService<ExpiryServiceImpl>();
         app.MapGrpcService<LogServiceImpl>();
         app.MapGrpcService<RosterServiceImpl>();
         app.MapGrpcHealthChecksService();

@@ -14,7 +14,7 @@ namespace Signing.Store;
 /// </summary>
 /// <param name="store">The Marten store (see <see cref="SigningStore"/>).</param>
 /// <param name="observer">Told before every commit; none by default.</param>
-public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver? observer = null) : IRenewalSubmitter
+public sealed partial class ApplicationStore(IDocumentStore store, IStoreCommitObserver? observer = null) : IRenewalSubmitter
 {
     public const int MaxPageSize = 200;
 
@@ -183,20 +183,6 @@ public sealed class ApplicationStore(IDocumentStore store, IStoreCommitObserver?
             q = q.Where(x => x.Lacks.Contains(lack));
         var rows = await q.OrderBy(x => x.QueuedAt).ThenBy(x => x.Id).Take(pageSize + 1).ToListAsync(ct);
         return Paged(rows.Select(v => ApprovalQueueItem.From(v)!).ToList(), pageSize, last => new QueueCursor(last.QueuedAt, last.Id));
-    }
-
-    /// <summary>Holders in this tenant whose NES ends within 90 days of <paramref name="now"/> (not yet expired), soonest first.</summary>
-    public async Task<Page<CertificateHolder, ExpiringCursor>> ListExpiringAsync(string tenant, DateTimeOffset now, ExpiringCursor? after, int pageSize, CancellationToken ct = default)
-    {
-        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
-        now = now.ToUniversalTime();
-        var horizon = now + RenewalWindow.ExpiringListHorizon;
-        await using var session = store.QuerySession(tenant);
-        IQueryable<CertificateHolder> q = session.Query<CertificateHolder>().Where(x => x.NotAfter > now && x.NotAfter <= horizon);
-        if (after is not null)
-            q = q.Where(x => x.MatchesSql("(d.not_after, d.id) > (?, ?)", after.NotAfter.ToUniversalTime(), after.Tckn));
-        var rows = await q.OrderBy(x => x.NotAfter).ThenBy(x => x.Id).Take(pageSize + 1).ToListAsync(ct);
-        return Paged(rows, pageSize, last => new ExpiringCursor(last.NotAfter, last.Id));
     }
 
     /// <summary>Records a certificate seen in a check (e.g. a verification), so its holder shows up in the expiring list.</summary>

@@ -159,4 +159,28 @@ public sealed class DemoScenarioTests(DemoDayFixture day, ITestOutputHelper log)
         Assert.Equal(1, day.Result.CountsByStatus.GetValueOrDefault("DELIVERED"));
         Assert.Equal(1, day.Result.CountsByStatus.GetValueOrDefault("REJECTED"));
     }
+
+    [Fact]
+    public void The_officer_lists_the_expiring_applicants_with_their_days_left()
+    {
+        AssertDemoOk();
+        var world = Signing.HsmSim.WorldManifest.Load(LocalWorld.ManifestPath);
+        var (from, to) = day.Result.ExpiringReadAt;
+        static int DaysLeft(DateTimeOffset notAfter, DateTimeOffset at) => (int)Math.Floor((notAfter - at).TotalDays);
+        // The day's applicants: their certificates were recorded when they applied (tenant 33). Within 90 days of the reading.
+        var applicants = new[] { "doctor", "fp-expiring", "fp-expired", "individual", "manager" }.Select(world.Persona).ToList();
+        var expected = applicants.Where(p => p.NotAfter > to && p.NotAfter <= from.AddDays(90)).ToList();
+        Assert.NotEmpty(expected); // the world has applicants whose NES ends within 90 days (fp-expiring, individual)
+        foreach (var persona in expected)
+        {
+            var masked = DemoRunner.MaskTckn(persona.Tckn!);
+            Assert.True(day.Result.ExpiringDaysLeft.TryGetValue(masked, out var days), $"{persona.Id} is not on the expiring list:\n{day.Result.ExpiringOutput}");
+            Assert.InRange(days, DaysLeft(persona.NotAfter, to), DaysLeft(persona.NotAfter, from));
+            // The printed table shows the same person with the same days left.
+            var line = Assert.Single(day.Result.ExpiringOutput.Split('\n'), l => l.Contains(masked));
+            Assert.Contains($" {days} ", line);
+        }
+        // Nobody else: the expired applicant and those with years left are not on it.
+        Assert.Equal(expected.Select(p => DemoRunner.MaskTckn(p.Tckn!)).Order(), day.Result.ExpiringDaysLeft.Keys.Order());
+    }
 }

@@ -140,6 +140,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         Own,
         /// <summary>For the Mersin directorate as a whole (its roster): its officers and the system clients serving it.</summary>
         OnTenant,
+        /// <summary>A directorate's list: an officer's own, Mersin's for a system client (which must name it).</summary>
+        TenantList,
     }
 
     private sealed record Expected(StatusCode Code, string? Reason)
@@ -195,6 +197,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         new("GetInclusionProof", Kind.OnApplication, [Applicant, Officer, System], "log:read", Expected.Ok),
         // A header for Mersin and no rows: an import that changes nothing.
         new("Import", Kind.OnTenant, [Officer, System], "roster:write", Expected.Ok),
+        new("ListExpiring", Kind.TenantList, [Officer, System], "roster:read", Expected.Ok),
+        new("GetExpiringStats", Kind.TenantList, [Officer, System], "roster:read", Expected.Ok),
     ];
 
     public static TheoryData<string, string> Matrix()
@@ -212,6 +216,9 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         "officer-mersin-1" or "officer-adana" => [Applicant, Officer],
         _ => [System],
     };
+
+    /// <summary>The directorate a list call names: system clients must name one (Mersin); officers leave it to their own.</summary>
+    private static string ListTenant(string caller) => RolesOf(caller).Contains(System) ? "33" : "";
 
     private static string? ScopeOf(string caller) => caller.StartsWith("system:", StringComparison.Ordinal) ? caller["system:".Length..] : null;
 
@@ -231,7 +238,7 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
             var oneProvince = caller is MatrixServer.AdanaClient or MatrixServer.ThirdProvinceClient;
             if (row.Scope is not null && !oneProvince && ScopeOf(caller) != row.Scope)
                 return new(StatusCode.PermissionDenied, "SCOPE_REQUIRED");
-            if (oneProvince && row.Kind is Kind.Submission or Kind.OnApplication or Kind.OnTenant)
+            if (oneProvince && row.Kind is Kind.Submission or Kind.OnApplication or Kind.OnTenant or Kind.TenantList)
                 return new(StatusCode.PermissionDenied, "WRONG_TENANT"); // the right scope, but for another province only
             return row.Allowed;
         }
@@ -432,6 +439,18 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
                 var report = await RosterServiceTests.ImportAsync(s, headers, new RosterImportHeader { Tenant = "33", Source = "matrix" });
                 Assert.Equal((0, 0, 0), (report.Received, report.Added, report.Refused.Count));
             },
+            "ListExpiring" => async () =>
+            {
+                var people = (await new ExpiryService.ExpiryServiceClient(s.Channel).ListExpiringAsync(
+                    new ListExpiringRequest { Tenant = ListTenant(caller), WithinDays = 365, Page = new PageRequest { PageSize = 200 } }, headers)).People;
+                // The doctor's Mersin submission wrote their holder row: on Mersin's list when their certificate ends within the year.
+                using var certificate = global::System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Cards.CertificateDer("doctor"));
+                var expiring = new DateTimeOffset(certificate.NotAfter.ToUniversalTime()) <= DateTimeOffset.UtcNow.AddDays(365);
+                Assert.Equal(expiring && caller != "officer-adana",
+                    people.Any(p => p.TcknMasked == Signing.Domain.Tckn.Mask(Cards.Tckn("doctor")) && p.RenewalOpen && p.ApplicationId == id));
+            },
+            "GetExpiringStats" => async () => Assert.Equal(90, (await new ExpiryService.ExpiryServiceClient(s.Channel).GetExpiringStatsAsync(
+                new GetExpiringStatsRequest { Tenant = ListTenant(caller) }, headers)).WithinDays),
             _ => throw new InvalidOperationException($"no call for {rpc}: add one with its row"),
         };
     }

@@ -159,8 +159,8 @@ public class GroupCommitTests(StoreFixture fx)
         Assert.Equal(2, trips);
         foreach (var code in codes)
         {
-            var page = await _app.ListExpiringAsync(code, Now, null, 50);
-            var doctor = Assert.Single(page.Items, h => h.Id == Doctor.Tckn.Value);
+            var page = await _app.ListExpiringAsync(code, Now, 90, null, 50);
+            var doctor = Assert.Single(page.Items, h => h.Tckn == Doctor.Tckn.Value);
             Assert.NotNull(doctor.RenewalApplicationId);
         }
     }

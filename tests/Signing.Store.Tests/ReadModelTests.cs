@@ -61,12 +61,12 @@ public class ReadModelTests(StoreFixture fx)
         await _app.RecordCertificateSeenAsync(code, new CertificateSeen(Doctor2.Tckn.Value, Doctor2.Name.Full, null, Now.AddDays(400), "cc".PadRight(64, 'd'), Now));
         await _app.RecordCertificateSeenAsync(code, new CertificateSeen(Individual.Tckn.Value, Individual.Name.Full, ApplicantCategory.Individual, Now.AddDays(89), "ee".PadRight(64, 'f'), Now));
 
-        var first = await _app.ListExpiringAsync(code, Now, null, 2);
-        Assert.Equal([Manager.Tckn.Value, Doctor.Tckn.Value], first.Items.Select(h => h.Id));
-        var second = await _app.ListExpiringAsync(code, Now, first.Next, 2);
-        Assert.Equal([Individual.Tckn.Value], second.Items.Select(h => h.Id));
+        var first = await _app.ListExpiringAsync(code, Now, 90, null, 2);
+        Assert.Equal([Manager.Tckn.Value, Doctor.Tckn.Value], first.Items.Select(h => h.Tckn));
+        var second = await _app.ListExpiringAsync(code, Now, 90, first.Next, 2);
+        Assert.Equal([Individual.Tckn.Value], second.Items.Select(h => h.Tckn));
         Assert.Null(second.Next);
-        Assert.Empty((await _app.ListExpiringAsync("01" + code, Now, null, 10)).Items);
+        Assert.Empty((await _app.ListExpiringAsync("01" + code, Now, 90, null, 10)).Items);
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public sealed class CertificateServiceImpl(Applications applications, ChallengeS
             response.Steps.AddRange(Guidance.For(category, state, RenewalWindow.DaysLeft(holder.NotAfter, now), tenant!, applicant).Select(Proto.Step));
             if (certificate.Signer.Tckn is { } seen)
                 await applications.Store.RecordCertificateSeenAsync(tenant!.ProvinceCode,
-                    new CertificateSeen(seen, certificate.Signer.CommonName ?? "", category, holder.NotAfter, certificate.Signer.CertificateSha256, now),
+                    new CertificateSeen(seen, certificate.Signer.CommonName ?? "", Proto.Category(request.Category), holder.NotAfter, certificate.Signer.CertificateSha256, now),
                     context.CancellationToken);
         }
         logger.LogInformation("certificate of {Tckn} checked: {Status}, {DaysLeft} days left", Tckn.Mask(certificate.Signer.Tckn), holder.Status, holder.DaysLeft);

@@ -47,6 +47,24 @@ public static class Paging
     public static string QueueCursor(QueueCursor cursor) =>
         Encode($"q:{cursor.QueuedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{cursor.Id:N}");
 
+    /// <summary>
+    /// The expiring list's cursor. It names its tenant: a cursor of another directorate's list is refused, not read as a
+    /// position in this one.
+    /// </summary>
+    public static ExpiringCursor? Expiring(PageRequest? page, string tenant)
+    {
+        if (string.IsNullOrEmpty(page?.Cursor))
+            return null;
+        var parts = Decode(page.Cursor)?.Split(':');
+        return parts is ["x", var code, var ticks, var tckn] && code == tenant && long.TryParse(ticks, NumberStyles.None, CultureInfo.InvariantCulture, out var t)
+            && t is >= 0 and <= 3155378975999999999 && Signing.Domain.Tckn.IsValid(tckn)
+            ? new ExpiringCursor(new DateTimeOffset(t, TimeSpan.Zero), tckn)
+            : throw BadCursor();
+    }
+
+    public static string ExpiringCursor(ExpiringCursor cursor, string tenant) =>
+        Encode($"x:{tenant}:{cursor.NotAfter.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{cursor.Tckn}");
+
     private static string Encode(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static string? Decode(string cursor)

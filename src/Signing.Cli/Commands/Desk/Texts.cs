@@ -124,6 +124,22 @@ internal static class Texts
         ["decision.approved"] = ("Onaylandı.", "Approved."),
         ["decision.rejected"] = ("Reddedildi.", "Rejected."),
         ["delivery.ok"] = ("Teslimat olayı kaydedildi: {0}.", "Delivery event recorded: {0}."),
+        ["expiring.none"] = ("Önümüzdeki {0} gün içinde NES süresi dolan kimse yok.", "Nobody's NES ends within the next {0} days."),
+        ["expiring.count"] = ("{0} kişinin NES süresi {1} gün içinde doluyor.", "{0} people's NES ends within {1} days."),
+        ["expiring.more"] = ("İlk {0} kişi gösterildi; {1} gün içinde süresi dolan başkaları da var (--limit ile artırın ya da --within ile daraltın).",
+            "The first {0} people are shown; more have an NES ending within {1} days (raise --limit or narrow --within)."),
+        ["expiring.institution"] = ("Kurum", "Institution"),
+        ["expiring.renewal"] = ("Yenileme", "Renewal"),
+        ["expiring.reminder"] = ("Son hatırlatma", "Last reminder"),
+        ["expiring.stage"] = ("{0} gün", "{0} days"),
+        ["expiring.notOnRoster"] = ("(kadroda değil)", "(not on the roster)"),
+        ["expiring.statsTotal"] = ("{1} gün içinde NES süresi dolan: {0} kişi.", "NES ending within {1} days: {0} people."),
+        ["expiring.people"] = ("Kişi", "People"),
+        ["expiring.renewalOpen"] = ("Yenileme açık", "Renewal open"),
+        ["expiring.stageReached"] = ("Ulaşılan aşama", "Stage reached"),
+        ["expiring.noStage"] = ("henüz yok", "none yet"),
+        ["expiring.reminders"] = ("Hatırlatmalar: {0} gönderildi, {1} bekliyor, {2} yeniden denenecek, {3} başarısız, {4} iptal.",
+            "Reminders: {0} sent, {1} pending, {2} retrying, {3} failed, {4} cancelled."),
         ["notFoundCode"] = ("'{0}' kodlu başvuru bulunamadı", "no application with code '{0}'"),
 
         // errors
@@ -180,6 +196,20 @@ internal static class Texts
         (Signing.Contracts.V1.ApplicantCategory.FamilyPhysician, _) => "Family physician",
         (Signing.Contracts.V1.ApplicantCategory.Individual, _) => "Individual",
         _ => "?",
+    };
+
+    /// <summary>A roster category; "—" when none is known.</summary>
+    public static string Staff(Lang lang, Signing.Contracts.V1.StaffCategory c) => (c, lang) switch
+    {
+        (Signing.Contracts.V1.StaffCategory.Manager, Lang.Tr) => "Yönetici",
+        (Signing.Contracts.V1.StaffCategory.Doctor, Lang.Tr) => "Doktor",
+        (Signing.Contracts.V1.StaffCategory.FamilyPhysician, Lang.Tr) => "Aile Hekimi",
+        (Signing.Contracts.V1.StaffCategory.OtherStaff, Lang.Tr) => "Diğer Personel",
+        (Signing.Contracts.V1.StaffCategory.Manager, _) => "Manager",
+        (Signing.Contracts.V1.StaffCategory.Doctor, _) => "Doctor",
+        (Signing.Contracts.V1.StaffCategory.FamilyPhysician, _) => "Family physician",
+        (Signing.Contracts.V1.StaffCategory.OtherStaff, _) => "Other staff",
+        _ => "—",
     };
 
     public static string Method(Lang lang, Signing.Contracts.V1.ConfirmationMethod m) => (m, lang) switch
