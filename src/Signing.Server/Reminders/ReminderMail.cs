@@ -16,6 +16,8 @@ public static class ReminderMail
     /// <summary>Turkey keeps UTC+3 all year (no daylight saving since 2016): dates are written as a person there reads them.</summary>
     private static readonly TimeSpan TurkeyOffset = TimeSpan.FromHours(3);
 
+    public const string StageHeader = "X-Signing-Reminder-Stage";
+
     public static string Subject(int daysLeft) =>
         $"{TurkishText.Upper("e-imza yenileme hatırlatması")}: NES'inizin süresi {daysLeft} gün içinde doluyor";
 
@@ -32,6 +34,8 @@ public static class ReminderMail
         message.To.Add(new MailboxAddress(row.Name ?? "", row.Recipient ?? throw new ArgumentException("the reminder has no address (erased)", nameof(row))));
         // An automatic message: auto-responders must not answer it (RFC 3834).
         message.Headers.Add("Auto-Submitted", "auto-generated");
+        // For the directorate's mail filters and for support: which stage this is, without opening the text.
+        message.Headers.Add(StageHeader, row.StageDays.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var body = new TextPart("plain");
         body.SetText(Encoding.UTF8, Body(row, tenant, daysLeft, now));
         message.Body = body;
