@@ -198,6 +198,34 @@ public sealed class ReminderTests(ReminderWorld world, ITestOutputHelper output)
         Assert.Contains(world.Node.Logs.Entries, e => e.Message.Contains("not sent through", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_reminder_waiting_in_the_outbox_is_cancelled_not_sent_when_the_person_opens_a_renewal_meanwhile()
+    {
+        var tenant = world.Owner.NewTenant();
+        var now = world.Clock.GetUtcNow();
+        var person = new Person(Scenario.SyntheticTckn(), "Ilgın Irmak", StaffCategory.Manager, $"ilgin.irmak@{Domain(tenant)}", true, now.AddDays(40), null);
+        await EnrolAsync(tenant, [person], now);
+        world.Sink.Stop();
+        try
+        {
+            await world.Node.Worker.RunOnceAsync();
+            Assert.Equal(new ReminderCounts(1, 0, 1, 0, 0), await world.Node.Reminders.ReminderCountsAsync(tenant));
+        }
+        finally
+        {
+            await world.Sink.StartAsync();
+        }
+        await world.Node.SubmitWetAsync(Scenario.SyntheticForm(person.Tckn, tenant));
+        world.Clock.Advance(TimeSpan.FromSeconds(ReminderWorld.RetryBaseSeconds));
+        await world.Node.Worker.RunOnceAsync();
+        // And no later stage either, while the renewal is open.
+        world.Clock.Advance(TimeSpan.FromDays(35));
+        await world.Node.Worker.RunOnceAsync();
+
+        Assert.Empty(MessagesOf(tenant));
+        Assert.Equal(new ReminderCounts(0, 0, 0, 0, 1), await world.Node.Reminders.ReminderCountsAsync(tenant));
+    }
+
     private async Task<int> AttemptsAsync(string tenant, string tckn)
     {
         await using var session = world.Node.Documents.QuerySession(tenant);
