@@ -102,7 +102,7 @@ public static class ServerSetup
             sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.ChallengesPerAddress));
         services.AddHostedService<ChallengeSweeper>();
         // Renewal reminders by e-mail, for the tenants with SMTP settings.
-        services.AddSigningReminders(configuration);
+        services.AddSigningReminders();
         services.AddSingleton<Authenticator>();
         services.AddSingleton(sp => new ReceiptSigner(sp.GetRequiredService<IOptions<ServerKeyOptions>>(), sp.GetRequiredService<IOptions<ReceiptOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
