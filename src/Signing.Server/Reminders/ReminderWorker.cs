@@ -31,20 +31,23 @@ public sealed class ReminderWorker(
     TimeProvider time,
     ILogger<ReminderWorker> logger) : BackgroundService
 {
-    private readonly IReadOnlyDictionary<string, SmtpSettings> _smtp = SmtpSettings.Resolve(tenants.Value);
+    // Resolved on first use: a bad setting is the start-up validation's to report (with its exit code), not this constructor's.
+    private readonly Lazy<IReadOnlyDictionary<string, SmtpSettings>> _settings = new(() => SmtpSettings.Resolve(tenants.Value));
     private readonly ReminderOptions _options = options.Value;
     private readonly SemaphoreSlim _onePass = new(1, 1);
     // Leases name their holder, so a node never settles a row another node has taken over.
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
+    private IReadOnlyDictionary<string, SmtpSettings> Smtp => _settings.Value;
+
     /// <summary>The tenants whose reminders this server sends (those with SMTP settings).</summary>
-    public IReadOnlyCollection<string> Tenants => [.. _smtp.Keys];
+    public IReadOnlyCollection<string> Tenants => [.. Smtp.Keys];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Background || _smtp.Count == 0)
+        if (!_options.Background || Smtp.Count == 0)
             return;
-        logger.LogInformation("renewal reminders: {Tenants} tenant(s) with SMTP, a pass every {Period}", _smtp.Count, _options.Period);
+        logger.LogInformation("renewal reminders: {Tenants} tenant(s) with SMTP, a pass every {Period}", Smtp.Count, _options.Period);
         using var timer = new PeriodicTimer(_options.Period, time);
         do
         {
@@ -63,22 +66,22 @@ public sealed class ReminderWorker(
     /// <summary>One pass: schedule what is due, then send what is due (the background loop calls it; so can a test).</summary>
     public async Task<ReminderPass> RunOnceAsync(CancellationToken ct = default)
     {
-        if (_smtp.Count == 0)
+        if (Smtp.Count == 0)
             return new(0, 0, 0, 0);
         await _onePass.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var now = time.GetUtcNow();
             var scheduled = 0;
-            foreach (var code in _smtp.Keys)
+            foreach (var code in Smtp.Keys)
                 scheduled += await store.ScheduleDueAsync(code, catalog.Find(code)!.Reminders, now, ct: ct).ConfigureAwait(false);
             var (sent, failed, cancelled) = (0, 0, 0);
             while (true)
             {
-                var claimed = await store.ClaimAsync(_smtp.Keys.ToList(), now, _options.Lease, _owner, _options.BatchSize, ct).ConfigureAwait(false);
+                var claimed = await store.ClaimAsync(Smtp.Keys.ToList(), now, _options.Lease, _owner, _options.BatchSize, ct).ConfigureAwait(false);
                 foreach (var batch in claimed.GroupBy(c => c.Tenant, StringComparer.Ordinal))
                 {
-                    var (s, f, c) = await SendAsync(_smtp[batch.Key], catalog.Find(batch.Key)!, batch.ToList(), now, ct).ConfigureAwait(false);
+                    var (s, f, c) = await SendAsync(Smtp[batch.Key], catalog.Find(batch.Key)!, batch.ToList(), now, ct).ConfigureAwait(false);
                     sent += s;
                     failed += f;
                     cancelled += c;

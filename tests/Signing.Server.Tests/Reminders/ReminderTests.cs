@@ -226,6 +226,51 @@ public sealed class ReminderTests(ReminderWorld world, ITestOutputHelper output)
         Assert.Equal(new ReminderCounts(0, 0, 0, 0, 1), await world.Node.Reminders.ReminderCountsAsync(tenant));
     }
 
+    [Fact]
+    public async Task Two_nodes_running_their_passes_at_once_send_each_stage_once()
+    {
+        var tenant = world.Owner.NewTenant();
+        var start = world.Clock.GetUtcNow();
+        var stages = world.Node.Tenants.Find(tenant)!.Reminders;
+        var people = Enumerable.Range(0, 200).Select(i => new Person(Scenario.SyntheticTckn(), $"Kişi {i}", StaffCategory.Doctor,
+            $"ikinci{i}@{Domain(tenant)}", true, start.AddHours(6 + i * 11), null)).ToList();
+        await EnrolAsync(tenant, people, start);
+        var expected = new HashSet<(string, int)>();
+        foreach (var p in people)
+        {
+            int? last = null;
+            for (var day = 0; day <= 30; day++)
+            {
+                if (ReminderStages.Reached(p.NotAfter, start.AddDays(day), stages) is { } stage && (last is null || stage < last))
+                {
+                    expected.Add((p.Tckn, stage));
+                    last = stage;
+                }
+            }
+        }
+
+        var second = await world.AnotherNodeAsync();
+        try
+        {
+            for (var day = 0; day <= 30; day++)
+            {
+                world.Clock.SetUtcNow(start.AddDays(day));
+                await Task.WhenAll(world.Node.Worker.RunOnceAsync(), second.Worker.RunOnceAsync());
+            }
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+
+        var byAddress = people.ToDictionary(p => p.Email!, p => p.Tckn);
+        var delivered = MessagesOf(tenant)
+            .Select(m => (byAddress[m.EnvelopeTo.Single()], int.Parse(m.Message.Headers[ReminderMail.StageHeader]!, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.Equal(delivered.Count, delivered.Distinct().Count());
+        Assert.True(expected.SetEquals(delivered), $"{delivered.Count} delivered, {expected.Count} expected");
+    }
+
     private async Task<int> AttemptsAsync(string tenant, string tckn)
     {
         await using var session = world.Node.Documents.QuerySession(tenant);

@@ -42,6 +42,14 @@ public sealed class ReminderWorld : IAsyncLifetime
         await Node.InitializeAsync();
     }
 
+    /// <summary>One more node on the same database and clock, beside <see cref="Node"/> (the caller disposes it).</summary>
+    public async Task<ReminderNode> AnotherNodeAsync()
+    {
+        var node = new ReminderNode(Owner, this);
+        await node.InitializeAsync();
+        return node;
+    }
+
     public async Task DisposeAsync()
     {
         await Node.DisposeAsync();
