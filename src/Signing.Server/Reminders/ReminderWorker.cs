@@ -55,9 +55,13 @@ public sealed class ReminderWorker(
             {
                 await RunOnceAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or Marten.Exceptions.MartenCommandException && !stoppingToken.IsCancellationRequested)
+            // A failed pass must not end the loop (a background service's exception stops the host): the next one
+            // picks up where it left off, since every row it did not settle is still in the outbox.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("renewal reminder pass failed, next in {Period}: {Message}", _options.Period, e.Message);
+                logger.LogWarning("renewal reminder pass failed ({Kind}), next in {Period}: {Message}", e.GetType().Name, _options.Period,
+                    e is NpgsqlException or TimeoutException ? e.Message : "see the debug log");
+                logger.LogDebug(e, "renewal reminder pass failed");
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
