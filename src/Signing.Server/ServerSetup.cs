@@ -15,6 +15,7 @@ using Signing.Server.Limits;
 using Signing.Server.Log;
 using Signing.Server.Queue;
 using Signing.Server.Receipts;
+using Signing.Server.Reminders;
 using Signing.Server.Revocation;
 using Signing.Server.Roster;
 using Signing.Server.Services;
@@ -101,6 +102,8 @@ public static class ServerSetup
         services.AddSingleton(sp => new ChallengeStore(NpgsqlDataSource.Create(database.ConnectionString), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.ChallengesPerAddress));
         services.AddHostedService<ChallengeSweeper>();
+        // Renewal reminders by e-mail, for the tenants with SMTP settings.
+        services.AddSigningReminders();
         services.AddSingleton<Authenticator>();
         services.AddSingleton(sp => new ReceiptSigner(sp.GetRequiredService<IOptions<ServerKeyOptions>>(), sp.GetRequiredService<IOptions<ReceiptOptions>>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -73,6 +73,8 @@ public static partial class SigningStore
         opts.Storage.ExtendedSchemaObjects.Add(SingleUseClaims.Definition());
         // Sign-in challenges, shared by every node (a working table: rows are deleted when redeemed or expired).
         opts.Storage.ExtendedSchemaObjects.Add(ChallengeTable.Definition());
+        // Renewal reminders to e-mail, written with the event that schedules them (a working table the senders lease from).
+        opts.Storage.ExtendedSchemaObjects.Add(ReminderOutbox.Definition());
         // The transparency log: its tables and the trigger that makes every event a leaf in the event's own transaction.
         opts.Storage.Add(new Log.LogFeature(opts.Advanced.Migrator));
         opts.Storage.ExtendedSchemaObjects.Add(EvidenceTable.Definition());
@@ -119,6 +121,7 @@ public static partial class SigningStore
         services.AddSingleton<ApplicationStore>();
         services.AddSingleton<TransparencyLog>();
         services.AddSingleton<RosterStore>();
+        services.AddSingleton<ReminderStore>();
         return services;
     }
 }

@@ -279,3 +279,63 @@ public sealed class SettingsValidationTests
         Assert.Equal("01", catalog.OfficerTenant(Signing.Domain.Tckn.Parse("38516947250"))!.ProvinceCode);
     }
 }
+
+/// <summary>The renewal reminders' settings: Signing:Reminders and the SMTP settings each tenant resolves to.</summary>
+public sealed class ReminderSettingsValidationTests
+{
+    private static readonly string AppSettings = Path.Combine(Signing.TestKit.LocalWorld.RepositoryRoot, "src", "Signing.Server", "appsettings.json");
+
+    private static IServiceProvider Services(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(AppSettings)
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Signing:TrustConfiguration"] = "/etc/signing/trust.json" })
+            .AddInMemoryCollection(settings).Build();
+        return new ServiceCollection().AddSigningOptions(configuration).BuildServiceProvider();
+    }
+
+    private static readonly Dictionary<string, string?> Smtp = new()
+    {
+        ["Signing:TenantDefaults:Smtp:Host"] = "smtp.example.gov.tr",
+        ["Signing:TenantDefaults:Smtp:User"] = "reminders",
+        ["Signing:TenantDefaults:Smtp:Password"] = "s3cret-password",
+        ["Signing:TenantDefaults:Smtp:FromAddress"] = "e-imza@saglik.example.gov.tr",
+    };
+
+    [Fact]
+    public void Without_SMTP_settings_no_tenant_sends_reminders_and_with_defaults_every_tenant_does_unless_switched_off()
+    {
+        var none = Services([]).GetRequiredService<IOptions<TenantsOptions>>().Value;
+        Assert.Empty(Signing.Server.Reminders.SmtpSettings.Resolve(none));
+
+        var settings = new Dictionary<string, string?>(Smtp) { ["Signing:Tenants:1:Smtp:Enabled"] = "false" };
+        var resolved = Signing.Server.Reminders.SmtpSettings.Resolve(Services(settings).GetRequiredService<IOptions<TenantsOptions>>().Value);
+        var mersin = Assert.Single(resolved).Value;
+        Assert.Equal("33", mersin.Tenant);
+        Assert.Equal(587, mersin.Port);
+        Assert.Equal(MailKit.Security.SecureSocketOptions.StartTls, mersin.Security);
+        // The settings' printout (a log line) never carries the password.
+        Assert.DoesNotContain("s3cret", mersin.ToString());
+    }
+
+    [Theory]
+    [InlineData("Signing:TenantDefaults:Smtp:Security", "Tls13", "Signing:TenantDefaults:Smtp:Security is StartTls, SslOnConnect or None, not 'Tls13'")]
+    [InlineData("Signing:TenantDefaults:Smtp:Security", "None", "Security None would send the password in clear")]
+    [InlineData("Signing:TenantDefaults:Smtp:Port", "0", "Signing:TenantDefaults:Smtp:Port must be a port from 1 to 65535 (was 0)")]
+    [InlineData("Signing:TenantDefaults:Smtp:FromAddress", "not an address", "FromAddress 'not an address' is not an e-mail address")]
+    [InlineData("Signing:TenantDefaults:Smtp:Password", "", "User and Password go together")]
+    [InlineData("Signing:TenantDefaults:Smtp:TrustedCertificateFile", "/nonexistent/ca.pem", "TrustedCertificateFile /nonexistent/ca.pem is not a readable certificate")]
+    public void SMTP_settings_that_cannot_work_stop_the_start_naming_the_key(string key, string value, string expected)
+    {
+        var settings = new Dictionary<string, string?>(Smtp) { [key] = value };
+        var refused = Assert.Throws<OptionsValidationException>(() => Services(settings).GetRequiredService<IOptions<TenantsOptions>>().Value).Message;
+        Assert.Contains(expected, refused);
+    }
+
+    [Theory]
+    [InlineData("Signing:Reminders:PeriodSeconds", "0", "Signing:Reminders:PeriodSeconds must be at least 1 (was 0)")]
+    [InlineData("Signing:Reminders:MaxAttempts", "0", "Signing:Reminders:MaxAttempts must be at least 1 (was 0)")]
+    [InlineData("Signing:Reminders:LeaseSeconds", "5", "Signing:Reminders:LeaseSeconds must be at least 30 (was 5)")]
+    public void Reminder_limits_below_their_minimum_are_refused(string key, string value, string expected) =>
+        Assert.Contains(expected, Assert.Throws<OptionsValidationException>(() =>
+            Services(new() { [key] = value }).GetRequiredService<IOptions<Signing.Server.Reminders.ReminderOptions>>().Value).Message);
+}

@@ -191,6 +191,8 @@ public class TenantDefaultsOptions
     public string? CategoryCheck { get; set; }
     /// <summary>Days before notAfter at which reminders are e-mailed (default 90, 60, 30, 7).</summary>
     public List<int>? ReminderStages { get; set; }
+    /// <summary>The SMTP server the renewal reminders go through (none = no reminders); field by field over the defaults'.</summary>
+    public Reminders.SmtpOptions? Smtp { get; set; }
 }
 
 /// <summary>

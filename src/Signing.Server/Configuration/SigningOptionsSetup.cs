@@ -24,6 +24,7 @@ public static class SigningOptionsSetup
         Add<GroupCommitOptions>(services, configuration.GetSection(GroupCommitOptions.Section));
         Add<TenantsOptions>(services, configuration.GetSection(ServerOptions.Section));
         services.AddLimitOptions(configuration);
+        Reminders.ReminderSetup.AddReminderOptions(services, configuration);
         services.AddSingleton<IValidateOptions<AuthOptions>, SystemClientTenantsValidation>();
         return services;
     }

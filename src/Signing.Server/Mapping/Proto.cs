@@ -193,7 +193,8 @@ public static partial class Proto
         return q;
     }
 
-    private static string GuidanceTr(GuidanceStep step) => step.Action switch
+    /// <summary>A guidance step in Turkish, as the API gives it (TextTr) and the renewal reminders write it.</summary>
+    internal static string GuidanceTr(GuidanceStep step) => step.Action switch
     {
         GuidanceAction.WaitForWarning => $"NES'iniz henüz geçerli. Son {RenewalWindow.WindowMonths} ayda, Kamu SM \"E-imza süreniz doluyor\" e-postasını gönderdiğinde yenileyin; adımlar şunlar olacak:",
         GuidanceAction.ApplyAtDirectoratePortal => "Kamu SM portalında başvuru nedeni olarak \"YENİLEME\" seçerek başvurun (NES, 3 yıl).",
