@@ -115,7 +115,8 @@ public sealed class ExpiryServiceTests(ExpiryWorld world) : IClassFixture<Expiry
         Assert.Equal([(StaffCategory.FamilyPhysician, 6), (StaffCategory.OtherStaff, 6)], stats.ByCategory.Select(c => (c.Category, c.Expiring)));
         // Days left 5 | 12, 19, 26 | 33 … 54 | 61 … 82 (plus half a day each).
         Assert.Equal([(90, 4), (60, 4), (30, 3), (7, 1), (0, 0)], stats.ByStage.Select(s => (s.StageDays, s.People)));
-        Assert.Null(stats.Reminders);
+        // No SMTP in this world: nothing scheduled, nothing sent.
+        Assert.Equal(new Signing.Contracts.V1.ReminderCounts(), stats.Reminders);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed record DeliveredMessage(string File, IReadOnlyList<string> Envelop
 }
 
 /// <summary>
-/// A real SMTP server for tests: tools/smtp-sink/smtp_sink.py on Debian's python3 (python3-aiosmtpd), listening on a
+/// A real SMTP server for tests: hsm-sim/smtp-sink/smtp_sink.py on Debian's python3 (python3-aiosmtpd), listening on a
 /// loopback port of its own, with STARTTLS (a certificate it makes, <see cref="CertificateFile"/>) and AUTH required
 /// after it. Every message it accepts becomes a file, read back with <see cref="Messages"/>. <see cref="Stop"/> and
 /// <see cref="StartAsync"/> again take it down and bring it back on the same port (the same certificate and files).
@@ -37,7 +37,7 @@ public sealed class SmtpSink : IAsyncDisposable
     public string CertificateFile => Path.Combine(Directory, "cert.pem");
     private string MessageDirectory => Path.Combine(Directory, "messages");
 
-    public static string Script => Path.Combine(LocalWorld.RepositoryRoot, "tools", "smtp-sink", "smtp_sink.py");
+    public static string Script => Path.Combine(LocalWorld.RepositoryRoot, "hsm-sim", "smtp-sink", "smtp_sink.py");
 
     /// <summary>Starts the sink and waits until it accepts connections (the ready file and a TCP connect).</summary>
     public async Task StartAsync()

@@ -15,7 +15,7 @@ namespace Signing.Server.Services;
 /// Whose NES ends soon in a directorate: for its officers, and for system clients with scope roster:read acting for it.
 /// TCKNs leave masked: the list is for finding people, and the officer knows them by name and institution.
 /// </summary>
-public sealed class ExpiryServiceImpl(Applications applications, Authenticator auth) : ExpiryService.ExpiryServiceBase
+public sealed class ExpiryServiceImpl(Applications applications, ReminderStore reminders, Authenticator auth) : ExpiryService.ExpiryServiceBase
 {
     public const int DefaultWithinDays = 90;
 
@@ -47,6 +47,11 @@ public sealed class ExpiryServiceImpl(Applications applications, Authenticator a
         var stats = new ExpiringStats { WithinDays = counts.WithinDays, Total = counts.Total };
         stats.ByCategory.AddRange(counts.ByCategory.Select(c => new CategoryCount { Category = ToProto(c.Category), Expiring = c.Expiring, RenewalOpen = c.RenewalOpen }));
         stats.ByStage.AddRange(counts.ByStage.Select(s => new StageCount { StageDays = s.StageDays, People = s.People }));
+        var sent = await reminders.ReminderCountsAsync(tenant.ProvinceCode, context.CancellationToken);
+        stats.Reminders = new Contracts.V1.ReminderCounts
+        {
+            Pending = sent.Pending, Sent = sent.Sent, Retrying = sent.Retrying, Failed = sent.Failed, Cancelled = sent.Cancelled,
+        };
         return stats;
     }
 
