@@ -210,35 +210,11 @@ public static class ExpiringLatency
                 var headers = new Metadata { { "authorization", "Bearer " + bearer } };
                 var client = new ExpiryService.ExpiryServiceClient(channel);
 
-                // Walk the whole list once (untimed) for real cursors.
-                var cursors = new List<string>();
-                var cursor = "";
-                long listed = 0;
-                do
+                var (times, listed) = await GrpcQueue.TimePagesAsync(async c =>
                 {
-                    var page = await client.ListExpiringAsync(new ListExpiringRequest { WithinDays = within, Page = new PageRequest { PageSize = pageSize, Cursor = cursor } }, headers);
-                    listed += page.People.Count;
-                    cursor = page.NextCursor;
-                    if (cursor.Length > 0)
-                        cursors.Add(cursor);
-                } while (cursor.Length > 0);
-
-                var random = new Random(seed);
-                var plan = Enumerable.Range(0, pages).Select(i => i % 10 == 0 || cursors.Count == 0 ? "" : cursors[random.Next(cursors.Count)]).ToList();
-                random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(plan));
-                async Task<int> Page(string c) =>
-                    (await client.ListExpiringAsync(new ListExpiringRequest { WithinDays = within, Page = new PageRequest { PageSize = pageSize, Cursor = c } }, headers)).People.Count;
-                // A freshly started server runs tier-0 code: warm it (JIT tiering) before timing.
-                for (var i = 0; i < 1000; i++)
-                    await Page(plan[i % plan.Count]);
-                var times = new double[plan.Count];
-                for (var i = 0; i < plan.Count; i++)
-                {
-                    var begin = Stopwatch.GetTimestamp();
-                    if (await Page(plan[i]) == 0)
-                        throw new InvalidOperationException("a ListExpiring page of the seeded list came back empty");
-                    times[i] = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
-                }
+                    var page = await client.ListExpiringAsync(new ListExpiringRequest { WithinDays = within, Page = new PageRequest { PageSize = pageSize, Cursor = c } }, headers);
+                    return (page.People.Count, page.NextCursor);
+                }, pages, seed, "ListExpiring");
                 Array.Sort(times);
                 double Pct(double q) => Math.Round(times[Math.Min(times.Length - 1, (int)Math.Ceiling(q * times.Length) - 1)], 3);
                 return new Numbers(people, listed, times.Length, Pct(0.50), Pct(0.99), Math.Round(times.Average(), 3), Math.Round(times[^1], 3));

@@ -60,13 +60,29 @@ public static class GrpcQueue
         var headers = new Metadata { { "authorization", "Bearer " + bearer } };
         var client = new ApprovalService.ApprovalServiceClient(channel);
 
-        // Walk the queue once (untimed) for real cursors.
+        var (times, _) = await TimePagesAsync(async c =>
+        {
+            var page = await client.ListQueueAsync(new ListQueueRequest { Page = new PageRequest { PageSize = pageSize, Cursor = c } }, headers);
+            return (page.Items.Count, page.NextCursor);
+        }, pages, seed, "ListQueue");
+        return QueueLatency.Summarise(queueRows, times);
+    }
+
+    /// <summary>
+    /// Walks a keyset-paged list once (untimed) for real cursors, then times <paramref name="pages"/> pages: one in ten the
+    /// first page, the rest at random cursors it returned, after a warm-up (a freshly started server runs tier-0 code).
+    /// Returns each page's time (ms, in the order taken) and how many items the walk saw.
+    /// </summary>
+    public static async Task<(double[] Times, long Listed)> TimePagesAsync(Func<string, Task<(int Count, string Next)>> page, int pages, int seed, string what)
+    {
         var cursors = new List<string>();
         var cursor = "";
+        long listed = 0;
         do
         {
-            var page = await client.ListQueueAsync(new ListQueueRequest { Page = new PageRequest { PageSize = pageSize, Cursor = cursor } }, headers);
-            cursor = page.NextCursor;
+            var (count, next) = await page(cursor);
+            listed += count;
+            cursor = next;
             if (cursor.Length > 0)
                 cursors.Add(cursor);
         } while (cursor.Length > 0);
@@ -74,19 +90,16 @@ public static class GrpcQueue
         var random = new Random(seed);
         var plan = Enumerable.Range(0, pages).Select(i => i % 10 == 0 || cursors.Count == 0 ? "" : cursors[random.Next(cursors.Count)]).ToList();
         random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(plan));
-        async Task<int> Page(string c) =>
-            (await client.ListQueueAsync(new ListQueueRequest { Page = new PageRequest { PageSize = pageSize, Cursor = c } }, headers)).Items.Count;
-        // A freshly started server runs tier-0 code: warm it (JIT tiering) before timing.
         for (var i = 0; i < 1000; i++)
-            await Page(plan[i % plan.Count]);
+            await page(plan[i % plan.Count]);
         var times = new double[plan.Count];
         for (var i = 0; i < plan.Count; i++)
         {
             var begin = Stopwatch.GetTimestamp();
-            if (await Page(plan[i]) == 0)
-                throw new InvalidOperationException("a ListQueue page of the seeded queue came back empty");
+            if ((await page(plan[i])).Count == 0)
+                throw new InvalidOperationException($"a {what} page of the seeded list came back empty");
             times[i] = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
         }
-        return QueueLatency.Summarise(queueRows, times);
+        return (times, listed);
     }
 }

@@ -14,7 +14,8 @@ public sealed class SettingsValidationTests
 {
     private static readonly string AppSettings = Path.Combine(Signing.TestKit.LocalWorld.RepositoryRoot, "src", "Signing.Server", "appsettings.json");
 
-    private static IServiceProvider Services(Dictionary<string, string?> settings)
+    /// <summary>The options as the server binds and validates them at start, over the shipped appsettings.json.</summary>
+    internal static IServiceProvider Services(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddJsonFile(AppSettings)
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Signing:TrustConfiguration"] = "/etc/signing/trust.json" })
@@ -283,15 +284,7 @@ public sealed class SettingsValidationTests
 /// <summary>The renewal reminders' settings: Signing:Reminders and the SMTP settings each tenant resolves to.</summary>
 public sealed class ReminderSettingsValidationTests
 {
-    private static readonly string AppSettings = Path.Combine(Signing.TestKit.LocalWorld.RepositoryRoot, "src", "Signing.Server", "appsettings.json");
-
-    private static IServiceProvider Services(Dictionary<string, string?> settings)
-    {
-        var configuration = new ConfigurationBuilder().AddJsonFile(AppSettings)
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Signing:TrustConfiguration"] = "/etc/signing/trust.json" })
-            .AddInMemoryCollection(settings).Build();
-        return new ServiceCollection().AddSigningOptions(configuration).BuildServiceProvider();
-    }
+    private static IServiceProvider Services(Dictionary<string, string?> settings) => SettingsValidationTests.Services(settings);
 
     private static readonly Dictionary<string, string?> Smtp = new()
     {
