@@ -97,6 +97,7 @@ public sealed class HostileWorld : IAsyncLifetime
         Add(new ListQueueRequest { Page = new PageRequest { PageSize = 10 }, Lacks = "PAPER", IncludeTotal = true });
         Add(new WatchQueueRequest());
         Add(new RegisterPaperFormRequest { ApplicationId = wet.Id, Copies = 2 });
+        Add(new ConfirmCategoryRequest { ApplicationId = queued.Id, Category = ApplicantCategory.Doctor });
         Add(new GetDecisionDocumentRequest { ApplicationId = queued.Id, Decision = Decision.Reject, Reason = "eksik belge" });
         Add(decide);
         Add(new RecordDeliveryEventRequest { ApplicationId = approved.Id, Event = DeliveryEvent.SentToKamuSm, TrackingNumber = "TR123" });
