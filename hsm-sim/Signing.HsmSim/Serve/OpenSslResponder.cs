@@ -14,7 +14,8 @@ public sealed class OpenSslResponder(WorldManifest manifest, int port, TimeSpan 
     private Dictionary<int, long> _lastTicks = [];
 
     // OpenSSL 3.0's -multi worker that accepts a connection its client already closed loops for ever: read returns 0,
-    // it re-checks the index file and reads again, at 10-15 % of a core each. An answer costs a few milliseconds of CPU, so a worker that used more than SpinningCpu in one watch period
+    // it re-checks the index file, re-arms its alarm (so -timeout never fires) and reads again, at 10-15 % of a core
+    // each. An answer costs a few milliseconds of CPU, so a worker that used more than SpinningCpu in one watch period
     // (a hundred answers' worth; the tests ask for a handful) is in that loop: it is killed, and the parent forks a fresh one.
     private static readonly TimeSpan WatchPeriod = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan SpinningCpu = TimeSpan.FromMilliseconds(200);
@@ -29,10 +30,7 @@ public sealed class OpenSslResponder(WorldManifest manifest, int port, TimeSpan 
         var pki = manifest.Pki;
         // -multi: worker processes, so one request that hangs (a malformed body can) does not stall the responder; the
         // parent makes itself a process-group leader, which lets the group be stopped as one (its workers ignore a SIGTERM
-        // sent to the parent alone). No -timeout: its alarm is left armed when a client closes a connection unsent, and
-        // when it fires it shuts down the read side of whatever connection then holds that descriptor, resetting a later
-        // client's request mid-way. A client that connects and sends nothing holds one worker until it goes; four keep
-        // answering meanwhile, and the watchdog below ends the loop the worker falls into once that client has closed.
+        // sent to the parent alone). -timeout bounds a client that connects and sends nothing.
         var psi = new ProcessStartInfo("openssl")
         {
             ArgumentList =
@@ -41,7 +39,7 @@ public sealed class OpenSslResponder(WorldManifest manifest, int port, TimeSpan 
                 "-rsigner", pki.OcspResponderCertificate, "-rkey", pki.OcspResponderKey, "-rother", pki.NesSubCaCertificate,
                 "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "-nmin", Math.Max(1, (int)validity.TotalMinutes).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "-multi", "4", "-ignore_err",
+                "-multi", "2", "-timeout", "5", "-ignore_err",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
