@@ -98,10 +98,10 @@ void RemoveCluster(string pgRoot)
     if (System.IO.Directory.Exists(pgRoot)) System.IO.Directory.Delete(pgRoot, true);
 }
 
-Task("Bootstrap").Description("Installs the Debian packages the world needs (softhsm2, opensc, libengine-pkcs11-openssl, postgresql; fonts-dejavu-core for the printable form; haproxy in front of several nodes; python3-aiosmtpd for the test SMTP server).")
+Task("Bootstrap").Description("Installs the Debian packages the world needs (softhsm2, opensc, libengine-pkcs11-openssl, postgresql; fonts-dejavu-core for the printable form; haproxy in front of several nodes; python3-aiosmtpd for the test SMTP server; chromium for the officer desk's browser tests).")
     .Does(() =>
 {
-    var missing = new[] { "softhsm2", "opensc", "libengine-pkcs11-openssl", "postgresql", "fonts-dejavu-core", "haproxy", "python3-aiosmtpd" }
+    var missing = new[] { "softhsm2", "opensc", "libengine-pkcs11-openssl", "postgresql", "fonts-dejavu-core", "haproxy", "python3-aiosmtpd", "chromium" }
         .Where(p => Capture("dpkg-query", $"-W -f=${{Status}} {p}")?.Contains("install ok installed") != true).ToList();
     if (missing.Count == 0) { Information("Bootstrap: all packages present."); return; }
     var install = "install -y -q --no-install-recommends " + string.Join(" ", missing);
