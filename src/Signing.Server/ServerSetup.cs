@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using Signing.Desk;
 using Signing.Server.Auth;
 using Signing.Server.Configuration;
 using Signing.Server.Errors;
@@ -119,6 +120,7 @@ public static class ServerSetup
         services.AddHostedService(sp => sp.GetRequiredService<QueueListener>());
         services.AddSingleton<Applications>();
         services.AddSigningRoster(configuration);
+        services.AddSigningDesk(configuration);
         // Group commit (default): submissions arriving together share a transaction; each caller is answered after the
         // commit. Off = one transaction per submission.
         services.AddSingleton<IRenewalSubmitter>(sp => sp.GetRequiredService<IOptions<GroupCommitSwitch>>().Value.Enabled
@@ -222,6 +224,7 @@ public static class ServerSetup
         });
         app.MapGrpcReflectionService();
         app.MapSigningTelemetry();
+        app.MapSigningDesk(app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.RestPort);
         return app;
     }
 

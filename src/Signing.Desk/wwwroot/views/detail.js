@@ -1,0 +1,123 @@
+// One application as GetApplicationDetail gives it, and the officer's actions on it.
+import { t, word, formatTime, pick } from '../i18n.js';
+import { get, post } from '../api.js';
+import { signDecision } from '../agent.js';
+import { say, fail } from '../messages.js';
+import { h, facts } from './dom.js';
+import { renderActions } from './actions.js';
+
+export function renderDetail(main, id) {
+  let alive = true;
+  const heading = h('h2', { tabindex: '-1', id: 'detail-title' }, t('loading'));
+  const content = h('div', { id: 'detail' });
+  main.append(h('p', {}, h('a', { href: '#/queue', id: 'back' }, t('back'))), heading, content);
+
+  const load = async (focus) => {
+    try {
+      const detail = await get(`/v1/applications/${encodeURIComponent(id)}/detail`);
+      if (!alive) return;
+      show(detail);
+      if (focus) heading.focus();
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  const show = (detail) => {
+    const a = detail.application ?? {};
+    heading.textContent = t('detailTitle', a.code ?? id);
+    content.dataset.applicationId = a.id ?? id;
+    content.dataset.status = a.status ?? '';
+    content.replaceChildren(
+      section('application', t('sectionApplication'), facts([
+        [t('status'), h('span', { id: 'application-status' }, a.status)],
+        [t('lacks'), (a.lacks ?? []).length ? h('ul', { class: 'lacks', id: 'application-lacks' }, a.lacks.map((l) => h('li', { dataset: { lacks: l } }, word('lacksWords', l)))) : t('nothingLacking')],
+        [t('nextStep'), a.nextStep ? pick(a.nextStep.text, a.nextStep.textTr) : ''],
+        [t('colApplicant'), a.applicantName],
+        [t('tckn'), a.tcknMasked],
+        [t('category'), word('categories', a.category)],
+        [t('claimedCategory'), a.claimedCategory && a.claimedCategory !== 'APPLICANT_CATEGORY_UNSPECIFIED' ? word('categories', a.claimedCategory) : ''],
+        [t('method'), word('methods', a.method)],
+        [t('submittedAt'), formatTime(a.submittedAt)],
+        [t('version'), a.version],
+      ])),
+      renderActions(a, { decide, confirmCategory, registerPaper, recordDelivery }),
+      h('div', { class: 'grid' },
+        section('form', t('sectionForm'), formFacts(detail.form)),
+        h('div', {},
+          section('holder', t('sectionHolder'), facts([
+            [t('holderStatus'), word('holder', detail.holderStatus)],
+            [t('notAfter'), formatTime(detail.certificateNotAfter)],
+            [t('daysLeft'), detail.daysLeft ?? ''],
+          ])),
+          section('receipt', t('sectionReceipt'), detail.receipt ? facts([['SHA-256', detail.receipt.documentSha256 ?? '']]) : h('p', {}, t('noReceipt'))))),
+      section('verdict', t('sectionVerdict'), verdict(detail.verdict)),
+      section('history', t('sectionHistory'), history(a.history ?? [])));
+  };
+
+  const decide = async (decision, reason) => {
+    say(t('signingDecision'));
+    const document = await post(`/v1/applications/${encodeURIComponent(id)}:decisionDocument`, { decision, reason });
+    const signed = await signDecision(document.document);
+    const after = await post(`/v1/applications/${encodeURIComponent(id)}:decide`,
+      { document: document.document, signature: signed.signature, expectedVersion: document.version });
+    say(decision === 'DECISION_APPROVE' ? t('approved', after.code, after.status) : t('rejected', after.code, reason));
+    await load(false);
+  };
+  const confirmCategory = async (category, version) => {
+    await post(`/v1/applications/${encodeURIComponent(id)}:confirmCategory`, { category, expectedVersion: version });
+    say(t('categoryConfirmed'));
+    await load(false);
+  };
+  const registerPaper = async (version) => {
+    const after = await post(`/v1/applications/${encodeURIComponent(id)}:registerPaper`, { copies: 2, expectedVersion: version });
+    say(t('paperDone', after.code));
+    await load(false);
+  };
+  const recordDelivery = async (event, detailText, trackingNumber, version) => {
+    await post(`/v1/applications/${encodeURIComponent(id)}:delivery`, { event, detail: detailText, trackingNumber, expectedVersion: version });
+    say(t('deliveryRecorded'));
+    await load(false);
+  };
+
+  load(true);
+  return () => { alive = false; };
+}
+
+function section(name, title, ...children) {
+  return h('section', { class: 'panel', id: `section-${name}`, 'aria-labelledby': `title-${name}` }, h('h3', { id: `title-${name}` }, title), children);
+}
+
+function formFacts(form) {
+  if (!form) return h('p', {}, '—');
+  return facts([
+    [t('givenNames'), form.givenNames], [t('surname'), form.surname], [t('tckn'), form.tckn],
+    [t('category'), word('categories', form.category)], [t('reason'), form.reason], [t('kind'), form.certificateKind],
+    [t('term'), form.termYears], [t('email'), form.email], [t('phone'), form.phone], [t('address'), form.deliveryAddress],
+    [t('institution'), form.institution], [t('tenant'), form.tenant],
+  ]);
+}
+
+function verdict(v) {
+  if (!v) return h('p', {}, t('noVerdict'));
+  const s = v.summary ?? {};
+  return [
+    facts([
+      [t('indication'), word('indications', s.indication)],
+      [t('signer'), s.signerName ? `${s.signerName} (${s.signerTcknMasked ?? ''})` : ''],
+      [t('validatedAt'), formatTime(v.validatedAt)],
+    ]),
+    h('ul', { id: 'verdict-checks' }, (v.checks ?? []).map((c) => {
+      const result = (c.result ?? '').replace('RESULT_', '');
+      return h('li', {}, h('span', { class: `result-${result}` }, `${word('results', c.result)}: `), pick(c.text, c.textTr));
+    })),
+  ];
+}
+
+function history(entries) {
+  return h('table', { id: 'history' },
+    h('caption', { class: 'visually-hidden' }, t('sectionHistory')),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('colTime')), h('th', { scope: 'col' }, t('colWho')), h('th', { scope: 'col' }, t('colWhat')))),
+    h('tbody', {}, entries.map((e) => h('tr', { dataset: { event: e.event } },
+      h('td', {}, h('time', { datetime: e.at }, formatTime(e.at))), h('td', {}, e.actor ?? ''), h('td', {}, e.text)))));
+}
