@@ -48,13 +48,16 @@ public static class DeskSetup
             headers.XFrameOptions = "DENY";
             return await next(context);
         });
-        group.MapGet("", () => Results.Redirect(BasePath + "/"));
         group.MapGet("/config.json", (HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "no-store";
             return Results.Json(new { agentUrl = options.AgentUrl.TrimEnd('/') });
         });
-        group.MapGet("/{**path}", (string? path) => Serve(string.IsNullOrEmpty(path) ? "index.html" : path));
+        // Routing ignores a trailing slash; the page's relative URLs do not: /desk goes to /desk/.
+        group.MapGet("/{**path}", (HttpContext http, string? path) =>
+            !string.IsNullOrEmpty(path) ? Serve(path)
+            : http.Request.Path.Value?.EndsWith('/') == true ? Serve("index.html")
+            : Results.Redirect(BasePath + "/"));
         return app;
     }
 

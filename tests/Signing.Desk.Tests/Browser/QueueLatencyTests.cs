@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Playwright;
+using Signing.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Signing.Desk.Tests.Browser;
+
+/// <summary>
+/// Measurement, not a requirement: from each submission's commit (its gRPC answer) to its row on an open queue page.
+/// The test asserts only that every row arrives; the figures go to the test output and artifacts/desk-latency.txt.
+/// </summary>
+[Collection(DeskCollection.Name)]
+public sealed class QueueLatencyTests(DeskWorld world, ITestOutputHelper output)
+{
+    public const int Submissions = 120;
+    private const int InFlight = 4;
+
+    [Fact]
+    public async Task Measurement_submission_commit_to_row_on_the_open_queue_page()
+    {
+        await using var agent = await world.StartAgentAsync("officer-mersin-1");
+        var desk = await DeskPage.OpenAsync(world);
+        await desk.SignInAsync("Fatma Arslan");
+        await desk.Page.WaitForSelectorAsync("#live-state:not(.down)");
+
+        var committed = new ConcurrentDictionary<string, double>();
+        using var gate = new SemaphoreSlim(InFlight);
+        var tasks = Enumerable.Range(0, Submissions).Select(async _ =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var application = await world.Server.SubmitWetAsync(Scenario.SyntheticForm(Scenario.SyntheticTckn(), DeskWorld.Tenant));
+                committed[application.Id] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+        await Task.WhenAll(tasks);
+
+        var ids = committed.Keys.ToArray();
+        await desk.Page.WaitForFunctionAsync("ids => ids.every(id => window.deskTimings && id in window.deskTimings)", ids,
+            new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 200 });
+        var shown = await desk.Page.EvaluateAsync<Dictionary<string, double>>("ids => Object.fromEntries(ids.map(id => [id, window.deskTimings[id]]))", ids);
+        Assert.Equal(Submissions, shown.Count);
+
+        var latencies = ids.Select(id => shown[id] - committed[id]).Order().ToArray();
+        double P(double q) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(q * latencies.Length) - 1)];
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"measurement: desk queue, commit → row on an open page, n={latencies.Length}, {InFlight} submitting at once: " +
+            $"p50 {P(0.50):0.0} ms, p90 {P(0.90):0.0} ms, p99 {P(0.99):0.0} ms, max {latencies[^1]:0.0} ms, min {latencies[0]:0.0} ms");
+        output.WriteLine(line);
+        var artifacts = Path.Combine(Signing.TestKit.LocalWorld.RepositoryRoot, "artifacts");
+        Directory.CreateDirectory(artifacts);
+        await File.AppendAllTextAsync(Path.Combine(artifacts, "desk-latency.txt"), $"{DateTimeOffset.UtcNow:O} {line}\n");
+        await desk.Page.Context.CloseAsync();
+    }
+}
