@@ -6,7 +6,7 @@ const strings = {
     language: 'Dil',
     signIn: 'Kartla giriş yap',
     signOut: 'Çıkış',
-    signedInAs: (name, tenant) => `${name} — ${tenant} İl Sağlık Müdürlüğü`,
+    signedInAs: (name, tenant) => `${name} — İl Sağlık Müdürlüğü, il kodu ${tenant}`,
     signInNeeded: 'Kuyruğu görmek için kartınızla giriş yapın. Kart imzalayıcı (esign agent) bilgisayarınızda çalışıyor olmalı.',
     signingIn: 'Giriş yapılıyor: kart imzalayıcının penceresinde PIN’inizi girin…',
     signedIn: 'Giriş yapıldı.',
@@ -208,7 +208,7 @@ export function t(key, ...args) {
 }
 
 /** Both languages' words for a table entry (the server's codes shown to people). */
-export const word = (table, code) => (code ? (strings[lang][table]?.[code] ?? code) : '');
+export const word = (table, code) => (code && !code.endsWith('_UNSPECIFIED') ? (strings[lang][table]?.[code] ?? code) : '');
 
 export function formatTime(iso) {
   if (!iso) return '';

@@ -25,7 +25,7 @@ public sealed class DeskFlowTests(DeskWorld world)
             await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = 30_000 });
             Assert.True(await desk.Page.EvaluateAsync<bool>("() => window.notReloaded === true"), "the page was reloaded");
             await desk.WaitForTextAsync($"tr[data-application-id='{application.Id}']", "0 / 2");
-            await desk.Page.ScreenshotAsync(new() { Path = DeskWorld.DocsPath("desk-queue.png"), FullPage = true });
+            await desk.Page.ScreenshotAsync(new() { Path = DeskWorld.DocsPath("desk-queue.png") });
 
             await desk.OpenApplicationAsync(application.Id, application.Code);
             await desk.Page.ClickAsync("#approve");
@@ -79,7 +79,10 @@ public sealed class DeskFlowTests(DeskWorld world)
         await desk.Page.ClickAsync("#reject");
         await desk.WaitForTextAsync("#application-status", "REJECTED");
         await desk.WaitForTextAsync("#status", reason);
-        await desk.WaitForTextAsync("#history tr[data-event='ApplicationRejected']", reason);
+        // The history row that carries the reason also names who rejected it.
+        var row = desk.Page.Locator("#history tbody tr", new() { HasText = reason });
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row).ToContainTextAsync("Fatma Arslan");
         Assert.Contains("outcome=200 signed REJECT " + application.Code, agent.Output);
 
         var rejected = await Server.Applications().GetAsync(new GetApplicationRequest { ApplicationId = application.Id }, Server.SystemHeaders());
@@ -100,7 +103,7 @@ public sealed class DeskFlowTests(DeskWorld world)
         await desk.Page.ClickAsync("#reject");
         await Assertions.Expect(desk.Page.Locator("#alert")).Not.ToBeEmptyAsync();
         Assert.Equal("AWAITING_APPROVAL", await desk.StatusAsync());
-        Assert.DoesNotContain("outcome=200 signed", agent.Output);
+        Assert.DoesNotContain("kind=decision", agent.Output);
         await desk.Page.Context.CloseAsync();
     }
 

@@ -1,6 +1,6 @@
 // One application as GetApplicationDetail gives it, and the officer's actions on it.
 import { t, word, formatTime, pick } from '../i18n.js';
-import { get, post } from '../api.js';
+import { get, post, ApiError } from '../api.js';
 import { signDecision } from '../agent.js';
 import { say, fail } from '../messages.js';
 import { h, facts } from './dom.js';
@@ -14,7 +14,7 @@ export function renderDetail(main, id) {
 
   const load = async (focus) => {
     try {
-      const detail = await get(`/v1/applications/${encodeURIComponent(id)}/detail`);
+      const detail = await fetchDetail(id);
       if (!alive) return;
       show(detail);
       if (focus) heading.focus();
@@ -48,7 +48,7 @@ export function renderDetail(main, id) {
           section('holder', t('sectionHolder'), facts([
             [t('holderStatus'), word('holder', detail.holderStatus)],
             [t('notAfter'), formatTime(detail.certificateNotAfter)],
-            [t('daysLeft'), detail.daysLeft ?? ''],
+            [t('daysLeft'), detail.certificateNotAfter ? (detail.daysLeft ?? 0) : ''],
           ])),
           section('receipt', t('sectionReceipt'), detail.receipt ? facts([['SHA-256', detail.receipt.documentSha256 ?? '']]) : h('p', {}, t('noReceipt'))))),
       section('verdict', t('sectionVerdict'), verdict(detail.verdict)),
@@ -82,6 +82,16 @@ export function renderDetail(main, id) {
 
   load(true);
   return () => { alive = false; };
+}
+
+/** GetApplicationDetail; a server without it (UNIMPLEMENTED) still gives the application itself. */
+async function fetchDetail(id) {
+  try {
+    return await get(`/v1/applications/${encodeURIComponent(id)}/detail`);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.grpcCode !== 12 && error.httpStatus !== 501) throw error;
+    return { application: await get(`/v1/applications/${encodeURIComponent(id)}`) };
+  }
 }
 
 function section(name, title, ...children) {
