@@ -20,10 +20,12 @@ public sealed partial class AgentProcess : IAsyncDisposable
     private readonly Lock _gate = new();
     private Process? _process;
 
-    public AgentProcess(IEnumerable<string> origins, string persona = "officer-mersin-1", bool autoApprove = true, int timeoutSeconds = 60)
+    /// <param name="port">0 = a free port chosen by the agent (read it from <see cref="Port"/> after start).</param>
+    public AgentProcess(IEnumerable<string> origins, string persona = "officer-mersin-1", bool autoApprove = true, int timeoutSeconds = 60,
+        int port = 0)
     {
         Persona = LocalWorld.LoadManifest().Persona(persona);
-        _arguments = ["agent", "--port", "0", "--token", Persona.TokenLabel, "--timeout", timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        _arguments = ["agent", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--token", Persona.TokenLabel, "--timeout", timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         foreach (var origin in origins)
             _arguments.AddRange(["--origin", origin]);
         if (autoApprove)
