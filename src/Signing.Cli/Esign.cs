@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Signing.Cli.Commands;
+using Signing.Cli.Commands.Agent;
 using Signing.Cli.Commands.Desk;
 
 namespace Signing.Cli;
@@ -32,6 +33,7 @@ internal static class Esign
         root.Subcommands.Add(TokenCommands.Create());
         root.Subcommands.Add(SignCommand.Create());
         root.Subcommands.Add(AuditCommands.Create());
+        root.Subcommands.Add(AgentCommand.Create());
         return root;
     }
 
