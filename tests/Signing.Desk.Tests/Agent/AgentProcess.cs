@@ -20,6 +20,7 @@ public sealed partial class AgentProcess : IAsyncDisposable
     private readonly Lock _gate = new();
     private Process? _process;
 
+    /// <param name="port">0 = a free port chosen by the agent (read it from <see cref="Port"/> after start).</param>
     public AgentProcess(IEnumerable<string> origins, string persona = "officer-mersin-1", bool autoApprove = true, int timeoutSeconds = 60,
         int port = 0)
     {

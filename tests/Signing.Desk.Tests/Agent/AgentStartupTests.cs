@@ -4,10 +4,10 @@ namespace Signing.Desk.Tests.Agent;
 public sealed class AgentStartupTests
 {
     [Theory]
-    [InlineData("the test switch without --pin-env", "--pin-env", "--origin", "http://desk.test:5081", "--approve-without-asking-for-tests")]
+    [InlineData("the test switch without --pin-env", "needs --pin-env NAME", "--origin", "http://desk.test:5081", "--approve-without-asking-for-tests")]
     [InlineData("no origin at all", "--origin is required")]
     [InlineData("an origin with a path", "no path", "--origin", "http://desk.test:5081/desk/")]
-    [InlineData("an origin that is not http(s)", "http", "--origin", "ftp://desk.test")]
+    [InlineData("an origin that is not http(s)", "not an absolute http:// or https:// URL", "--origin", "ftp://desk.test")]
     [InlineData("a PIN variable without the test switch", "--pin-env is only for", "--origin", "http://desk.test:5081", "--pin-env", "X")]
     public async Task The_agent_refuses_to_start(string why, string message, params string[] arguments)
     {

@@ -162,6 +162,12 @@ internal sealed class AgentHost(AgentSettings settings, TextWriter screen)
             }, AgentJson.Options));
             Log(origin, signRequest.Kind, "200 signed" + (signRequest is DecisionRequest d ? $" {d.View.Decision} {d.View.ApplicationCode}" : ""));
         }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The page went away while the person was asked: nobody is left to answer, and nothing was signed.
+            screen.WriteLine();
+            Log(origin, signRequest.Kind, "aborted by the page");
+        }
         catch (AgentRequestException e)
         {
             if (e.Error.Code == "token")
