@@ -25,6 +25,9 @@ public sealed class DeskFlowTests(DeskWorld world)
             await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = 30_000 });
             Assert.True(await desk.Page.EvaluateAsync<bool>("() => window.notReloaded === true"), "the page was reloaded");
             await desk.WaitForTextAsync($"tr[data-application-id='{application.Id}']", "0 / 2");
+            // A paper form still awaited beside it, for the picture.
+            var wet = await Server.SubmitWetAsync(Scenario.SyntheticForm(Scenario.SyntheticTckn(), DeskWorld.Tenant, ApplicantCategory.Doctor));
+            await Assertions.Expect(desk.Row(wet.Id).Locator("li[data-lacks='PAPER']")).ToHaveCountAsync(1);
             await desk.Page.ScreenshotAsync(new() { Path = DeskWorld.DocsPath("desk-queue.png") });
 
             await desk.OpenApplicationAsync(application.Id, application.Code);
