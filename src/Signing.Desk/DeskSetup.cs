@@ -27,31 +27,32 @@ public static class DeskSetup
         return services;
     }
 
-    /// <summary>Maps the page; only requests that arrived on <paramref name="restPort"/> see it (the gRPC port answers 404).</summary>
+    /// <summary>
+    /// Maps the page; only requests that arrived on <paramref name="restPort"/> see it (the gRPC port answers 404). The
+    /// settings are read per request, so a wrong one is reported by the start-up validation like every other setting.
+    /// </summary>
     public static IEndpointRouteBuilder MapSigningDesk(this IEndpointRouteBuilder app, int restPort)
     {
-        var options = app.ServiceProvider.GetRequiredService<IOptions<DeskOptions>>().Value;
-        if (!options.Enabled || restPort == 0)
+        if (restPort == 0)
             return app;
-        var csp = "default-src 'self'; connect-src 'self' " + options.AgentOrigin() + "; script-src 'self'; style-src 'self'; " +
-                  "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
         var group = app.MapGroup(BasePath);
         group.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            if (http.Connection.LocalPort != restPort)
+            var options = http.RequestServices.GetRequiredService<IOptions<DeskOptions>>().Value;
+            if (!options.Enabled || http.Connection.LocalPort != restPort)
                 return Results.NotFound();
             var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = csp;
+            headers.ContentSecurityPolicy = Policy(options);
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers.XFrameOptions = "DENY";
             return await next(context);
         });
-        group.MapGet("/config.json", (HttpContext http) =>
+        group.MapGet("/config.json", (HttpContext http, IOptions<DeskOptions> options) =>
         {
             http.Response.Headers.CacheControl = "no-store";
-            return Results.Json(new { agentUrl = options.AgentUrl.TrimEnd('/') });
+            return Results.Json(new { agentUrl = options.Value.AgentUrl.TrimEnd('/') });
         });
         // Routing ignores a trailing slash; the page's relative URLs do not: /desk goes to /desk/.
         group.MapGet("/{**path}", (HttpContext http, string? path) =>
@@ -60,6 +61,11 @@ public static class DeskSetup
             : Results.Redirect(BasePath + "/"));
         return app;
     }
+
+    /// <summary>The page may load only its own files and talk only to its own origin (the API) and the officer's agent.</summary>
+    private static string Policy(DeskOptions options) =>
+        "default-src 'self'; connect-src 'self' " + options.AgentOrigin() + "; script-src 'self'; style-src 'self'; " +
+        "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     private static IResult Serve(string path)
     {

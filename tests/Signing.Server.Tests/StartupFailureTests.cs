@@ -128,6 +128,14 @@ public sealed class StartupFailureTests(PostgresFixture database) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_desk_agent_url_off_the_officers_machine_is_named()
+    {
+        var line = RefusedWith(await StartAsync(null, "--Signing:Desk:AgentUrl=http://desk.example:5088"), StartupFailure.InvalidSetting);
+
+        Assert.Contains("Signing:Desk:AgentUrl must name a loopback address", line);
+    }
+
+    [Fact]
     public async Task A_tenant_code_that_is_not_a_plate_code_is_named()
     {
         var line = RefusedWith(await StartAsync(e =>

@@ -44,7 +44,7 @@ public sealed class DeskAccessibilityTests(DeskWorld world, ITestOutputHelper ou
 
         // From the queue to the application's link, then Enter opens it.
         var link = $"A:#/application/{application.Id}";
-        var path = await TabToAsync(page, link, limit: 200);
+        var path = await TabToAsync(page, link, limit: 1000);
         output.WriteLine("queue tab order: " + string.Join(" → ", path));
         Assert.Contains("paper-code", path);
         Assert.Contains("filter-category", path);
