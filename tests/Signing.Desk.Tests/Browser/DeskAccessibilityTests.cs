@@ -40,7 +40,7 @@ public sealed class DeskAccessibilityTests(DeskWorld world, ITestOutputHelper ou
         await TabToAsync(page, "sign-in");
         await page.Keyboard.PressAsync("Enter");
         await desk.WaitForTextAsync("#who", "Fatma Arslan");
-        await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = DeskPage.Wait });
 
         // From the queue to the application's link, then Enter opens it.
         var link = $"A:#/application/{application.Id}";
@@ -81,7 +81,7 @@ public sealed class DeskAccessibilityTests(DeskWorld world, ITestOutputHelper ou
         await using var agent = await world.StartAgentAsync("officer-mersin-1");
         var desk = await DeskPage.OpenAsync(world);
         await desk.SignInAsync("Fatma Arslan");
-        await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = DeskPage.Wait });
         await AssertNoSeriousViolationAsync(desk.Page, "queue");
 
         await desk.OpenApplicationAsync(application.Id, application.Code);

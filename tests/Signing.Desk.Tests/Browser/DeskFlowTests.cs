@@ -22,7 +22,7 @@ public sealed class DeskFlowTests(DeskWorld world)
             await desk.Page.EvaluateAsync("() => { window.notReloaded = true; }");
 
             application = await Server.SubmitApprovableAsync(DeskWorld.Tenant, DeskWorld.OfficerHeaders());
-            await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = DeskPage.Wait });
             Assert.True(await desk.Page.EvaluateAsync<bool>("() => window.notReloaded === true"), "the page was reloaded");
             await desk.WaitForTextAsync($"tr[data-application-id='{application.Id}']", "0 / 2");
             // A paper form still awaited beside it, for the picture.
@@ -75,7 +75,7 @@ public sealed class DeskFlowTests(DeskWorld world)
         await using var agent = await world.StartAgentAsync("officer-mersin-1");
         var desk = await DeskPage.OpenAsync(world);
         await desk.SignInAsync("Fatma Arslan");
-        await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = DeskPage.Wait });
         await desk.OpenApplicationAsync(application.Id, application.Code);
 
         await desk.Page.FillAsync("#reject-reason", reason);
@@ -117,7 +117,7 @@ public sealed class DeskFlowTests(DeskWorld world)
         await using var agent = await world.StartAgentAsync("officer-mersin-1");
         var desk = await DeskPage.OpenAsync(world);
         await desk.SignInAsync("Fatma Arslan");
-        await Assertions.Expect(desk.Row(wet.Id)).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(desk.Row(wet.Id)).ToBeVisibleAsync(new() { Timeout = DeskPage.Wait });
         Assert.Contains("PAPER", await desk.RowLacksAsync(wet.Id));
 
         // A barcode scanner is a keyboard: it types the Code 39 text and presses Enter.

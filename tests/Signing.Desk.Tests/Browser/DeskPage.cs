@@ -11,6 +11,9 @@ public sealed class DeskPage(IPage page)
     public static async Task<DeskPage> OpenAsync(DeskWorld world, string locale = "tr-TR")
     {
         var page = await world.Chromium.NewPageAsync(locale);
+        // The whole suite shares two cores with other runs: waits are generous, and still fail rather than hang.
+        page.SetDefaultTimeout(Wait);
+        Assertions.SetDefaultExpectTimeout(Wait);
         var desk = new DeskPage(page);
         page.Console += (_, m) => { if (m.Type == "error") desk.ConsoleErrors.Add(m.Text); };
         page.PageError += (_, e) => desk.ConsoleErrors.Add(e);
@@ -18,6 +21,8 @@ public sealed class DeskPage(IPage page)
         await page.WaitForSelectorAsync("body[data-ready='true']");
         return desk;
     }
+
+    public const int Wait = 60_000;
 
     public List<string> ConsoleErrors { get; } = [];
 
@@ -29,7 +34,7 @@ public sealed class DeskPage(IPage page)
     }
 
     /// <summary>Waits until the element's text holds <paramref name="text"/>; on timeout, what the page said instead.</summary>
-    public async Task WaitForTextAsync(string selector, string text, int timeoutMs = 30_000)
+    public async Task WaitForTextAsync(string selector, string text, int timeoutMs = Wait)
     {
         try
         {

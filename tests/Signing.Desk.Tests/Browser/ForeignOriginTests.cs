@@ -47,7 +47,7 @@ public sealed class ForeignOriginTests(DeskWorld world)
         await using var agent = await world.StartAgentAsync("officer-mersin-1");
         var page = await world.Chromium.NewPageAsync();
         await page.GotoAsync($"http://127.0.0.1:{port}/?agent={Uri.EscapeDataString(agent.Url.ToString().TrimEnd('/'))}");
-        await page.WaitForSelectorAsync("body[data-done='true']", new() { Timeout = 30_000 });
+        await page.WaitForSelectorAsync("body[data-done='true']", new() { Timeout = DeskPage.Wait });
         var outcome = await page.TextContentAsync("#out") ?? "";
 
         // No Access-Control-Allow-Origin for this origin: the browser lets the page read none of the answers.
