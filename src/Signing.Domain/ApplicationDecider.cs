@@ -157,7 +157,7 @@ public static partial class ApplicationDecider
             return Decision.Refuse(ErrorCodes.CategoryNotConfirmable,
                 "A family physician whose NES was still valid must e-sign the form: reject the application, so the applicant applies again with an e-signature.");
         return Decision.Accept(new CategoryConfirmed(c.Officer.Value, c.Category,
-            familyPhysician ? state.FeeDue ?? c.Tenant.Fee.Amount : null, familyPhysician ? state.FeeIban ?? c.Tenant.FeeIban.Value : null, c.At));
+            familyPhysician ? state.FeeDue ?? c.Tenant.Fee.Amount : null, familyPhysician ? state.FeeIban ?? c.Tenant.FeeIban.Value : null, c.At, c.OfficerName));
     }
 
     private static Decision RegisterPaper(RegisterPaper c, ApplicationState state)
@@ -168,7 +168,7 @@ public static partial class ApplicationDecider
             return problem;
         if (c.Copies != KamuSm.PaperCopies)
             return Decision.Refuse(ErrorCodes.WrongCopyCount, $"The wet-signed form is handed in as {KamuSm.PaperCopies} signed copies, not {c.Copies}.");
-        return Decision.Accept(new PaperRegistered(c.Officer.Value, c.Copies, c.At));
+        return Decision.Accept(new PaperRegistered(c.Officer.Value, c.Copies, c.At, c.OfficerName));
     }
 
     private static Decision AttachReceipt(AttachReceipt c, ApplicationState state)
@@ -216,7 +216,7 @@ public static partial class ApplicationDecider
     {
         if ((DecisionRefusal(state, c.Tenant, c.Officer, OfficerDecision.Approve) is { } refusal ? Refused(refusal) : SignatureProblem(c.Officer, c.Signature)) is { } problem)
             return problem;
-        var given = new ApprovalGiven(c.Officer.Value, c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At, c.Evidence);
+        var given = new ApprovalGiven(c.Officer.Value, c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At, c.Evidence, c.OfficerName);
         var approvals = state.Approvals.Append(c.Officer.Value).ToList();
         return approvals.Count >= state.ApprovalsRequired
             ? Decision.Accept(given, new ApplicationApproved(approvals, c.At))
@@ -229,7 +229,7 @@ public static partial class ApplicationDecider
             return problem;
         if (string.IsNullOrWhiteSpace(c.Reason))
             return Decision.Refuse(ErrorCodes.RejectionReasonRequired, "A rejection says why.");
-        return Decision.Accept(new ApplicationRejected(c.Officer.Value, c.Reason.Trim(), c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At, c.Evidence));
+        return Decision.Accept(new ApplicationRejected(c.Officer.Value, c.Reason.Trim(), c.Signature.Bytes, c.Signature.Facts.CertificateSha256, c.At, c.Evidence, c.OfficerName));
     }
 
     private static Decision Withdraw(Withdraw c, ApplicationState state)

@@ -40,25 +40,25 @@ public sealed record SubmitRenewal(
 }
 
 /// <summary>The officer has received the wet-signed paper copies at the desk.</summary>
-public sealed record RegisterPaper(TenantSettings Tenant, Tckn Officer, int Copies, DateTimeOffset At) : ApplicationCommand(At);
+public sealed record RegisterPaper(TenantSettings Tenant, Tckn Officer, int Copies, DateTimeOffset At, string? OfficerName = null) : ApplicationCommand(At);
 
 /// <summary>A family physician's bank receipt (dekont), handed in with the form or e-mailed to the officer.</summary>
 public sealed record AttachReceipt(Receipt Receipt, DateTimeOffset At) : ApplicationCommand(At);
 
 public sealed record Approve(TenantSettings Tenant, Tckn Officer, OfficerSignature Signature, DateTimeOffset At,
-    DecisionEvidence? Evidence = null, IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null) : ApplicationCommand(At), ICarriesEvidence
+    DecisionEvidence? Evidence = null, IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null, string? OfficerName = null) : ApplicationCommand(At), ICarriesEvidence
 {
     public IReadOnlyList<EvidenceBlob> Blobs => EvidenceBlobs ?? [];
 }
 
 public sealed record Reject(TenantSettings Tenant, Tckn Officer, string Reason, OfficerSignature Signature, DateTimeOffset At,
-    DecisionEvidence? Evidence = null, IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null) : ApplicationCommand(At), ICarriesEvidence
+    DecisionEvidence? Evidence = null, IReadOnlyList<EvidenceBlob>? EvidenceBlobs = null, string? OfficerName = null) : ApplicationCommand(At), ICarriesEvidence
 {
     public IReadOnlyList<EvidenceBlob> Blobs => EvidenceBlobs ?? [];
 }
 
 /// <summary>An officer settles a category the roster did not confirm (a person not on it, or one it lists otherwise).</summary>
-public sealed record ConfirmCategory(TenantSettings Tenant, Tckn Officer, ApplicantCategory Category, DateTimeOffset At) : ApplicationCommand(At);
+public sealed record ConfirmCategory(TenantSettings Tenant, Tckn Officer, ApplicantCategory Category, DateTimeOffset At, string? OfficerName = null) : ApplicationCommand(At);
 
 public sealed record Withdraw(Tckn RequestedBy, string Reason, DateTimeOffset At) : ApplicationCommand(At);
 

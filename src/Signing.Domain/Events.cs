@@ -41,20 +41,23 @@ public sealed record RenewalSubmitted(
 // ClaimedCategory: what the applicant chose, when it was not that; CategoryUnconfirmed: an officer must confirm it.
 
 /// <summary>An officer confirmed (or corrected) the applicant's category; the fee follows it.</summary>
-public sealed record CategoryConfirmed(string OfficerTckn, ApplicantCategory Category, decimal? FeeDue, string? FeeIban, DateTimeOffset At) : IApplicationEvent;
+public sealed record CategoryConfirmed(string OfficerTckn, ApplicantCategory Category, decimal? FeeDue, string? FeeIban, DateTimeOffset At,
+    string? OfficerName = null) : IApplicationEvent;
+// OfficerName (on every officer's event): the name on the card the officer signed in with, so the history says who;
+// absent from events written before it was kept.
 
-public sealed record PaperRegistered(string OfficerTckn, int Copies, DateTimeOffset At) : IApplicationEvent;
+public sealed record PaperRegistered(string OfficerTckn, int Copies, DateTimeOffset At, string? OfficerName = null) : IApplicationEvent;
 
 public sealed record ReceiptAttached(decimal Amount, string Iban, DateOnly PaidOn, string Description, string FileSha256, DateTimeOffset At) : IApplicationEvent;
 
 /// <summary>One officer's approval; with two approvals required, the first leaves the item on the queue.</summary>
 public sealed record ApprovalGiven(string OfficerTckn, byte[] Signature, string SignerCertificateSha256, DateTimeOffset At,
-    DecisionEvidence? Evidence = null) : IApplicationEvent;
+    DecisionEvidence? Evidence = null, string? OfficerName = null) : IApplicationEvent;
 
 public sealed record ApplicationApproved(IReadOnlyList<string> Officers, DateTimeOffset At) : IApplicationEvent;
 
 public sealed record ApplicationRejected(string OfficerTckn, string Reason, byte[] Signature, string SignerCertificateSha256, DateTimeOffset At,
-    DecisionEvidence? Evidence = null) : IApplicationEvent;
+    DecisionEvidence? Evidence = null, string? OfficerName = null) : IApplicationEvent;
 
 public sealed record ApplicationWithdrawn(string Reason, DateTimeOffset At) : IApplicationEvent;
 

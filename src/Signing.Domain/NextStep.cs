@@ -48,6 +48,27 @@ public static class ApplicationProgress
         _ => new(Actor.Nobody, ""),
     };
 
+    /// <summary>
+    /// Who did what the event records, from the event itself: "applicant", an officer as "Name (123******01)" (or
+    /// "officer 123******01" for an event written before names were kept), "courier" for the courier's events, the
+    /// system client or person that confirmed an address, "system" otherwise.
+    /// </summary>
+    public static string ActorOf(IApplicationEvent e) => e switch
+    {
+        RenewalSubmitted s when s.Submitter?.StartsWith("system:", StringComparison.Ordinal) == true => s.Submitter["system:".Length..],
+        RenewalSubmitted or ReceiptAttached or ApplicationWithdrawn => "applicant",
+        CategoryConfirmed c => Officer(c.OfficerTckn, c.OfficerName),
+        PaperRegistered p => Officer(p.OfficerTckn, p.OfficerName),
+        ApprovalGiven a => Officer(a.OfficerTckn, a.OfficerName),
+        ApplicationRejected r => Officer(r.OfficerTckn, r.OfficerName),
+        CourierDispatched or TokenDelivered or ReturnedToSender => "courier",
+        AddressConfirmed a when a.ConfirmedBy.Length > 0 => a.ConfirmedBy,
+        _ => "system",
+    };
+
+    private static string Officer(string tckn, string? name) =>
+        string.IsNullOrWhiteSpace(name) ? "officer " + Tckn.Mask(tckn) : $"{name.Trim()} ({Tckn.Mask(tckn)})";
+
     /// <summary>One line of history for the applicant's view (English; the view keeps the event type too).</summary>
     public static string Describe(IApplicationEvent e) => e switch
     {

@@ -118,6 +118,7 @@ public static class ServerSetup
         services.AddSingleton<QueueListener>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueListener>());
         services.AddSingleton<Applications>();
+        services.AddSingleton<EvidenceReader>();
         services.AddSigningRoster(configuration);
         // Group commit (default): submissions arriving together share a transaction; each caller is answered after the
         // commit. Off = one transaction per submission.

@@ -4,7 +4,8 @@ using Signing.Domain;
 namespace Signing.Store;
 
 /// <summary>One line of an application's history, for the applicant and for audit.</summary>
-public sealed record HistoryEntry(long Version, DateTimeOffset At, string Event, string Description);
+/// <param name="Actor">Who did it (<see cref="ApplicationProgress.ActorOf"/>); null in views folded before it was kept.</param>
+public sealed record HistoryEntry(long Version, DateTimeOffset At, string Event, string Description, string? Actor = null);
 
 /// <summary>"Where is my application?" — one per application (stream), inline, per tenant.</summary>
 public sealed record ApplicationView

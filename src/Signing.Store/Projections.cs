@@ -33,7 +33,7 @@ public sealed class ApplicationViewProjection : SingleStreamProjection<Applicati
             SubmittedAt = state.SubmittedAt,
             UpdatedAt = state.UpdatedAt,
             Version = e.Version,
-            History = [.. snapshot?.History ?? [], new HistoryEntry(e.Version, @event.At, e.EventTypeName, ApplicationProgress.Describe(@event))],
+            History = [.. snapshot?.History ?? [], new HistoryEntry(e.Version, @event.At, e.EventTypeName, ApplicationProgress.Describe(@event), ApplicationProgress.ActorOf(@event))],
             State = state,
             // UTC: the duplicated timestamptz column only takes offset 0 (Npgsql), and one offset keeps the keyset order plain.
             // An application is on the queue from submission until the decision and never comes back to it.

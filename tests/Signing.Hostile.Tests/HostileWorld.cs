@@ -99,6 +99,7 @@ public sealed class HostileWorld : IAsyncLifetime
         Add(new RegisterPaperFormRequest { ApplicationId = wet.Id, Copies = 2 });
         Add(new ConfirmCategoryRequest { ApplicationId = queued.Id, Category = ApplicantCategory.Doctor });
         Add(new GetDecisionDocumentRequest { ApplicationId = queued.Id, Decision = Decision.Reject, Reason = "eksik belge" });
+        Add(new GetApplicationDetailRequest { ApplicationId = queued.Id });
         Add(decide);
         Add(new RecordDeliveryEventRequest { ApplicationId = approved.Id, Event = DeliveryEvent.SentToKamuSm, TrackingNumber = "TR123" });
         Assert.Equal(RawRpc.All.Count, _templates.Count);

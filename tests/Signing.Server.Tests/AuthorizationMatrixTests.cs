@@ -189,6 +189,7 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
         new("ConfirmCategory", Kind.OnApplication, [Officer], null, new(StatusCode.FailedPrecondition, "category.not_confirmable")),
         new("GetDecisionDocument", Kind.OnApplication, [Officer], null, Expected.Ok),
         new("Decide", Kind.OnApplication, [Officer], null, new(StatusCode.Aborted, "concurrency.version_conflict")),
+        new("GetApplicationDetail", Kind.OnApplication, [Officer, System], "applications:read", Expected.Ok),
         // Not approved yet: no delivery step is possible.
         new("Record", Kind.OnApplication, [Officer, System], "delivery:record", new(StatusCode.FailedPrecondition, "lifecycle.invalid_transition")),
         // The whole log's: officers of any directorate.
@@ -421,6 +422,8 @@ public sealed class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<
                 new RegisterPaperFormRequest { ApplicationId = id, Copies = 2 }, headers),
             "ConfirmCategory" => async () => await s.Approvals().ConfirmCategoryAsync(
                 new ConfirmCategoryRequest { ApplicationId = id, Category = ApplicantCategory.Doctor }, headers),
+            "GetApplicationDetail" => async () => Assert.Equal(id, (await s.Approvals().GetApplicationDetailAsync(
+                new GetApplicationDetailRequest { ApplicationId = id }, headers)).Application.Id),
             "GetDecisionDocument" => async () => Assert.Equal(world.Mersin.Version, (await s.Approvals().GetDecisionDocumentAsync(
                 new GetDecisionDocumentRequest { ApplicationId = id, Decision = Decision.Approve }, headers)).Version),
             "Decide" => async () => await s.Approvals().DecideAsync(CraftedDecision(caller), headers),

@@ -60,6 +60,7 @@ public static class RpcAccess
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.ConfirmCategory))] = PeopleOnly,
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.GetDecisionDocument))] = PeopleOnly,
         [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.Decide))] = PeopleOnly,
+        [Method(Approvals, nameof(ApprovalService.ApprovalServiceBase.GetApplicationDetail))] = Scope(SystemScopes.ApplicationsRead),
         [Method(Deliveries, nameof(DeliveryService.DeliveryServiceBase.Record))] = Scope(SystemScopes.DeliveryRecord),
         [Method(Log, nameof(LogService.LogServiceBase.GetCheckpoint))] = Scope(SystemScopes.LogRead),
         [Method(Log, nameof(LogService.LogServiceBase.GetInclusionProof))] = Scope(SystemScopes.LogRead),

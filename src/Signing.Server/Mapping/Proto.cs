@@ -133,7 +133,7 @@ public static partial class Proto
         TextTr = NextStepTr(next, status),
     };
 
-    public static V1.Application Application(ApplicationState s, long version, IEnumerable<(DateTimeOffset At, string Event, string Text)> history)
+    public static V1.Application Application(ApplicationState s, long version, IEnumerable<(DateTimeOffset At, string Event, string Text, string Actor)> history)
     {
         var app = new V1.Application
         {
@@ -155,19 +155,23 @@ public static partial class Proto
             app.ClaimedCategory = Category(claimed);
         if (s.CurrentCertificateNotAfter > DateTimeOffset.UnixEpoch)
             app.CertificateNotAfter = Timestamp.FromDateTimeOffset(s.CurrentCertificateNotAfter);
-        app.History.AddRange(history.Select(h => new V1.HistoryEntry { At = Timestamp.FromDateTimeOffset(h.At), Event = h.Event, Text = h.Text }));
+        app.History.AddRange(history.Select(h => new V1.HistoryEntry { At = Timestamp.FromDateTimeOffset(h.At), Event = h.Event, Text = h.Text, Actor = h.Actor }));
         return app;
     }
 
     public static V1.Application Application(ApplicationView view) =>
-        Application(view.State, view.Version, view.History.Select(h => (h.At, h.Event, h.Description)));
+        Application(view.State, view.Version, History(view));
+
+    /// <summary>The view's history as the wire tuples (an entry folded before actors were kept has an empty actor).</summary>
+    public static IEnumerable<(DateTimeOffset At, string Event, string Text, string Actor)> History(ApplicationView view) =>
+        view.History.Select(h => (h.At, h.Event, h.Description, h.Actor ?? ""));
 
     /// <summary>After a write, from the events just appended on top of the state before it (no read-back needed).</summary>
     public static V1.Application Application(ApplicationState before, IReadOnlyList<IApplicationEvent> events, long version,
-        IEnumerable<(DateTimeOffset, string, string)> earlierHistory)
+        IEnumerable<(DateTimeOffset, string, string, string)> earlierHistory)
     {
         var after = events.Aggregate(before, ApplicationDecider.Evolve);
-        return Application(after, version, earlierHistory.Concat(events.Select(e => (e.At, EventName(e), ApplicationProgress.Describe(e)))));
+        return Application(after, version, earlierHistory.Concat(events.Select(e => (e.At, EventName(e), ApplicationProgress.Describe(e), ApplicationProgress.ActorOf(e)))));
     }
 
     /// <summary>The event's stored name (renewal_submitted), so a fresh reply and a later Get agree.</summary>

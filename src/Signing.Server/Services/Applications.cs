@@ -77,6 +77,6 @@ public sealed class Applications(ApplicationStore store, TenantCatalog tenants, 
                     view.Id, written.Version, e.Message);
             }
         }
-        return Proto.Application(view.State, written.Events, written.Version, view.History.Select(h => (h.At, h.Event, h.Description)));
+        return Proto.Application(view.State, written.Events, written.Version, Proto.History(view));
     }
 }

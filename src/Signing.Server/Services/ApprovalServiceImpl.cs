@@ -19,9 +19,9 @@ using Tckn = Signing.Domain.Tckn;
 namespace Signing.Server.Services;
 
 /// <summary>The officer's desk: the queue of the officer's own directorate, paper, and decisions signed on the officer's card.</summary>
-public sealed class ApprovalServiceImpl(Applications applications, Authenticator auth, Trust trust, QueueFeed feed,
+public sealed partial class ApprovalServiceImpl(Applications applications, Authenticator auth, Trust trust, QueueFeed feed,
     IOptions<WatchOptions> watch, TimeProvider time, Telemetry.SigningMetrics metrics, IHostApplicationLifetime lifetime,
-    ILogger<ApprovalServiceImpl> logger) : ApprovalService.ApprovalServiceBase
+    EvidenceReader evidence, ILogger<ApprovalServiceImpl> logger) : ApprovalService.ApprovalServiceBase
 {
     /// <summary>A decision document is signed within this time of being issued.</summary>
     public static readonly TimeSpan DecisionDocumentLifetime = TimeSpan.FromMinutes(30);
@@ -141,7 +141,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             .ThrowIfInvalid();
         var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
         return await applications.HandleAsync(tenant, view, request.ExpectedVersion,
-            new RegisterPaper(tenant, Tckn.Parse(caller.Tckn), request.Copies, applications.Now), context.CancellationToken);
+            new RegisterPaper(tenant, Tckn.Parse(caller.Tckn), request.Copies, applications.Now, caller.Name), context.CancellationToken);
     }
 
     public override async Task<Contracts.V1.Application> ConfirmCategory(ConfirmCategoryRequest request, ServerCallContext context)
@@ -155,7 +155,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
             .ThrowIfInvalid();
         var (_, view) = await applications.LocateAsync(id, caller, context.CancellationToken);
         return await applications.HandleAsync(tenant, view, request.ExpectedVersion,
-            new ConfirmCategory(tenant, Tckn.Parse(caller.Tckn), category!.Value, applications.Now), context.CancellationToken);
+            new ConfirmCategory(tenant, Tckn.Parse(caller.Tckn), category!.Value, applications.Now, caller.Name), context.CancellationToken);
     }
 
     public override async Task<DecisionDocument> GetDecisionDocument(GetDecisionDocumentRequest request, ServerCallContext context)
@@ -174,7 +174,7 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
         if (ApplicationDecider.DecisionRefusal(view.State, tenant, Tckn.Parse(caller.Tckn), decision) is { } refusal)
             throw StoreErrors.FromDomain(refusal, "application/" + id);
         var document = new DecisionDocumentBody(DecisionDocumentBody.DocumentType, 1, view.Id, view.ApplicationCode, tenant.ProvinceCode, view.Version,
-            decision, request.Reason.Trim(), caller.Tckn, caller.Name, applications.Now);
+            decision, request.Reason.Trim(), caller.Tckn, caller.Name, applications.Now, view.ApplicantName);
         return new DecisionDocument { Document = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(document, DecisionDocumentBody.Json)), Version = view.Version };
     }
 
@@ -212,8 +212,8 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
         var officer = Tckn.Parse(caller.Tckn);
         var (evidence, blobs) = EvidenceRecord.Decision(request.Document.ToByteArray(), signature.Bytes, verdict);
         ApplicationCommand command = document!.Decision == OfficerDecision.Approve
-            ? new Approve(tenant, officer, signature, now, evidence, blobs)
-            : new Reject(tenant, officer, document.Reason, signature, now, evidence, blobs);
+            ? new Approve(tenant, officer, signature, now, evidence, blobs, caller.Name)
+            : new Reject(tenant, officer, document.Reason, signature, now, evidence, blobs, caller.Name);
         var result = await applications.HandleAsync(tenant, view, document.ApplicationVersion, command, context.CancellationToken);
         metrics.Decision(document.Decision, tenant.ProvinceCode);
         logger.LogInformation("{Officer} decided {Decision} on {ApplicationId}", officer.Mask(), document.Decision, id);
@@ -244,9 +244,12 @@ public sealed class ApprovalServiceImpl(Applications applications, Authenticator
 }
 
 /// <summary>What an officer signs to decide. Its bytes are signed as they are; the fields are checked against the call.</summary>
+/// <param name="ApplicantName">Whose application it is, so the officer's signing agent can show it from the signed bytes
+/// alone; absent from documents issued before it was added (kept in the evidence, they still parse).</param>
 public sealed record DecisionDocumentBody(
     string Type, int Version, Guid ApplicationId, string ApplicationCode, string Tenant, long ApplicationVersion,
-    OfficerDecision Decision, string Reason, string OfficerTckn, string OfficerName, DateTimeOffset IssuedAt)
+    OfficerDecision Decision, string Reason, string OfficerTckn, string OfficerName, DateTimeOffset IssuedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ApplicantName = null)
 {
     public const string DocumentType = "esign.decision";
 

@@ -48,10 +48,10 @@ internal static class Views
         ctx.Out.Write(grid);
         if (withHistory && a.History.Count > 0)
         {
-            var table = new Table().Title(Markup.Escape(ctx.T("app.history"))).AddColumns("", "", "");
+            var table = new Table().Title(Markup.Escape(ctx.T("app.history"))).AddColumns("", "", "", "");
             table.ShowHeaders = false;
             foreach (var h in a.History)
-                table.AddRow(Markup.Escape(When(h.At)), Markup.Escape(h.Event), Markup.Escape(h.Text));
+                table.AddRow(Markup.Escape(When(h.At)), Markup.Escape(h.Event), Markup.Escape(h.Actor), Markup.Escape(h.Text));
             ctx.Out.Write(table);
         }
     }
