@@ -38,7 +38,7 @@ public static partial class ApplicationDecider
             },
             CategoryConfirmed e => s with { Category = e.Category, CategoryUnconfirmed = false, FeeDue = e.FeeDue, FeeIban = e.FeeIban },
             PaperRegistered => s with { PaperRegistered = true, Status = ApplicationStatus.AwaitingApproval },
-            ReceiptAttached e => s with { ReceiptFileSha256 = e.FileSha256 },
+            ReceiptAttached e => s with { ReceiptFileSha256 = e.FileSha256, Receipt = e },
             ApprovalGiven e => s with { Approvals = [.. s.Approvals, e.OfficerTckn] },
             ApplicationApproved => s with { Status = ApplicationStatus.Approved },
             ApplicationRejected e => s with { Status = ApplicationStatus.Rejected, DecisionReason = e.Reason },

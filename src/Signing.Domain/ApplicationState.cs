@@ -30,6 +30,8 @@ public sealed record ApplicationState
     public IReadOnlyList<string> Approvals { get; init; } = [];
     public bool PaperRegistered { get; init; }
     public string? ReceiptFileSha256 { get; init; }
+    /// <summary>The fee receipt (dekont) as attached, for the officer who checks it; null before one is attached.</summary>
+    public ReceiptAttached? Receipt { get; init; }
     public int DispatchAttempts { get; init; }
     public string? LastReturnReason { get; init; }
     public string? DecisionReason { get; init; }

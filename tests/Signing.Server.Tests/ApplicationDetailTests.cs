@@ -78,6 +78,7 @@ public sealed class ApplicationDetailTests(LiveSigningServer server, Xunit.Abstr
         var days = (detail.CertificateNotAfter.ToDateTimeOffset() - DateTimeOffset.UtcNow).TotalDays;
         Assert.InRange(detail.DaysLeft, (int)Math.Floor(days) - 1, (int)Math.Floor(days));
         Assert.Null(detail.Receipt); // receipts are not kept by the server
+        Assert.Null(detail.PaymentReceipt); // a doctor owes no fee
 
         // The same over REST, as the page reads it.
         using var http = Http();

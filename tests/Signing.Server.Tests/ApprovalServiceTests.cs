@@ -335,6 +335,9 @@ public sealed class ApprovalServiceTests(SigningServer server) : IClassFixture<S
         var officer = await server.SignInAsync("officer-mersin-1");
         var app = await ESignedAsync("fp-expiring", ApplicantCategory.FamilyPhysician);
         Assert.Equal(new[] { "RECEIPT" }, app.Lacks);
+        var due = (await _approvals.GetApplicationDetailAsync(new GetApplicationDetailRequest { ApplicationId = app.Id }, officer)).PaymentReceipt;
+        Assert.Equal("780.00", due.FeeDue.Amount);
+        Assert.Null(due.Amount); // nothing attached yet
         var status = await Rpc.Refused(StatusCode.FailedPrecondition, () => server.DecideAsync("officer-mersin-1", officer, app.Id, Decision.Approve), "decision.not_approvable");
         Assert.Equal("decision.not_approvable", Assert.Single(status.GetDetail<PreconditionFailure>()!.Violations).Type);
 
@@ -349,6 +352,17 @@ public sealed class ApprovalServiceTests(SigningServer server) : IClassFixture<S
             ScannedFile = ByteString.CopyFromUtf8("%PDF-1.4 dekont"),
         }, officer);
         Assert.Empty(attached.Lacks);
+
+        // The officer's desk shows the dekont as attached, the TCKN in its description masked.
+        var payment = (await _approvals.GetApplicationDetailAsync(new GetApplicationDetailRequest { ApplicationId = app.Id }, officer)).PaymentReceipt;
+        Assert.Equal("780.00", payment.FeeDue.Amount);
+        Assert.Equal("780.00", payment.Amount.Amount);
+        Assert.Equal("TR41 0001 2009 5940 0005 0000 47".Replace(" ", ""), payment.Iban.Replace(" ", ""));
+        Assert.Equal(DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), payment.PaidOn);
+        Assert.Equal($"gülşen çelik {Cards.Tckn("fp-expiring")[..3]}******** nes 3 yıllık başvurusu", payment.Description);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("%PDF-1.4 dekont"u8)), payment.FileSha256);
+        Assert.NotNull(payment.AttachedAt);
+
         var once = await server.DecideAsync("officer-mersin-1", officer, app.Id, Decision.Approve);
         Assert.Equal(new[] { "SECOND_APPROVAL" }, once.Lacks);
     }

@@ -14,7 +14,7 @@ namespace Signing.Server.Tests;
 /// </summary>
 public sealed class RestWatchTests(LiveSigningServer server, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<LiveSigningServer>
 {
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(40);
 
     private HttpClient Http() => new()
     {
@@ -122,9 +122,10 @@ public sealed class RestWatchTests(LiveSigningServer server, Xunit.Abstractions.
     {
         using var guard = new CancellationTokenSource(Guard);
         await server.SubmitWetAsync(Scenario.SyntheticForm(Scenario.SyntheticTckn(), "33"));
-        // A token the server would have issued 57 s ago with a one-minute lifetime: it expires in about 3 s.
+        // A token the server would have issued 50 s ago with a one-minute lifetime: it expires in about 10 s, time enough
+        // for the snapshot to be sent first even on a busy machine.
         var tokens = new Signing.Server.Auth.SessionTokens(new Signing.Server.Configuration.AuthOptions { TokenKey = SigningServer.TokenKey, TokenMinutes = 1 },
-            new ShiftedClock(TimeSpan.FromSeconds(-57)));
+            new ShiftedClock(TimeSpan.FromSeconds(-50)));
         var (token, _) = tokens.Issue(new Signing.Server.Auth.Caller(Cards.Tckn("officer-mersin-2"), "Yetkili", new HashSet<string> { "officer" }, "33"));
 
         using var http = Http();

@@ -28,6 +28,9 @@ public sealed partial class ApprovalServiceImpl
             detail.DaysLeft = RenewalWindow.DaysLeft(notAfter, now);
         }
 
+        if (PaymentReceiptOf(view.State) is { } payment)
+            detail.PaymentReceipt = payment;
+
         var submitted = await applications.Store.GetSubmissionAsync(tenant.ProvinceCode, id, ct);
         if (submitted?.Evidence is not { } kept)
             return detail; // submitted before evidence was kept: the application alone
@@ -46,4 +49,24 @@ public sealed partial class ApprovalServiceImpl
         }
         return detail;
     }
+
+    private static PaymentReceipt? PaymentReceiptOf(ApplicationState state)
+    {
+        if (state.FeeDue is not { } due)
+            return null;
+        var payment = new PaymentReceipt { FeeDue = Lira(due), FeeIban = state.FeeIban ?? "" };
+        if (state.Receipt is { } r)
+        {
+            payment.Amount = Lira(r.Amount);
+            payment.Iban = r.Iban;
+            payment.PaidOn = r.PaidOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            payment.Description = Tckn.MaskAll(r.Description);
+            payment.FileSha256 = r.FileSha256;
+            payment.AttachedAt = Timestamp.FromDateTimeOffset(r.At);
+        }
+        return payment;
+    }
+
+    private static Contracts.V1.Money Lira(decimal amount) =>
+        new() { Amount = amount.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Currency = Signing.Domain.Money.Try };
 }

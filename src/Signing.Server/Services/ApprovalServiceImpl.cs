@@ -248,7 +248,8 @@ public sealed partial class ApprovalServiceImpl(Applications applications, Authe
 /// alone; absent from documents issued before it was added (kept in the evidence, they still parse).</param>
 public sealed record DecisionDocumentBody(
     string Type, int Version, Guid ApplicationId, string ApplicationCode, string Tenant, long ApplicationVersion,
-    OfficerDecision Decision, string Reason, string OfficerTckn, string OfficerName, DateTimeOffset IssuedAt, string? ApplicantName = null)
+    OfficerDecision Decision, string Reason, string OfficerTckn, string OfficerName, DateTimeOffset IssuedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ApplicantName = null)
 {
     public const string DocumentType = "esign.decision";
 
