@@ -50,6 +50,7 @@ export function renderDetail(main, id) {
             [t('notAfter'), formatTime(detail.certificateNotAfter)],
             [t('daysLeft'), detail.certificateNotAfter ? (detail.daysLeft ?? 0) : ''],
           ])),
+          section('payment', t('sectionPayment'), payment(detail.paymentReceipt)),
           section('receipt', t('sectionReceipt'), detail.receipt ? facts([['SHA-256', detail.receipt.documentSha256 ?? '']]) : h('p', {}, t('noReceipt'))))),
       section('verdict', t('sectionVerdict'), verdict(detail.verdict)),
       section('history', t('sectionHistory'), history(a.history ?? [])));
@@ -106,6 +107,19 @@ function formFacts(form) {
     [t('term'), form.termYears], [t('email'), form.email], [t('phone'), form.phone], [t('address'), form.deliveryAddress],
     [t('institution'), form.institution], [t('tenant'), form.tenant],
   ]);
+}
+
+const money = (m) => (m?.amount ? `${m.amount} ${m.currency ?? ''}`.trim() : '');
+
+function payment(p) {
+  if (!p) return h('p', {}, t('noFee'));
+  return [
+    facts([[t('feeDue'), money(p.feeDue)], [t('feeIban'), p.feeIban]]),
+    p.attachedAt
+      ? facts([[t('paidAmount'), money(p.amount)], [t('paidIban'), p.iban], [t('paidOn'), p.paidOn], [t('description'), p.description],
+        [t('fileSha'), p.fileSha256], [t('attachedAt'), formatTime(p.attachedAt)]])
+      : h('p', {}, t('noPaymentReceipt')),
+  ];
 }
 
 function verdict(v) {
