@@ -137,6 +137,24 @@ public sealed class DeskFlowTests(DeskWorld world)
     }
 
     [Fact]
+    public async Task The_expiring_list_opens_from_the_navigation_and_asks_the_server_for_the_chosen_days()
+    {
+        await using var agent = await world.StartAgentAsync("officer-mersin-1");
+        var desk = await DeskPage.OpenAsync(world);
+        await desk.SignInAsync("Fatma Arslan");
+        await desk.Page.ClickAsync("nav a[href='#/expiring']");
+        await desk.WaitForTextAsync("#expiring caption", "90 gün");
+        var asked = desk.Page.WaitForRequestAsync(r => r.Url.Contains("/v1/roster/expiring") && r.Url.Contains("withinDays=30"));
+        await desk.Page.FillAsync("#within-days", "30");
+        await desk.Page.Keyboard.PressAsync("Enter");
+        await asked;
+        await desk.WaitForTextAsync("#expiring caption", "30 gün");
+        Assert.Equal("", await desk.Page.TextContentAsync("#alert"));
+        Assert.Equal("page", await desk.Page.GetAttributeAsync("nav a[href='#/expiring']", "aria-current"));
+        await desk.Page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Without_a_running_agent_the_page_says_so_plainly()
     {
         var desk = await DeskPage.OpenAsync(world);
