@@ -45,11 +45,11 @@ export function renderDetail(main, id) {
       h('div', { class: 'grid' },
         section('form', t('sectionForm'), formFacts(detail.form)),
         h('div', {},
-          section('holder', t('sectionHolder'), facts([
+          section('holder', t('sectionHolder'), detail.certificateNotAfter ? facts([
             [t('holderStatus'), word('holder', detail.holderStatus)],
             [t('notAfter'), formatTime(detail.certificateNotAfter)],
-            [t('daysLeft'), detail.certificateNotAfter ? (detail.daysLeft ?? 0) : ''],
-          ])),
+            [t('daysLeft'), detail.daysLeft ?? 0],
+          ]) : h('p', {}, t('noHolder'))),
           section('payment', t('sectionPayment'), payment(detail.paymentReceipt)),
           section('receipt', t('sectionReceipt'), detail.receipt ? facts([['SHA-256', detail.receipt.documentSha256 ?? '']]) : h('p', {}, t('noReceipt'))))),
       section('verdict', t('sectionVerdict'), verdict(detail.verdict)),
