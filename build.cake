@@ -88,7 +88,7 @@ int StartCluster(string pgRoot)
     var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
     listener.Start(); var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port; listener.Stop();
     var socketDir = pgRoot.Length < 80 ? pgRoot : "/tmp";
-    var options = $"-p {port} -k {socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB";
+    var options = $"-p {port} -k {socketDir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB -c track_commit_timestamp=on";
     return RunPg("pg_ctl", $"-D {data} -l {pgRoot}/log -w -t 60 -o \"{options}\" start") == 0 ? port : 0;
 }
 

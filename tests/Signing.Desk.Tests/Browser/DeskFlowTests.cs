@@ -21,7 +21,10 @@ public sealed class DeskFlowTests(DeskWorld world)
             // Anything the page keeps in window survives only if the page is never reloaded.
             await desk.Page.EvaluateAsync("() => { window.notReloaded = true; }");
 
-            application = await Server.SubmitApprovableAsync(DeskWorld.Tenant, DeskWorld.OfficerHeaders());
+            // The doctor's form, e-signed with the NES on their card: on the queue at once, its signature checks in the detail.
+            var doctor = await Server.SignInAsync("doctor");
+            application = (await Server.Applications().SubmitESignedAsync(
+                Cards.ESigned("doctor", Cards.Form("doctor", DeskWorld.Tenant, ApplicantCategory.Doctor)), doctor)).Application;
             await Assertions.Expect(desk.Row(application.Id)).ToBeVisibleAsync(new() { Timeout = DeskPage.Wait });
             Assert.True(await desk.Page.EvaluateAsync<bool>("() => window.notReloaded === true"), "the page was reloaded");
             await desk.WaitForTextAsync($"tr[data-application-id='{application.Id}']", "0 / 2");
@@ -35,6 +38,8 @@ public sealed class DeskFlowTests(DeskWorld world)
             await desk.WaitForTextAsync("#status", "onaylandı");
             await desk.WaitForTextAsync("#history", "Fatma Arslan");
             Assert.Contains("SECOND_APPROVAL", await desk.LacksAsync());
+            await desk.WaitForTextAsync("#application-status", "Onay bekliyor (AWAITING_APPROVAL)");
+            await desk.WaitForTextAsync("main", "İmza matematiksel olarak doğrulandı");
             await desk.Page.ScreenshotAsync(new() { Path = DeskWorld.DocsPath("desk-application.png"), FullPage = true });
             Assert.Contains("outcome=200 signed APPROVE " + application.Code, agent.Output);
             await desk.Page.Context.CloseAsync();

@@ -56,7 +56,8 @@ public sealed class DeskPage(IPage page)
         await page.WaitForSelectorAsync("#application-status");
     }
 
-    public Task<string?> StatusAsync() => page.TextContentAsync("#application-status");
+    /// <summary>The status code the page shows (beside its words).</summary>
+    public Task<string?> StatusAsync() => page.GetAttributeAsync("#application-status", "data-status");
 
     public async Task<IReadOnlyList<string>> LacksAsync() =>
         await page.Locator("#section-application li[data-lacks]").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.lacks)");

@@ -53,8 +53,12 @@ public sealed class QueueLatencyTests(DeskWorld world, ITestOutputHelper output)
         var shown = await desk.Page.EvaluateAsync<Dictionary<string, double>>("ids => Object.fromEntries(ids.map(id => [id, window.deskTimings[id]]))", ids);
         Assert.Equal(Submissions, shown.Count);
 
+        var commits = await CommitTimesAsync(ids);
+        var exact = commits is null
+            ? "commit times not tracked by this PostgreSQL (track_commit_timestamp off)"
+            : "from the commit (PostgreSQL's commit timestamp): " + Summary(ids.Select(id => shown[id] - commits[id]));
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"measurement: desk queue, submission → row on an open page, n={ids.Length}, {InFlight} submitting at once; " +
+            $"measurement: desk queue, submission → row on an open page, n={ids.Length}, {InFlight} submitting at once; {exact}; " +
             $"from the gRPC answer (after commit): {Summary(ids.Select(id => shown[id] - committed[id]))}; " +
             $"from submittedAt (before commit): {Summary(ids.Select(id => shown[id] - submitted[id]))}");
         output.WriteLine(line);
@@ -62,6 +66,29 @@ public sealed class QueueLatencyTests(DeskWorld world, ITestOutputHelper output)
         Directory.CreateDirectory(artifacts);
         await File.AppendAllTextAsync(Path.Combine(artifacts, "desk-latency.txt"), $"{DateTimeOffset.UtcNow:O} {line}\n");
         await desk.Page.Context.CloseAsync();
+    }
+
+    /// <summary>
+    /// When each application's first event was committed, in Unix milliseconds, from PostgreSQL's commit timestamps (the
+    /// build's cluster runs with track_commit_timestamp=on; another server may not: null then). Same machine, same clock.
+    /// </summary>
+    private async Task<Dictionary<string, double>?> CommitTimesAsync(string[] ids)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(world.Server.Database.AuditConnectionString);
+        await connection.OpenAsync();
+        await using (var check = new Npgsql.NpgsqlCommand("show track_commit_timestamp", connection))
+            if (await check.ExecuteScalarAsync() as string != "on")
+                return null;
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select stream_id::text, extract(epoch from pg_xact_commit_timestamp(xmin)) * 1000 from signing.mt_events " +
+            "where version = 1 and stream_id = any(@ids)", connection);
+        command.Parameters.AddWithValue("ids", ids.Select(Guid.Parse).ToArray());
+        var times = new Dictionary<string, double>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            times[reader.GetString(0)] = (double)reader.GetDecimal(1);
+        Assert.Equal(ids.Length, times.Count);
+        return times;
     }
 
     private static string Summary(IEnumerable<double> values)

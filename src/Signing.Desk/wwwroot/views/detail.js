@@ -30,7 +30,7 @@ export function renderDetail(main, id) {
     content.dataset.status = a.status ?? '';
     content.replaceChildren(
       section('application', t('sectionApplication'), facts([
-        [t('status'), h('span', { id: 'application-status' }, a.status)],
+        [t('status'), h('span', { id: 'application-status', dataset: { status: a.status ?? '' } }, statusWords(a.status))],
         [t('lacks'), (a.lacks ?? []).length ? h('ul', { class: 'lacks', id: 'application-lacks' }, a.lacks.map((l) => h('li', { dataset: { lacks: l } }, word('lacksWords', l)))) : t('nothingLacking')],
         [t('nextStep'), a.nextStep ? pick(a.nextStep.text, a.nextStep.textTr) : ''],
         [t('colApplicant'), a.applicantName],
@@ -62,7 +62,7 @@ export function renderDetail(main, id) {
     const signed = await signDecision(document.document);
     const after = await post(`/v1/applications/${encodeURIComponent(id)}:decide`,
       { document: document.document, signature: signed.signature, expectedVersion: document.version });
-    say(decision === 'DECISION_APPROVE' ? t('approved', after.code, after.status) : t('rejected', after.code, reason));
+    say(decision === 'DECISION_APPROVE' ? t('approved', after.code, statusWords(after.status)) : t('rejected', after.code, reason));
     await load(false);
   };
   const confirmCategory = async (category, version) => {
@@ -143,5 +143,11 @@ function history(entries) {
     h('caption', { class: 'visually-hidden' }, t('sectionHistory')),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('colTime')), h('th', { scope: 'col' }, t('colWho')), h('th', { scope: 'col' }, t('colWhat')))),
     h('tbody', {}, entries.map((e) => h('tr', { dataset: { event: e.event } },
-      h('td', {}, h('time', { datetime: e.at }, formatTime(e.at))), h('td', {}, e.actor ?? ''), h('td', {}, e.text)))));
+      h('td', {}, h('time', { datetime: e.at }, formatTime(e.at))), h('td', {}, word('actors', e.actor ?? '')), h('td', {}, e.text)))));
+}
+
+/** The status in words, its code beside them for whoever reads logs or the API. */
+function statusWords(code) {
+  const words = word('statuses', code);
+  return words && words !== code ? `${words} (${code})` : code ?? '';
 }
