@@ -39,9 +39,6 @@ public static class ReceiptMatcher
     /// </summary>
     public const int MaxDaysPaidBeforeSubmission = 180;
 
-    /// <summary>Turkey keeps UTC+3 all year: bank receipts are dated in it.</summary>
-    public static readonly TimeSpan TurkeyOffset = TimeSpan.FromHours(3);
-
     /// <summary>
     /// The payment date against the calendar in Turkey: not after today, not more than
     /// <see cref="MaxDaysPaidBeforeSubmission"/> days before the submission day. Null when the date is plausible.
@@ -58,7 +55,7 @@ public static class ReceiptMatcher
         return null;
     }
 
-    private static DateOnly TurkishDate(DateTimeOffset at) => DateOnly.FromDateTime(at.ToOffset(TurkeyOffset).DateTime);
+    private static DateOnly TurkishDate(DateTimeOffset at) => DateOnly.FromDateTime(at.ToOffset(TurkeyTime.Offset).DateTime);
 
     /// <summary>The exact description a payer should write: "AYŞE YILMAZ 12345678950 NES 3 YILLIK BAŞVURUSU".</summary>
     public static string DescriptionFor(PersonName payer, Tckn tckn) => $"{payer.Upper} {tckn.Value} {KamuSm.ReceiptPhrase}";

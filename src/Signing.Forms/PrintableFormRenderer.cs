@@ -5,6 +5,7 @@ using PdfSharp.Drawing.BarCodes;
 using PdfSharp.Drawing.Layout;
 using PdfSharp.Fonts;
 using PdfSharp.Pdf;
+using Signing.Domain;
 
 namespace Signing.Forms;
 
@@ -23,8 +24,6 @@ public static class PrintableFormRenderer
     private const double Margin = 42;
     private const double LabelWidth = 150;
 
-    // Turkey has kept UTC+3 all year since 2016; a fixed offset avoids depending on tzdata.
-    private static readonly TimeSpan TurkeyOffset = TimeSpan.FromHours(3);
     private static readonly CultureInfo Turkish = CultureInfo.GetCultureInfo("tr-TR");
 
     /// <summary>Renders <see cref="Copies"/> pages. Thread-safe.</summary>
@@ -103,7 +102,7 @@ public static class PrintableFormRenderer
         // Applicant fields.
         gfx.DrawString("BAŞVURU SAHİBİ BİLGİLERİ", fonts.Bold(9), XBrushes.Black, new XRect(Margin, y, width, 12), XStringFormats.TopLeft);
         y += 14;
-        var submitted = form.SubmittedAt.ToOffset(TurkeyOffset).ToString("dd.MM.yyyy HH:mm", Turkish) + " (TSİ)";
+        var submitted = form.SubmittedAt.ToOffset(TurkeyTime.Offset).ToString("dd.MM.yyyy HH:mm", Turkish) + " (TSİ)";
         var rows = new (string Label, string Value, int Lines)[]
         {
             ("T.C. Kimlik No", form.Tckn, 1),

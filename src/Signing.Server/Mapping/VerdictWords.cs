@@ -15,8 +15,6 @@ public static class VerdictWords
 {
     private static readonly CultureInfo Tr = CultureInfo.GetCultureInfo("tr-TR");
     private static readonly CultureInfo En = CultureInfo.GetCultureInfo("en-GB");
-    // Türkiye keeps UTC+3 all year (no daylight saving since 2016): an officer reads times on that clock.
-    private static readonly TimeSpan TurkeyOffset = TimeSpan.FromHours(3);
 
     // What each check of the engine establishes when it passes, and what it means when it does not.
     private static readonly (string Prefix, string En, string Tr, string FailEn, string FailTr)[] Words =
@@ -134,8 +132,8 @@ public static class VerdictWords
         if (passed && words.Prefix == "x509.revocation" && revocation is { } r)
         {
             var kind = r.Kind.ToUpperInvariant();
-            en += r.At is { } t ? $" ({kind}, {t.ToOffset(TurkeyOffset).ToString("d MMMM yyyy HH:mm", En)})" : $" ({kind})";
-            tr += r.At is { } u ? $" ({kind}, {u.ToOffset(TurkeyOffset).ToString("d MMMM yyyy HH:mm", Tr)})" : $" ({kind})";
+            en += r.At is { } t ? $" ({kind}, {t.ToOffset(TurkeyTime.Offset).ToString("d MMMM yyyy HH:mm", En)})" : $" ({kind})";
+            tr += r.At is { } u ? $" ({kind}, {u.ToOffset(TurkeyTime.Offset).ToString("d MMMM yyyy HH:mm", Tr)})" : $" ({kind})";
         }
         if (passed && words.Prefix == "x509.path" && chainLength > 0)
         {

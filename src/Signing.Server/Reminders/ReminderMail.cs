@@ -13,8 +13,6 @@ namespace Signing.Server.Reminders;
 /// </summary>
 public static class ReminderMail
 {
-    /// <summary>Turkey keeps UTC+3 all year (no daylight saving since 2016): dates are written as a person there reads them.</summary>
-    private static readonly TimeSpan TurkeyOffset = TimeSpan.FromHours(3);
 
     public const string StageHeader = "X-Signing-Reminder-Stage";
 
@@ -28,7 +26,7 @@ public static class ReminderMail
         {
             Subject = Subject(daysLeft),
             MessageId = $"{row.MessageId:N}@{from.Domain}",
-            Date = now.ToOffset(TurkeyOffset),
+            Date = now.ToOffset(TurkeyTime.Offset),
         };
         message.From.Add(from);
         message.To.Add(new MailboxAddress(row.Name ?? "", row.Recipient ?? throw new ArgumentException("the reminder has no address (erased)", nameof(row))));
@@ -45,7 +43,7 @@ public static class ReminderMail
     public static string Body(ClaimedReminder row, TenantSettings tenant, int daysLeft, DateTimeOffset now)
     {
         var culture = TurkishText.Culture;
-        var end = row.NotAfter.ToOffset(TurkeyOffset);
+        var end = row.NotAfter.ToOffset(TurkeyTime.Offset);
         var text = new StringBuilder();
         text.AppendLine(string.IsNullOrWhiteSpace(row.Name) ? "Sayın ilgili," : $"Sayın {row.Name},");
         text.AppendLine();
