@@ -491,10 +491,5 @@ public static class LoadRun
             "no built server: dotnet build -c Release src/Signing.Server/Signing.Server.csproj (or pass --server-dll / --server URL)");
     }
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    internal static int FreePort() => Signing.HsmSim.ServeProcesses.FreeLoopbackPort();
 }

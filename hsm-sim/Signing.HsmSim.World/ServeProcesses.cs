@@ -56,8 +56,14 @@ public static class ServeProcesses
         return true;
     }
 
-    /// <summary>A port free now; the serve of this world binds it later (a taken one makes serve fail loudly, not guess).</summary>
-    public static int FreeLoopbackPort(int except = 0)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> Handed = new();
+
+    /// <summary>
+    /// A port free now, for something to bind later (a taken one makes that bind fail loudly, not guess). The kernel may
+    /// offer a just-closed port again, so a port is handed out at most once per process: two servers of one test process
+    /// (or the gRPC and REST ports of one) never get the same number.
+    /// </summary>
+    public static int FreeLoopbackPort()
     {
         while (true)
         {
@@ -65,7 +71,7 @@ public static class ServeProcesses
             listener.Start();
             var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
             listener.Stop();
-            if (port != except)
+            if (Handed.TryAdd(port, true))
                 return port;
         }
     }

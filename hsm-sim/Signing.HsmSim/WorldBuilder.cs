@@ -225,7 +225,7 @@ public sealed class WorldBuilder(WorldOptions options, TextWriter log)
     private WorldServices Services(WorldOptions o)
     {
         var port = o.PkiPort ?? ServeProcesses.FreeLoopbackPort();
-        var opensslPort = o.OpensslOcspPort ?? ServeProcesses.FreeLoopbackPort(except: port);
+        var opensslPort = o.OpensslOcspPort ?? ServeProcesses.FreeLoopbackPort();
         var host = o.PkiHost.Contains(':') ? $"[{o.PkiHost}]" : o.PkiHost;
         var baseUrl = $"http://{host}:{port}";
         return new WorldServices

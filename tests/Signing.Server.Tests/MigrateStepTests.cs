@@ -29,12 +29,7 @@ public sealed class MigrateStepTests(UnmigratedDatabase unmigrated) : IClassFixt
         return environment;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Signing.HsmSim.ServeProcesses.FreeLoopbackPort();
 
     private static string Context(ServerStart.Outcome outcome) =>
         $"exit {outcome.ExitCode?.ToString() ?? "none (still running)"}\nstderr:\n{outcome.StandardError}\nstdout:\n{outcome.StandardOutput}";

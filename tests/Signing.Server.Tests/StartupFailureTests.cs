@@ -16,12 +16,7 @@ public sealed class StartupFailureTests(PostgresFixture database) : IClassFixtur
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Signing.HsmSim.ServeProcesses.FreeLoopbackPort();
 
     private async Task<ServerStart.Outcome> StartAsync(Action<Dictionary<string, string?>>? change = null, params string[] args)
     {

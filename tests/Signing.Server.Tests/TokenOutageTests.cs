@@ -158,10 +158,5 @@ public sealed class TokenOutageTests(Xunit.Abstractions.ITestOutputHelper output
         return conf;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Signing.HsmSim.ServeProcesses.FreeLoopbackPort();
 }

@@ -238,22 +238,27 @@ public class GroupCommitTests(StoreFixture fx)
         await using var gc = Batcher(hook, OneInFlight);
         var people = Applicants(3, seed: 5);
         using var quitter = new CancellationTokenSource();
-        // The commit waits until the quitter has given up.
-        hook.Before = _ =>
-        {
-            quitter.Cancel();
-            return Task.CompletedTask;
-        };
         var request = RequestId();
-        var tasks = people.Select((p, i) => gc.SubmitAsync(code, Submit(t, p, i == 0 ? request : RequestId()), i == 0 ? quitter.Token : default)).ToList();
+        Task<StoreResult<WriteResult>>? quitting = null;
+        // All three wait behind a held batch and form the next one together; that batch's commit waits until the quitter
+        // has given up.
+        var others = await Gated(gc, hook, code, 3, () =>
+            {
+                quitting = gc.SubmitAsync(code, Submit(t, people[0], request), quitter.Token);
+                return [.. people.Skip(1).Select(p => gc.SubmitAsync(code, Submit(t, p, RequestId())))];
+            },
+            then: _ =>
+            {
+                quitter.Cancel();
+                return Task.CompletedTask;
+            });
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tasks[0]);
-        foreach (var other in tasks.Skip(1))
-            Assert.True((await other).Ok);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => quitting!);
+        Assert.All(others, r => Assert.True(r.Ok, r.Failure?.ToString()));
         // The quitter's submission is durable anyway: its retry says so.
         var retry = Ok(await gc.SubmitAsync(code, Submit(t, people[0], request)));
         Assert.True(retry.WasRetry);
-        Assert.Equal(3, await SubmittedStreams(code));
+        Assert.Equal(4, await SubmittedStreams(code)); // the three and the blocker
     }
 
     [Fact]

@@ -203,7 +203,7 @@ public sealed class PkiServices : IDisposable
     {
         var state = Directory.CreateTempSubdirectory("hsm-sim-serve-").FullName;
         var port = ServeProcesses.FreeLoopbackPort();
-        var serve = PkiServeProcess.Start(WorldDirectory, options, state, port, ServeProcesses.FreeLoopbackPort(except: port));
+        var serve = PkiServeProcess.Start(WorldDirectory, options, state, port, ServeProcesses.FreeLoopbackPort());
         lock (_gate)
             _private.Add(serve);
         return serve;

@@ -22,12 +22,7 @@ public sealed class DeskServer : SigningServer
     protected override void AddSettings(Dictionary<string, string?> settings) =>
         settings["Signing:Desk:AgentUrl"] = $"http://127.0.0.1:{AgentPort}";
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Signing.HsmSim.ServeProcesses.FreeLoopbackPort();
 }
 
 /// <summary>

@@ -155,12 +155,7 @@ public class SigningServer : IAsyncLifetime
             await _database.DisposeAsync();
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreeLoopbackPort() => Signing.HsmSim.ServeProcesses.FreeLoopbackPort();
 
     public Metadata SystemHeaders() => new() { { "x-api-key", SystemKey } };
 }

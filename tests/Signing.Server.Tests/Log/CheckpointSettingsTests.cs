@@ -23,10 +23,5 @@ public sealed class CheckpointSettingsTests(PostgresFixture database) : IClassFi
         Assert.Contains(expected, Assert.Single(outcome.ErrorLines));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Signing.HsmSim.ServeProcesses.FreeLoopbackPort();
 }

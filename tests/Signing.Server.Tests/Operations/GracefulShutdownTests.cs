@@ -160,10 +160,5 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         Assert.Equal(0, kill.ExitCode);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Signing.HsmSim.ServeProcesses.FreeLoopbackPort();
 }
