@@ -44,6 +44,7 @@ internal sealed class AgentConsole
                     line = Console.In.ReadLine();
                     _lines.Writer.TryWrite(line);
                 } while (line is not null);
+                _lines.Writer.TryComplete(); // every later prompt reads the end of input too, not a timeout
             }) { IsBackground = true, Name = "esign-agent-stdin" };
             reader.Start();
         }
@@ -90,9 +91,12 @@ internal sealed class AgentConsole
         text.AppendLine($"Enter the PIN to sign, or an empty line to refuse ({_timeout.TotalSeconds:0} s).")
             .AppendLine("İmzalamak için PIN girin; reddetmek için boş satır.")
             .Append("PIN: ");
+        // Lines typed before this prompt answered no question the person saw: they must not sign this one. They are dropped
+        // before the prompt appears, so that a line typed the moment it does is the answer.
+        var inputEnded = _lines is not null && DiscardTypedAhead(_lines);
         _screen.Write(text.ToString());
         _screen.Flush();
-        var line = _lines is not null ? await ReadLineAsync(_lines, cancel) : await Task.Run(() => ReadHidden(cancel), cancel);
+        var line = inputEnded ? "" : _lines is not null ? await ReadLineAsync(_lines, cancel) : await Task.Run(() => ReadHidden(cancel), cancel);
         _screen.WriteLine();
         return line switch
         {
@@ -102,13 +106,18 @@ internal sealed class AgentConsole
         };
     }
 
+    /// <summary>Drops the lines already read; true when the input has ended among them (nobody can answer any more).</summary>
+    private static bool DiscardTypedAhead(Channel<string?> lines)
+    {
+        while (lines.Reader.TryRead(out var stale))
+            if (stale is null)
+                return true;
+        return false;
+    }
+
     /// <summary>The next line within the timeout; "" for end of input (nobody can answer), null for no answer in time.</summary>
     private async Task<string?> ReadLineAsync(Channel<string?> lines, CancellationToken cancel)
     {
-        // Lines typed before this prompt answered no question the person saw: they must not sign this one.
-        while (lines.Reader.TryRead(out var stale))
-            if (stale is null)
-                return "";
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(_timeout);
         try
