@@ -207,5 +207,7 @@ public static class TestPki
         return gen;
     }
 
-    public static ISignatureFactory Signer(AsymmetricKeyParameter key) => new Asn1SignatureFactory("SHA256WITHRSA", key);
+    public static ISignatureFactory Signer(AsymmetricKeyParameter key) => key is Org.BouncyCastle.Crypto.Parameters.RsaPrivateCrtKeyParameters rsa
+        ? PlatformRsaSigner.For(rsa)
+        : new Asn1SignatureFactory("SHA256WITHRSA", key);
 }
