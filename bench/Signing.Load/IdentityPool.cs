@@ -43,9 +43,10 @@ public sealed record WorldManifest(string Path, string RootCertificate, string S
 /// </summary>
 public static class IdentityPool
 {
-    public static List<PoolItem> Build(WorldManifest world, string tenant, int count, int keyCount, string runTag, DateTimeOffset now)
+    public static List<PoolItem> Build(WorldManifest world, string tenant, int count, int keyCount, string runTag, DateTimeOffset now,
+        IReadOnlySet<string>? taken = null)
     {
-        var tckns = Tckns(count, world.PersonaTcknS, runTag, tenant);
+        var tckns = Tckns(count, taken is null ? world.PersonaTcknS : new HashSet<string>(world.PersonaTcknS.Concat(taken)), runTag, tenant);
         using var factory = new ApplicantFactory(world, Math.Clamp(keyCount, 1, count), ApplicantKeyType.Rsa, now);
         var items = new PoolItem[count];
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
@@ -59,7 +60,7 @@ public static class IdentityPool
     /// form taken goes to province n mod N whatever the callers' timing: every province gets the same share of the load.
     /// </summary>
     public static List<PoolItem> BuildSpread(WorldManifest world, IReadOnlyList<string> tenants, int count, int keyCount, string runTag,
-        DateTimeOffset now, bool cached, Action<string> log)
+        DateTimeOffset now, bool cached, Action<string> log, IReadOnlySet<string>? taken = null)
     {
         if (count < tenants.Count)
             throw new ArgumentException($"--pool {count} is smaller than the {tenants.Count} provinces it is spread over");
@@ -69,7 +70,7 @@ public static class IdentityPool
         var parts = tenants.Select((tenant, t) =>
         {
             var share = count / tenants.Count + (t < count % tenants.Count ? 1 : 0);
-            return cached ? BuildOrLoad(world, tenant, share, keysEach, runTag, now, log) : Build(world, tenant, share, keysEach, runTag, now);
+            return cached ? BuildOrLoad(world, tenant, share, keysEach, runTag, now, log) : Build(world, tenant, share, keysEach, runTag, now, taken);
         }).ToList();
         var spread = new List<PoolItem>(count);
         for (var i = 0; spread.Count < count; i++)

@@ -95,8 +95,11 @@ public static class LoadRun
         Console.Error.WriteLine($"load: building a pool of {options.Pool:N0} applicants over {ProvinceList.Describe(options.Tenants)} ({options.Keys:N0} RSA-2048 key pairs in turn, a NES certificate each, a signed form each)…");
         var sw = Stopwatch.StartNew();
         // A started server gets a fresh database, so a pool saved by an earlier run can be reused; a given server cannot.
+        // A server that runs on (a cluster measured run after run) already holds earlier runs' open renewals: a pool drawn
+        // at random would meet some of those people again, and their second renewal is rightly refused as AlreadyExists.
+        var taken = options.ServerUrl is not null && options.ServerDb is not null ? await OpenRenewalsAsync(options.ServerDb) : null;
         var pool = IdentityPool.BuildSpread(world, options.Tenants, options.Pool, options.Keys, tag, DateTimeOffset.UtcNow,
-            cached: options.ServerUrl is null && !options.NoCache, Console.Error.WriteLine);
+            cached: options.ServerUrl is null && !options.NoCache, Console.Error.WriteLine, taken);
         Console.Error.WriteLine($"load: pool ready in {sw.Elapsed.TotalSeconds:F1} s ({options.Pool / sw.Elapsed.TotalSeconds:N0}/s)");
         var sample = IdentityPool.VerifySample(setup.ManifestPath, pool[0]);
         if (sample.Indication != Verification.Indication.TotalPassed)
@@ -481,6 +484,21 @@ public static class LoadRun
     }
 
     internal static string Tail(string path) => File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
+
+    /// <summary>The TCKNs with an open renewal in the server's database (mt_doc_openrenewal is keyed by TCKN).</summary>
+    private static async Task<IReadOnlySet<string>> OpenRenewalsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select id from signing.mt_doc_openrenewal", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+            taken.Add(reader.GetString(0));
+        if (taken.Count > 0)
+            Console.Error.WriteLine($"load: {taken.Count:N0} people already have an open renewal on that server; the pool leaves them out");
+        return taken;
+    }
 
     internal static string FindServerDll(string repo)
     {
