@@ -63,6 +63,15 @@ public sealed class RevocationFetchOptions
     /// <summary>How often data written by another node is read from PostgreSQL.</summary>
     public TimeSpan StorePollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How many background OCSP fetches (a first-seen certificate's answer for its next verification, an answer renewed
+    /// before its nextUpdate) may start in one second; the rest wait for later ticks. A request that has no usable
+    /// revocation data at all never waits for this budget. It keeps a flood of new certificates from doubling the
+    /// server's work per request and from hammering the certificate authority's responder, which may throttle or block
+    /// a client that floods it.
+    /// </summary>
+    public int BackgroundOcspPerSecond { get; set; } = 50;
+
     /// <summary>OCSP answers are kept fresh for certificates verified within this window.</summary>
     public TimeSpan OcspRecentlySeen { get; set; } = TimeSpan.FromDays(1);
 
@@ -109,6 +118,8 @@ public sealed class RevocationFetchOptions
         Positive(OcspRecentlySeen, nameof(OcspRecentlySeen));
         Positive(UnhealthyAfterFailing, nameof(UnhealthyAfterFailing));
         Positive(TsaTimeout, nameof(TsaTimeout));
+        if (BackgroundOcspPerSecond < 1)
+            problems.Add($"{nameof(BackgroundOcspPerSecond)} must be at least 1 (it is {BackgroundOcspPerSecond}).");
         if (MinimumLead < TimeSpan.Zero)
             problems.Add($"{nameof(MinimumLead)} must not be negative (it is {MinimumLead}).");
         if (RetryMaximum < RetryInitial)

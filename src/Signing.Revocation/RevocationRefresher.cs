@@ -29,6 +29,9 @@ public sealed partial class RevocationRefresher
     private readonly Dictionary<string, DateTime> _fileTimes = new(StringComparer.Ordinal);
     private CancellationToken _stopping = CancellationToken.None;
     private DateTimeOffset _nextStorePoll = DateTimeOffset.MinValue;
+    private readonly Lock _budgetGate = new();
+    private DateTimeOffset _budgetSecond = DateTimeOffset.MinValue;
+    private int _budgetUsed;
 
     public RevocationRefresher(RevocationFetchOptions options, MemoryRevocationSource source, OcspClient ocsp, CrlFetcher crls,
         PostgresRevocationStore? store = null, TimeProvider? time = null, ILogger<RevocationRefresher>? logger = null)
@@ -151,7 +154,25 @@ public sealed partial class RevocationRefresher
                 track.DueAt = due;
                 continue;
             }
-            _ = Start("ocsp:" + track.Key, () => RefreshOcspAsync(track));
+            if (_inFlight.ContainsKey("ocsp:" + track.Key) || TakeBackgroundBudget(now))
+                _ = Start("ocsp:" + track.Key, () => RefreshOcspAsync(track));
+        }
+    }
+
+    /// <summary>One start of a background OCSP fetch out of <see cref="RevocationFetchOptions.BackgroundOcspPerSecond"/>.</summary>
+    private bool TakeBackgroundBudget(DateTimeOffset now)
+    {
+        lock (_budgetGate)
+        {
+            if (now - _budgetSecond >= TimeSpan.FromSeconds(1))
+            {
+                _budgetSecond = now;
+                _budgetUsed = 0;
+            }
+            if (_budgetUsed >= _options.BackgroundOcspPerSecond)
+                return false;
+            _budgetUsed++;
+            return true;
         }
     }
 
@@ -160,8 +181,10 @@ public sealed partial class RevocationRefresher
     /// its issuer; the last one, the anchor, is not checked). On a hit it only notes the certificates as seen. On a miss
     /// it starts the fetches (shared with concurrent callers) and waits at most <see cref="RevocationFetchOptions.OnDemandTimeout"/>:
     /// for OCSP first, and for the CRLs only if OCSP gave nothing. Fetch failures are recorded, never thrown.
+    /// <paramref name="background"/>: nobody waits for the result (the verification was answered already), so an OCSP fetch
+    /// starts only within <see cref="RevocationFetchOptions.BackgroundOcspPerSecond"/>; otherwise a later tick starts it.
     /// </summary>
-    public Task EnsureAsync(IReadOnlyList<ParsedCertificate> chain, CancellationToken ct)
+    public Task EnsureAsync(IReadOnlyList<ParsedCertificate> chain, CancellationToken ct, bool background = false)
     {
         var now = _time.GetUtcNow();
         List<Task>? ocspTasks = null, crlTasks = null;
@@ -177,7 +200,7 @@ public sealed partial class RevocationRefresher
                 track.LastSeen = now;
                 var held = _source.FindOcspEntry(key);
                 var fresh = held is not null && (held.NextUpdate is not { } next || next > now.UtcDateTime);
-                if (!fresh && track.DueAt <= now)
+                if (!fresh && track.DueAt <= now && (!background || _inFlight.ContainsKey("ocsp:" + key) || TakeBackgroundBudget(now)))
                     (ocspTasks ??= []).Add(Start("ocsp:" + key, () => RefreshOcspAsync(track)));
             }
             if (_options.FetchCrls)

@@ -87,6 +87,34 @@ public sealed class RefresherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Background_fetches_keep_to_their_budget_a_waiting_request_does_not_and_the_ticks_fetch_the_rest()
+    {
+        _server.Serve("/ocsp", OcspClient.ResponseMediaType, body => _pki.OcspGood(body, DateTime.UtcNow, TimeSpan.FromHours(1), TestPki.Echo));
+        ServeShortCrls();
+        var options = FastOptions();
+        options.BackgroundOcspPerSecond = 2;
+        var refresher = new RevocationRefresher(options, new MemoryRevocationSource(), new OcspClient(_http, options), new CrlFetcher(_http, options));
+        var leaves = Enumerable.Range(0, 5).Select(_ => _pki.Leaf(_server.Url("/ocsp"), _server.Url("/crl"))).ToList();
+
+        // Five first-seen certificates answered without OCSP: two background fetches start, three wait for a tick.
+        await Task.WhenAll(leaves.Select(leaf => refresher.EnsureAsync([leaf, _pki.Ca], CancellationToken.None, background: true)));
+        await Task.Delay(300);
+        Assert.Equal(2, _server.Hits("/ocsp"));
+        Assert.Equal(2, leaves.Count(leaf => refresher.Source.FindOcsp(leaf, _pki.Ca) is not null));
+
+        // A request that waits for its answer is not held back by the budget.
+        var waiting = _pki.Leaf(_server.Url("/ocsp"), _server.Url("/crl"));
+        await refresher.EnsureAsync([waiting, _pki.Ca], CancellationToken.None);
+        Assert.NotNull(refresher.Source.FindOcsp(waiting, _pki.Ca));
+        Assert.Equal(3, _server.Hits("/ocsp"));
+
+        // The refresh loop starts the three that waited, two a second.
+        _ = refresher.RunAsync(_stop.Token);
+        await Eventually.TrueAsync(() => leaves.All(leaf => refresher.Source.FindOcsp(leaf, _pki.Ca) is not null), "every certificate's answer is held");
+        Assert.Equal(6, _server.Hits("/ocsp"));
+    }
+
+    [Fact]
     public async Task A_first_seen_certificate_is_fetched_once_for_concurrent_callers_and_a_hit_fetches_nothing()
     {
         var release = new TaskCompletionSource();

@@ -47,8 +47,8 @@ public sealed class Trust
     /// Verifies; when no usable revocation data was held (TRY_LATER), fetches what the path's certificates lack (shared
     /// with concurrent callers, bounded by the on-demand timeout, skipped for sources in backoff) and verifies again.
     /// When the verdict rested on a CRL although the policy asks OCSP first (a certificate seen for the first time),
-    /// the OCSP answer is fetched in the background for its next verification: a request waits on the network only
-    /// when nothing else can answer it.
+    /// the OCSP answer is fetched in the background for its next verification, within the background budget
+    /// (Revocation:BackgroundOcspPerSecond): a request waits on the network only when nothing else can answer it.
     /// </summary>
     public async Task<T> VerifyAsync<T>(Func<T> verify, Func<T, Verdict> verdictOf, CancellationToken ct)
     {
@@ -59,7 +59,7 @@ public sealed class Trust
         if (verdict.SubIndication != SubIndication.TryLater)
         {
             if (OcspFirst && !verdict.Revocation.Any(r => r.Kind == RevocationReference.OcspKind))
-                _ = _refresher.Value.EnsureAsync(verdict.PathCertificates, CancellationToken.None);
+                _ = _refresher.Value.EnsureAsync(verdict.PathCertificates, CancellationToken.None, background: true);
             return result;
         }
         var generation = Revocation.Generation;
