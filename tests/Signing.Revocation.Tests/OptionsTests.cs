@@ -16,6 +16,7 @@ public sealed class OptionsTests
             OcspUrlOverride = "ldap://directory/ocsp",
             CrlFiles = ["/nonexistent/crls"],
             OcspUrlByIssuer = { ["abc"] = "http://127.0.0.1/ocsp" },
+            BackgroundOcspPerSecond = 0,
         };
         var problems = options.Validate();
         Assert.Contains(problems, p => p.StartsWith("OnDemandTimeout"));
@@ -23,6 +24,7 @@ public sealed class OptionsTests
         Assert.Contains(problems, p => p.StartsWith("OcspUrlOverride") && p.Contains("ldap://directory/ocsp"));
         Assert.Contains(problems, p => p.StartsWith("CrlFiles") && p.Contains("/nonexistent/crls"));
         Assert.Contains(problems, p => p.StartsWith("OcspUrlByIssuer") && p.Contains("abc"));
+        Assert.Contains(problems, p => p.StartsWith("BackgroundOcspPerSecond") && p.Contains("at least 1"));
         var e = Assert.Throws<InvalidOperationException>(() => options.ThrowIfInvalid());
         Assert.Contains("RefreshFraction", e.Message);
     }
