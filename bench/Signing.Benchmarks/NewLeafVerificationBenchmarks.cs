@@ -128,7 +128,7 @@ public class NewLeafVerificationBenchmarks
         gen.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.KeyCertSign | KeyUsage.CrlSign));
         if (pathLen is not null)
             gen.AddExtension(X509Extensions.CertificatePolicies, false, new CertificatePolicies(new PolicyInformation(new DerObjectIdentifier("2.5.29.32.0"))));
-        return gen.Generate(new DotNetRsaSignatureFactory(signer));
+        return gen.Generate(new Signing.HsmSim.PlatformRsaSigner(signer));
     }
 
     private static X509Certificate Leaf(X509Name issuer, AsymmetricKeyParameter issuerPublic, RSA signer,
@@ -153,7 +153,7 @@ public class NewLeafVerificationBenchmarks
         gen.AddExtension(X509Extensions.QCStatements, false, new DerSequence(
             new QCStatement(new DerObjectIdentifier(QualifiedProfile.QcComplianceOid)),
             new QCStatement(new DerObjectIdentifier(QualifiedProfile.BtkStatementOids[0]))));
-        return gen.Generate(new DotNetRsaSignatureFactory(signer));
+        return gen.Generate(new Signing.HsmSim.PlatformRsaSigner(signer));
     }
 
     private static X509Crl Crl(X509Name issuer, AsymmetricKeyParameter issuerPublic, RSA signer, DateTime now, int entries)
@@ -166,7 +166,7 @@ public class NewLeafVerificationBenchmarks
             gen.AddCrlEntry(BigInteger.ValueOf(5_000_000 + i), now.AddDays(-2), CrlReason.KeyCompromise);
         gen.AddExtension(X509Extensions.CrlNumber, false, new CrlNumber(BigInteger.One));
         gen.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, X509ExtensionUtilities.CreateAuthorityKeyIdentifier(issuerPublic));
-        return gen.Generate(new DotNetRsaSignatureFactory(signer));
+        return gen.Generate(new Signing.HsmSim.PlatformRsaSigner(signer));
     }
 
     /// <summary>CAdES-BES at the ASN.1 level, signed by .NET (BouncyCastle's managed RSA would make the setup minutes long).</summary>

@@ -129,7 +129,7 @@ public sealed class ApplicantFactory : IDisposable
             Institution = "Mersin Şehir Eğitim ve Araştırma Hastanesi",
         };
         var content = Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(form));
-        ISignatureFactory signer = applicant is RSA r ? new DotNetRsaSignatureFactory(r) : new DotNetEcdsaSignatureFactory((ECDsa)applicant);
+        ISignatureFactory signer = applicant is RSA r ? new Signing.HsmSim.PlatformRsaSigner(r) : new DotNetEcdsaSignatureFactory((ECDsa)applicant);
         var item = new PoolItem(requestId, tckn, SignCades(content, certificate.RawData, signer, signingTime));
         Interlocked.Add(ref _signTicks, Stopwatch.GetTimestamp() - issued);
         return item;

@@ -10,10 +10,11 @@ using Org.BouncyCastle.Security;
 namespace Signing.HsmSim;
 
 /// <summary>
-/// SHA-256 with RSA (PKCS#1 v1.5) by the platform's RSA, which is OpenSSL's on Linux, for BouncyCastle's certificate, CRL
-/// and OCSP generators. BouncyCastle's managed RSA costs about twenty times as much CPU per signature, and the world's
-/// OCSP responder signs an answer for every new certificate on the same cores as the server a load run measures. The
-/// signature is the same bytes either way (PKCS#1 v1.5 is deterministic).
+/// SHA-256 with RSA (PKCS#1 v1.5) by the platform's RSA, which is OpenSSL's on Linux, for BouncyCastle's certificate, CRL,
+/// OCSP and CMS generators. BouncyCastle's managed RSA costs about twenty times as much CPU per signature: the world's
+/// OCSP responder signs an answer for every new certificate on the same cores as the server a load run measures, and the
+/// bench tools sign tens of thousands of synthetic certificates and forms. The signature is the same bytes either way
+/// (PKCS#1 v1.5 is deterministic).
 /// </summary>
 public sealed class PlatformRsaSigner : ISignatureFactory
 {
@@ -22,14 +23,15 @@ public sealed class PlatformRsaSigner : ISignatureFactory
 
     private readonly RSA _rsa;
 
-    private PlatformRsaSigner(RsaPrivateCrtKeyParameters key)
-    {
-        _rsa = RSA.Create();
-        _rsa.ImportParameters(DotNetUtilities.ToRSAParameters(key));
-    }
+    public PlatformRsaSigner(RSA key) => _rsa = key;
 
     /// <summary>One platform key per BouncyCastle key: importing it costs more than a signature.</summary>
-    public static PlatformRsaSigner For(RsaPrivateCrtKeyParameters key) => ByKey.GetValue(key, k => new PlatformRsaSigner(k));
+    public static PlatformRsaSigner For(RsaPrivateCrtKeyParameters key) => ByKey.GetValue(key, k =>
+    {
+        var rsa = RSA.Create();
+        rsa.ImportParameters(DotNetUtilities.ToRSAParameters(k));
+        return new PlatformRsaSigner(rsa);
+    });
 
     public object AlgorithmDetails => Sha256WithRsa;
 
@@ -45,7 +47,7 @@ public sealed class PlatformRsaSigner : ISignatureFactory
         {
             var hash = _data.Hash.GetHashAndReset();
             byte[] signature;
-            // The RSA object is shared by every answer the responder signs; its docs promise no thread safety.
+            // One RSA object signs for every caller of its key; its docs promise no thread safety.
             lock (rsa)
                 signature = rsa.SignHash(hash, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             return new SimpleBlockResult(signature);
