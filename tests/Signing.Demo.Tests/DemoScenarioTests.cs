@@ -14,6 +14,8 @@ namespace Signing.Demo.Tests;
 public sealed class DemoDayFixture : IAsyncLifetime
 {
     private readonly PostgresFixture _database = new();
+    // The demo's certificates name the world's OCSP and CRL URLs: no other test process may take those down mid-day.
+    private readonly PkiServices _pki = new();
     private ServerProcess? _server;
     private readonly StringWriter _transcript = new();
 
@@ -29,6 +31,7 @@ public sealed class DemoDayFixture : IAsyncLifetime
         var repo = LocalWorld.RepositoryRoot;
         var manifestPath = LocalWorld.ManifestPath;
         LocalWorld.EnsureBuilt("HsmSim", () => File.Exists(manifestPath) && File.Exists(LocalWorld.ServerConfigPath));
+        _pki.HoldWorld();
         // The same configuration as this test assembly (bin/Debug or bin/Release).
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var serverDll = Path.Combine(repo, "src", "Signing.Server", "bin", configuration, "net10.0", "Signing.Server.dll");
@@ -62,6 +65,7 @@ public sealed class DemoDayFixture : IAsyncLifetime
         if (_server is not null)
             await _server.DisposeAsync();
         await _database.DisposeAsync();
+        _pki.Dispose();
     }
 }
 

@@ -133,6 +133,8 @@ public sealed class PkiServices : IDisposable
     private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(10);
     private readonly object _gate = new();
     private FileStream? _lock;
+    // The lock is held to keep the world's serve as it is (HoldWorld), not because this fixture changed it.
+    private bool _holdingOnly;
     private PkiServeProcess? _world;
     private readonly List<PkiServeProcess> _private = [];
 
@@ -161,12 +163,31 @@ public sealed class PkiServices : IDisposable
         }
     }
 
+    /// <summary>
+    /// Keeps the world's serve as the build left it until <see cref="RestoreWorld"/> or dispose (waiting while another process
+    /// has it changed): for a test that relies on the serve for a whole run, not only at its start, so that no other
+    /// process takes a source down in the middle of it.
+    /// </summary>
+    public ServeReady HoldWorld()
+    {
+        lock (_gate)
+        {
+            if (_lock is null)
+            {
+                _lock = AcquireLock();
+                _holdingOnly = true;
+            }
+            return WorldServe ?? StartWorld(PkiServeOptions.Default).Ready;
+        }
+    }
+
     /// <summary>Replaces the world's serve by one with these options, on the same ports; holds the lock until restored.</summary>
     public ServeReady Restart(PkiServeOptions options)
     {
         lock (_gate)
         {
             _lock ??= AcquireLock();
+            _holdingOnly = false;
             return RestartLocked(options);
         }
     }
@@ -177,6 +198,7 @@ public sealed class PkiServices : IDisposable
         lock (_gate)
         {
             _lock ??= AcquireLock();
+            _holdingOnly = false;
             StopWorldLocked();
         }
     }
@@ -188,12 +210,15 @@ public sealed class PkiServices : IDisposable
         {
             try
             {
-                return _lock is null ? EnsureWorld() : RestartLocked(PkiServeOptions.Default);
+                return _lock is null ? EnsureWorld()
+                    : _holdingOnly ? WorldServe ?? StartWorld(PkiServeOptions.Default).Ready
+                    : RestartLocked(PkiServeOptions.Default);
             }
             finally
             {
                 _lock?.Dispose();
                 _lock = null;
+                _holdingOnly = false;
             }
         }
     }
