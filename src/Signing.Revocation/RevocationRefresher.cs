@@ -154,14 +154,19 @@ public sealed partial class RevocationRefresher
                 track.DueAt = due;
                 continue;
             }
-            if (_inFlight.ContainsKey("ocsp:" + track.Key) || TakeBackgroundBudget(now))
+            if (BackgroundOcspMayStart(track.Key, now))
                 _ = Start("ocsp:" + track.Key, () => RefreshOcspAsync(track));
         }
     }
 
-    /// <summary>One start of a background OCSP fetch out of <see cref="RevocationFetchOptions.BackgroundOcspPerSecond"/>.</summary>
-    private bool TakeBackgroundBudget(DateTimeOffset now)
+    /// <summary>
+    /// Whether a background OCSP fetch for <paramref name="key"/> may start now: joining one already in flight costs nothing;
+    /// a new one takes a start out of <see cref="RevocationFetchOptions.BackgroundOcspPerSecond"/>.
+    /// </summary>
+    private bool BackgroundOcspMayStart(string key, DateTimeOffset now)
     {
+        if (_inFlight.ContainsKey("ocsp:" + key))
+            return true;
         lock (_budgetGate)
         {
             if (now - _budgetSecond >= TimeSpan.FromSeconds(1))
@@ -200,7 +205,7 @@ public sealed partial class RevocationRefresher
                 track.LastSeen = now;
                 var held = _source.FindOcspEntry(key);
                 var fresh = held is not null && (held.NextUpdate is not { } next || next > now.UtcDateTime);
-                if (!fresh && track.DueAt <= now && (!background || _inFlight.ContainsKey("ocsp:" + key) || TakeBackgroundBudget(now)))
+                if (!fresh && track.DueAt <= now && (!background || BackgroundOcspMayStart(key, now)))
                     (ocspTasks ??= []).Add(Start("ocsp:" + key, () => RefreshOcspAsync(track)));
             }
             if (_options.FetchCrls)
