@@ -12,6 +12,11 @@ public sealed record AuditReport
     public long Events { get; init; }
     public long Leaves { get; init; }
     public long Checkpoints { get; init; }
+    /// <summary>
+    /// Events whose JSON was hashed against their leaf. The tree alone over a database reads no JSON: a v2 leaf binds
+    /// its event's JSON by the digest logged beside it, which only the full audit (or an export file) recomputes.
+    /// </summary>
+    public long EventJsonChecked { get; init; }
     /// <summary>Submissions whose CMS or e-Onay confirmation was re-verified (the signed ones).</summary>
     public long SubmissionsReVerified { get; init; }
     public long DecisionsReVerified { get; init; }
@@ -41,7 +46,7 @@ public sealed record AuditReport
     public void WriteText(TextWriter output)
     {
         output.WriteLine($"Audit of {Source} at {AuditedAt:yyyy-MM-dd HH:mm:ss}Z" + (TreeOnly ? " (tree only: evidence not checked)" : ""));
-        output.WriteLine($"Events:       {Events}");
+        output.WriteLine($"Events:       {Events} (JSON hashed against the log: {EventJsonChecked})");
         output.WriteLine($"Leaves:       {Leaves} (tree root {RootSha256})");
         output.WriteLine($"Checkpoints:  {Checkpoints} (the latest covers {SealedSize} leaves)");
         if (!TreeOnly)

@@ -78,6 +78,7 @@ public sealed class Auditor(AuditOptions options)
             TreeOnly = options.TreeOnly,
             Events = walk.Events,
             Leaves = walk.Leaves,
+            EventJsonChecked = walk.JsonChecked,
             Checkpoints = checkpoints.Count,
             SubmissionsReVerified = evidence.Submissions,
             DecisionsReVerified = evidence.Decisions,

@@ -69,11 +69,11 @@ public sealed partial class DatabaseSource(string connectionString, string schem
         var output = withEvidence ? Channel.CreateBounded<List<LogEntry>>(8) : joined;
         var stages = new List<Task>
         {
-            Stage(events.Writer, () => EventsInRanges(events.Writer, hashed: !withEvidence, stop.Token)),
+            Stage(events.Writer, () => EventsInRanges(events.Writer, treeOnly: !withEvidence, stop.Token)),
             Stage(leaves.Writer, () => Copy(leaves.Writer,
-                $"copy (select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash from {schema}.log_leaves order by leaf_index) " +
+                $"copy (select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash, json_sha256 from {schema}.log_leaves order by leaf_index) " +
                 "to stdout (format binary)",
-                x => new LogLeaf(x.Read<long>(), x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<byte[]>()), stop.Token)),
+                x => new LogLeaf(x.Read<long>(), x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<byte[]>(), NullableBytes(x)), stop.Token)),
             Stage(joined.Writer, () => Join(leaves.Reader, events.Reader, joined.Writer, stop.Token)),
         };
         if (withEvidence)
@@ -129,13 +129,15 @@ public sealed partial class DatabaseSource(string connectionString, string schem
     /// <summary>
     /// The events in seq_id order, read as ranges of about <see cref="RangeRows"/> rows by two connections in turn: one
     /// PostgreSQL backend printing every jsonb as text is slower than the rest of the audit, two keep up. Each reader is
-    /// at most a couple of ranges ahead of the join, so memory stays bounded. <paramref name="hashed"/> (the tree alone):
-    /// the database hashes each row's leaf input where the row lies and sends 32 bytes instead of its JSON, which the tree
-    /// does not otherwise need; a full audit reads the JSON (its evidence checks parse it) and hashes it here.
+    /// at most a couple of ranges ahead of the join, so memory stays bounded. A full audit reads every event's JSON (its
+    /// evidence checks parse it, the walk hashes it against the leaf). <paramref name="treeOnly"/>: no JSON is read; a v2
+    /// leaf binds its event's JSON by the digest the log keeps beside it, and the events of v1 leaves (a store logged
+    /// before v2) are hashed by the database where they lie, 32 bytes sent instead of their JSON.
     /// </summary>
-    private void EventsInRanges(ChannelWriter<StoredEvent[]> writer, bool hashed, CancellationToken ct)
+    private void EventsInRanges(ChannelWriter<StoredEvent[]> writer, bool treeOnly, CancellationToken ct)
     {
         var starts = RangeStarts();
+        var lastV1 = treeOnly ? LastV1Seq() : -1;
         var readers = new[] { Channel.CreateBounded<StoredEvent[]>(2), Channel.CreateBounded<StoredEvent[]>(2) };
         var tasks = readers.Select((channel, r) => Stage(channel.Writer, () =>
         {
@@ -145,10 +147,11 @@ public sealed partial class DatabaseSource(string connectionString, string schem
             {
                 var range = (i > 0 ? $"seq_id >= {starts[i]}" : "true") + (i + 1 < starts.Count ? $" and seq_id < {starts[i + 1]}" : "");
                 var rows = new List<StoredEvent>(RangeRows);
-                Export(conn, $"copy (select seq_id, tenant_id, stream_id, version, type, (extract(epoch from timestamp) * 1000000)::bigint, " +
-                    (hashed ? LeafInput.HashSql("e") : "data::text") + $" from {schema}.mt_events e where {range} order by seq_id) to stdout (format binary)",
+                var last = treeOnly ? (lastV1 < 0 ? "null::bytea" : $"case when seq_id <= {lastV1} then {LeafInput.HashSqlV1("e")} end") : "data::text";
+                Export(conn, $"copy (select seq_id, tenant_id, stream_id, version, type, (extract(epoch from timestamp) * 1000000)::bigint, {last} " +
+                    $"from {schema}.mt_events e where {range} order by seq_id) to stdout (format binary)",
                     x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(),
-                        hashed ? "" : x.Read<string>()) { LeafHash = hashed ? x.Read<byte[]>() : null }));
+                        treeOnly ? "" : x.Read<string>()) { LeafHash = treeOnly ? NullableBytes(x) : null }));
                 Put(channel.Writer, rows.ToArray(), ct);
             }
         })).ToArray();
@@ -174,6 +177,23 @@ public sealed partial class DatabaseSource(string connectionString, string schem
     }
 
     private const int RangeRows = 16_384;
+
+    /// <summary>The largest seq_id a v1 leaf names (its partial index answers at once), or -1 when the log has none.</summary>
+    private long LastV1Seq()
+    {
+        using var conn = new NpgsqlConnection(connection);
+        conn.Open();
+        using var cmd = new NpgsqlCommand($"select coalesce(max(seq_id), -1) from {schema}.log_leaves where json_sha256 is null", conn);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    private static byte[]? NullableBytes(NpgsqlBinaryExporter x)
+    {
+        if (!x.IsNull)
+            return x.Read<byte[]>();
+        x.Skip();
+        return null;
+    }
 
     /// <summary>The first seq_id of every range (one index-only pass); the first range is read without a lower bound.</summary>
     private List<long> RangeStarts()

@@ -3,14 +3,20 @@ using Signing.Record;
 
 namespace Signing.Audit;
 
-/// <summary>One row of signing.mt_events, as the leaf input needs it (design: timestamp in microseconds, data as jsonb text).</summary>
+/// <summary>
+/// One row of signing.mt_events, as the leaf input needs it (design: timestamp in microseconds, data as jsonb text).
+/// <see cref="Json"/> is empty when the source was asked for the tree alone and did not read it (a stored event's JSON
+/// never is: jsonb prints at least two characters).
+/// </summary>
 public sealed record StoredEvent(long SeqId, string Tenant, Guid StreamId, long Version, string Type, long TimestampMicros, string Json)
 {
     /// <summary>
-    /// The row's leaf hash as the database computed it from the row (<see cref="Signing.Record.LeafInput.HashSql"/>), when the
-    /// source was asked for the tree alone: then <see cref="Json"/> is empty, not read.
+    /// The row's v1 leaf hash as the database computed it from the row (<see cref="Signing.Record.LeafInput.HashSqlV1"/>),
+    /// when the source was asked for the tree alone and the event's leaf may be v1.
     /// </summary>
     public byte[]? LeafHash { get; init; }
+
+    public bool HasJson => Json.Length > 0;
 }
 
 /// <summary>

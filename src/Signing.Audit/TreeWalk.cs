@@ -4,7 +4,7 @@ namespace Signing.Audit;
 
 /// <summary>
 /// The log, leaf by leaf in index order: each leaf against the event it names (recomputed leaf hash, stream, version,
-/// type), dense indices, the tree recomputed from the recomputed hashes and, at each checkpoint's size, its root.
+/// type; the JSON's digest when the source read the JSON), dense indices, the tree recomputed from the recomputed hashes and, at each checkpoint's size, its root.
 /// Sequential by nature (the tree is ordered); cheap per leaf.
 /// </summary>
 internal sealed class TreeWalk
@@ -35,6 +35,9 @@ internal sealed class TreeWalk
     }
 
     public long Events { get; private set; }
+
+    /// <summary>Events whose JSON was hashed against their leaf (all but those of v2 leaves in an audit of the tree alone).</summary>
+    public long JsonChecked { get; private set; }
     public long Leaves { get; private set; }
     public long SealedSize { get; }
     public long Size => tree.Size;
@@ -63,17 +66,41 @@ internal sealed class TreeWalk
         byte[] hash;
         if (entry.Event is { } e)
         {
-            if (e.LeafHash is { } fromRow)
-                hash = fromRow;
-            else
+            string? digestProblem = null;
+            if (leaf.JsonSha256 is { } logged)
             {
-                var length = LeafInput.Write(e.Tenant, e.StreamId, e.Version, e.Type, e.TimestampMicros, e.Json, ref input);
+                var digest = logged;
+                if (e.HasJson)
+                {
+                    JsonChecked++;
+                    digest = LeafInput.JsonSha256(e.Json);
+                    if (!digest.AsSpan().SequenceEqual(logged))
+                        digestProblem = $"the event's JSON has SHA-256 {Convert.ToHexStringLower(digest)}, the log keeps {Convert.ToHexStringLower(logged)} beside the leaf: ";
+                }
+                var length = LeafInput.Write(e.Tenant, e.StreamId, e.Version, e.Type, e.TimestampMicros, digest, ref input);
                 MerkleHash.Leaf(input.AsSpan(0, length), recomputed);
                 hash = recomputed;
             }
-            if (!hash.AsSpan().SequenceEqual(leaf.LeafHash))
-                problems.Add(AuditProblem.At(entry, "leaf.hash",
-                    "the event's recomputed leaf hash differs from the logged one: the event's row (JSON, time, stream, version or type) changed after it was logged"));
+            else if (e.LeafHash is { } fromRow)
+            {
+                JsonChecked++;
+                hash = fromRow;
+            }
+            else
+            {
+                JsonChecked++;
+                var length = LeafInput.WriteV1(e.Tenant, e.StreamId, e.Version, e.Type, e.TimestampMicros, e.Json, ref input);
+                MerkleHash.Leaf(input.AsSpan(0, length), recomputed);
+                hash = recomputed;
+            }
+            var same = hash.AsSpan().SequenceEqual(leaf.LeafHash);
+            if (digestProblem is not null)
+                problems.Add(AuditProblem.At(entry, "leaf.hash", digestProblem + (same
+                    ? "the leaf hash binds the JSON as it is, so the digest in the log's row was changed"
+                    : "the JSON changed after it was logged")));
+            else if (!same)
+                problems.Add(AuditProblem.At(entry, "leaf.hash", "the event's recomputed leaf hash differs from the logged one: the event's row (" +
+                    (leaf.JsonSha256 is null || e.HasJson ? "JSON, " : "") + "time, stream, version or type) or the leaf changed after it was logged"));
             if (leaf.Tenant != e.Tenant || leaf.StreamId != e.StreamId || leaf.Version != e.Version || leaf.EventType != e.Type)
                 problems.Add(AuditProblem.At(entry, "leaf.event",
                     $"the leaf names tenant {leaf.Tenant} stream {leaf.StreamId} version {leaf.Version} ({leaf.EventType}), its event row (seq {e.SeqId}) is not that"));

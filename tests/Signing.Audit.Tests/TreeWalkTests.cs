@@ -24,6 +24,52 @@ public sealed class TreeWalkTests
     }
 
     [Fact]
+    public void A_changed_event_under_a_v1_leaf_is_named_as_under_a_v2_one()
+    {
+        var log = SyntheticLog.WithV1(9, 6, 4, 9);
+        foreach (var at in new[] { 2, 7 })
+        {
+            var copy = SyntheticLog.WithV1(9, 6, 4, 9);
+            var e = copy.Events[at];
+            copy.Events[at] = e with { Json = e.Json.Replace("\"Copies\": 2", "\"Copies\": 3") };
+            var leaf = Assert.Single(copy.Walk(), p => p.Code == "leaf.hash");
+            Assert.Equal((e.Version, (long)at), (leaf.Version!.Value, leaf.LeafIndex!.Value));
+            if (at >= 6)
+                Assert.Contains("the JSON changed after it was logged", leaf.Message);
+        }
+        Assert.Empty(log.Walk());
+        var (problems, jsonChecked) = log.WalkWithoutJson();
+        Assert.Empty(problems);
+        Assert.Equal(6, jsonChecked);
+    }
+
+    [Fact]
+    public void The_tree_alone_binds_a_v2_event_by_its_identity_and_the_logged_digest_not_its_JSON()
+    {
+        var log = SyntheticLog.WithV1(8, 2, 8);
+        var (untouched, jsonChecked) = log.WalkWithoutJson();
+        Assert.Empty(untouched);
+        Assert.Equal(2, jsonChecked); // the v1 leaves' events only: the database hashes their rows
+
+        // The JSON of a v2 event is not read without the full audit; its time, or the digest the leaf keeps, is.
+        var e = log.Events[5];
+        log.Events[5] = e with { Json = e.Json.Replace("\"Copies\": 2", "\"Copies\": 3") };
+        Assert.Empty(log.WalkWithoutJson().Problems);
+        Assert.Equal(5L, Assert.Single(log.Walk(), p => p.Code == "leaf.hash").LeafIndex);
+        log.Events[5] = e with { TimestampMicros = e.TimestampMicros + 1 };
+        Assert.Equal(5L, Assert.Single(log.WalkWithoutJson().Problems, p => p.Code == "leaf.hash").LeafIndex);
+        log.Events[5] = e;
+        var leaf = log.Leaves[5];
+        var digest = (byte[])leaf.JsonSha256!.Clone();
+        digest[0] ^= 1;
+        log.Leaves[5] = leaf with { JsonSha256 = digest };
+        Assert.Equal(5L, Assert.Single(log.WalkWithoutJson().Problems, p => p.Code == "leaf.hash").LeafIndex);
+        var full = Assert.Single(log.Walk(), p => p.Code == "leaf.hash");
+        Assert.Equal(5L, full.LeafIndex);
+        Assert.Contains("the digest in the log's row was changed", full.Message);
+    }
+
+    [Fact]
     public void A_deleted_event_is_named_by_what_its_leaf_says()
     {
         var log = SyntheticLog.With(6, 6);

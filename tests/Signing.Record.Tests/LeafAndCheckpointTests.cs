@@ -5,11 +5,25 @@ namespace Signing.Record.Tests;
 public class LeafInputTests
 {
     [Fact]
-    public void The_leaf_input_is_the_seven_lines_of_the_design_in_utf8()
+    public void The_leaf_input_is_the_seven_lines_of_the_design_ending_in_the_jsons_sha256()
     {
         var stream = Guid.Parse("0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9");
         var json = "{\"name\": \"Ayşe Yılmaz\", \"city\": \"Çiftlikköy\"}";
-        var bytes = LeafInput.For("33", stream, 2, "approval_given", 1_710_223_200_123_456, json);
+        // The digest is of the JSON's UTF-8, computed here with the platform's SHA-256 directly.
+        var digest = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(json));
+        Assert.Equal(digest, LeafInput.JsonSha256(json));
+        var bytes = LeafInput.For("33", stream, 2, "approval_given", 1_710_223_200_123_456, digest);
+        var expected = "signing/leaf/v2\n33\n0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9\n2\napproval_given\n1710223200123456\n" + Convert.ToHexStringLower(digest);
+        Assert.Equal(Encoding.UTF8.GetBytes(expected), bytes);
+        Assert.Throws<ArgumentException>(() => LeafInput.For("33", stream, 2, "approval_given", 0, digest.AsSpan(1)));
+    }
+
+    [Fact]
+    public void A_v1_leaf_input_is_the_seven_lines_of_the_design_in_utf8()
+    {
+        var stream = Guid.Parse("0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9");
+        var json = "{\"name\": \"Ayşe Yılmaz\", \"city\": \"Çiftlikköy\"}";
+        var bytes = LeafInput.ForV1("33", stream, 2, "approval_given", 1_710_223_200_123_456, json);
         var expected = "signing/leaf/v1\n33\n0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9\n2\napproval_given\n1710223200123456\n" + json;
         Assert.Equal(Encoding.UTF8.GetBytes(expected), bytes);
         Assert.Equal(Encoding.UTF8.GetByteCount(json), bytes.Length - expected.Length + json.Length);

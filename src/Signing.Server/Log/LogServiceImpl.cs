@@ -67,11 +67,12 @@ public sealed class LogServiceImpl(TransparencyLog log, Applications application
         }
 
         var proof = await log.InclusionProofAsync(leaf.Index, checkpoint.TreeSize, ct);
-        var input = await log.LeafInputAsync(leaf.Index, ct) ?? [];
+        var source = await log.LeafInputAsync(leaf.Index, ct);
         var response = new InclusionProof
         {
             LeafIndex = leaf.Index,
-            LeafInput = ByteString.CopyFrom(input),
+            LeafInput = ByteString.CopyFrom(source?.Input ?? []),
+            EventJson = ByteString.CopyFromUtf8(source?.Json ?? ""),
             LeafHash = ByteString.CopyFrom(leaf.LeafHash),
             TreeSize = checkpoint.TreeSize,
             Checkpoint = Proto(checkpoint),

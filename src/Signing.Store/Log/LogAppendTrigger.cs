@@ -17,7 +17,8 @@ namespace Signing.Store.Log;
 /// holder committed) and including the transaction's own leaves; a counter updated per event would leave a new row
 /// version per event, which cost more than everything else the trigger does. Marten inserts events one statement per
 /// event, so a statement trigger would not batch either. Deferred row triggers fire in insertion order, which within a
-/// transaction is seq_id order. The function hashes the <see cref="Signing.Record.LeafInput"/> bytes in SQL. SECURITY
+/// transaction is seq_id order. The function hashes the event's JSON and the <see cref="Signing.Record.LeafInput"/> bytes in
+/// SQL before it takes the lock, so the queue waits only for the index and the insert. SECURITY
 /// DEFINER with a fixed search_path: it locks log_state and writes log_leaves for a runtime role that may not (so that
 /// role cannot hold the log's lock from outside a commit either), and no caller's schema can shadow what it calls.
 /// Weasel's Trigger cannot make a constraint trigger, so function and trigger are one schema object, compared by the
@@ -34,6 +35,8 @@ internal sealed class LogAppendTrigger : ISchemaObject
 
         declare
           leaf bigint;
+          digest bytea := {LeafInput.JsonSha256Sql("new")};
+          hash bytea := {LeafInput.HashSql("new", "digest")};
         begin
           perform from {Schema}.{LogTables.State} where id = 1 for update;
           if not found then
@@ -41,9 +44,8 @@ internal sealed class LogAppendTrigger : ISchemaObject
             perform from {Schema}.{LogTables.State} where id = 1 for update;
           end if;
           select coalesce(max(leaf_index) + 1, 0) into leaf from {Schema}.{LogTables.Leaves};
-          insert into {Schema}.{LogTables.Leaves} (leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash)
-          values (leaf, new.seq_id, new.tenant_id, new.stream_id, new.version, new.type,
-                  {LeafInput.HashSql("new")});
+          insert into {Schema}.{LogTables.Leaves} (leaf_index, seq_id, tenant_id, stream_id, version, event_type, json_sha256, leaf_hash)
+          values (leaf, new.seq_id, new.tenant_id, new.stream_id, new.version, new.type, digest, hash);
           return null;
         end;
 

@@ -24,9 +24,13 @@ internal static class LogTables
         leaves.AddColumn<long>("version").NotNull();
         leaves.AddColumn<string>("event_type").NotNull();
         leaves.AddColumn("leaf_hash", "bytea").NotNull();
+        // SHA-256 of the event's JSON, bound by a v2 leaf input; null on a leaf logged as v1 (see LeafInput).
+        leaves.AddColumn("json_sha256", "bytea");
         leaves.Indexes.Add(new IndexDefinition("log_leaves_seq_id") { Columns = ["seq_id"], IsUnique = true });
         // A receipt's proof is asked for by application (stream) and event version.
         leaves.Indexes.Add(new IndexDefinition("log_leaves_stream") { Columns = ["stream_id", "version"] });
+        // An audit of the tree alone asks where the v1 leaves end (empty in a store logged as v2 from the start).
+        leaves.Indexes.Add(new IndexDefinition("log_leaves_v1") { Columns = ["seq_id"], Predicate = "json_sha256 is null" });
         yield return leaves;
 
         // One row, locked (never updated) by each appending commit: the log's queue.

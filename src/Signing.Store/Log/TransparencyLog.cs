@@ -29,7 +29,7 @@ public sealed class TransparencyLog(IDocumentStore store)
     {
         await using var conn = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(
-            $"select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash from {Leaves} where stream_id = $1 and version = $2 and tenant_id = $3", conn)
+            $"select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash, json_sha256 from {Leaves} where stream_id = $1 and version = $2 and tenant_id = $3", conn)
         {
             Parameters = { new() { Value = streamId }, new() { Value = version }, new() { Value = tenant } },
         };
@@ -37,26 +37,32 @@ public sealed class TransparencyLog(IDocumentStore store)
         if (!await reader.ReadAsync(ct).ConfigureAwait(false))
             return null;
         return new LogLeaf(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetGuid(3), reader.GetInt64(4),
-            reader.GetString(5), reader.GetFieldValue<byte[]>(6));
+            reader.GetString(5), reader.GetFieldValue<byte[]>(6), await reader.IsDBNullAsync(7, ct).ConfigureAwait(false) ? null : reader.GetFieldValue<byte[]>(7));
     }
 
     /// <summary>
-    /// The leaf input of leaf <paramref name="index"/>, rebuilt from its stored event exactly as the trigger built it
-    /// (for a holder who wants to check the leaf hash); null when there is no such leaf.
+    /// The leaf input of leaf <paramref name="index"/>, rebuilt from its stored event exactly as the trigger built it (v1 or
+    /// v2, as the leaf was logged), with the event's JSON a v2 input binds by its digest (for a holder who wants to check
+    /// the leaf hash); null when there is no such leaf.
     /// </summary>
-    public async Task<byte[]?> LeafInputAsync(long index, CancellationToken ct)
+    public async Task<LeafSource?> LeafInputAsync(long index, CancellationToken ct)
     {
         await using var conn = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(
-            $"select e.tenant_id, e.stream_id, e.version, e.type, e.timestamp, e.data::text from {Leaves} l join {Events} e on e.seq_id = l.seq_id where l.leaf_index = $1", conn)
+            $"select e.tenant_id, e.stream_id, e.version, e.type, e.timestamp, e.data::text, l.json_sha256 is null from {Leaves} l join {Events} e on e.seq_id = l.seq_id where l.leaf_index = $1", conn)
         {
             Parameters = { new() { Value = index } },
         };
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         if (!await reader.ReadAsync(ct).ConfigureAwait(false))
             return null;
-        return LeafInput.For(reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3),
-            LeafInput.Micros(reader.GetFieldValue<DateTimeOffset>(4)), reader.GetString(5));
+        var (tenant, stream, version, type) = (reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3));
+        var micros = LeafInput.Micros(reader.GetFieldValue<DateTimeOffset>(4));
+        var json = reader.GetString(5);
+        var input = reader.GetBoolean(6)
+            ? LeafInput.ForV1(tenant, stream, version, type, micros, json)
+            : LeafInput.For(tenant, stream, version, type, micros, LeafInput.JsonSha256(json));
+        return new LeafSource(input, json);
     }
 
     /// <summary>
@@ -258,3 +264,6 @@ public sealed class TransparencyLog(IDocumentStore store)
         return conn;
     }
 }
+
+/// <summary>A leaf's input as rebuilt from its stored event, and that event's JSON as PostgreSQL prints it.</summary>
+public sealed record LeafSource(byte[] Input, string Json);

@@ -53,22 +53,55 @@ public sealed class AuditTamperTests(RecordedDay day) : IClassFixture<RecordedDa
     }
 
     [Fact]
-    public void The_tree_alone_hashed_by_the_database_gives_the_root_the_full_audit_recomputes()
+    public void The_tree_alone_reads_no_JSON_and_gives_the_root_the_full_audit_recomputes()
     {
-        // --tree-only has PostgreSQL hash each row's leaf input; the full audit hashes the JSON it reads itself.
         var full = day.Original.Verify();
         var tree = day.Original.Verify("--tree-only");
         Assert.True(tree.Exit == 0, tree.ToString());
         Assert.Equal(0, tree.Report.GetProperty("submissionsReVerified").GetInt64());
         Assert.Equal(full.Report.GetProperty("leaves").GetInt64(), tree.Report.GetProperty("leaves").GetInt64());
         Assert.Equal(full.Report.GetProperty("rootSha256").GetString(), tree.Report.GetProperty("rootSha256").GetString());
+        Assert.Equal(full.Report.GetProperty("events").GetInt64(), full.Report.GetProperty("eventJsonChecked").GetInt64());
+        Assert.Equal(0, tree.Report.GetProperty("eventJsonChecked").GetInt64());
     }
 
     [Fact]
-    public async Task One_changed_byte_of_an_events_JSON_is_named_by_the_tree_alone()
+    public async Task The_tree_alone_names_a_changed_digest_or_time_and_leaves_a_changed_JSON_to_the_full_audit()
     {
         var (copy, version) = await OneByteChangedAsync();
+        var tree = copy.Verify("--tree-only");
+        Assert.True(tree.Exit == 0 && tree.Report.GetProperty("eventJsonChecked").GetInt64() == 0, tree.ToString());
+
+        await copy.TamperAsync("update signing.log_leaves set json_sha256 = sha256(convert_to((select data::text from signing.mt_events e where e.seq_id = log_leaves.seq_id), 'UTF8')) " +
+                               "where stream_id = @s::uuid and version = @v", ("s", day.Doctor.Id), ("v", version));
         AssertNames(copy.Verify("--tree-only"), "leaf.hash", day.Doctor.Id, version);
+
+        var confirmed = await VersionOf(copy, day.Doctor.Id, "address_confirmed");
+        await copy.TamperAsync("update signing.mt_events set timestamp = timestamp + interval '1 microsecond' where stream_id = @s::uuid and version = @v",
+            ("s", day.Doctor.Id), ("v", confirmed));
+        AssertNames(copy.Verify("--tree-only"), "leaf.hash", day.Doctor.Id, confirmed);
+    }
+
+    [Fact]
+    public async Task A_store_logged_as_v1_before_v2_holds_and_its_v1_events_are_hashed_by_the_database_in_the_tree_alone()
+    {
+        // The day's first leaves rewritten as a store logged before v2 has them (no digest, the JSON in the leaf input), the
+        // checkpoints over the old hashes dropped: the tail then stands unsealed, as on a running store.
+        var copy = await day.CopyAsync();
+        await copy.TamperAsync(
+            "update signing.log_leaves l set json_sha256 = null, leaf_hash = " + Signing.Record.LeafInput.HashSqlV1("e") +
+            " from signing.mt_events e where e.seq_id = l.seq_id and l.leaf_index < 10; delete from signing.log_checkpoints");
+        var full = copy.Verify("--allow-unsealed-tail");
+        var tree = copy.Verify("--allow-unsealed-tail", "--tree-only");
+        Assert.True(full.Exit == 0, full.ToString());
+        Assert.True(tree.Exit == 0, tree.ToString());
+        Assert.Equal(full.Report.GetProperty("rootSha256").GetString(), tree.Report.GetProperty("rootSha256").GetString());
+        Assert.Equal(10, tree.Report.GetProperty("eventJsonChecked").GetInt64());
+
+        var (stream, version) = await copy.RowAsync("select e.stream_id::text, e.version from signing.mt_events e join signing.log_leaves l on l.seq_id = e.seq_id where l.leaf_index = 4");
+        await copy.TamperAsync("update signing.mt_events set data = jsonb_set(data, '{Tampered}', 'true') where stream_id = @s::uuid and version = @v", ("s", stream), ("v", version));
+        AssertNames(copy.Verify("--allow-unsealed-tail", "--tree-only"), "leaf.hash", stream, version);
+        AssertNames(copy.Verify("--allow-unsealed-tail"), "leaf.hash", stream, version);
     }
 
     [Fact]

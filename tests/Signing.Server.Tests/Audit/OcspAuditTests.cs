@@ -130,8 +130,9 @@ public sealed class OcspAuditTests
             {
                 var (type, json, blobs) = recorded.Events[i];
                 var e = new StoredEvent(i + 1, Tenant, Stream, i + 1, type, LeafInput.Micros(DateTimeOffset.UtcNow), json);
+                var digest = LeafInput.JsonSha256(e.Json);
                 var leaf = new LogLeaf(i, e.SeqId, e.Tenant, e.StreamId, e.Version, e.Type,
-                    MerkleHash.Leaf(LeafInput.For(e.Tenant, e.StreamId, e.Version, e.Type, e.TimestampMicros, e.Json)));
+                    MerkleHash.Leaf(LeafInput.For(e.Tenant, e.StreamId, e.Version, e.Type, e.TimestampMicros, digest)), digest);
                 var evidence = withEvidence
                     ? blobs.Select(b => change?.Invoke(b) ?? b).ToDictionary(b => b.Sha256, StringComparer.Ordinal)
                     : LogEntry.NoEvidence;

@@ -169,6 +169,17 @@ public sealed record DayCopy(string Database)
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>The first row's first two columns, a text and a number (read as the owner).</summary>
+    public async Task<(string, long)> RowAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Owner);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), "no row: " + sql);
+        return (reader.GetString(0), reader.GetInt64(1));
+    }
+
     /// <summary>`esign audit verify --json` on this database as the audit role: the exit code and the report.</summary>
     public AuditRun Verify(params string[] more) => AuditRun.Of(["audit", "verify", "--database", AuditRole, .. more]);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 using Google.Rpc;
 using Grpc.Core;
@@ -35,8 +36,10 @@ public sealed class LogServiceTests(LogServer server) : IClassFixture<LogServer>
         var input = proof.LeafInput.ToByteArray();
         Assert.Equal(Rfc9162Verifier.LeafHash(input), proof.LeafHash.ToByteArray());
         var lines = Encoding.UTF8.GetString(input).Split('\n', 7);
-        Assert.Equal(["signing/leaf/v1", tenant, application.Id, "1", "renewal_submitted"], lines[..5]);
-        Assert.StartsWith("{", lines[6]);
+        Assert.Equal(["signing/leaf/v2", tenant, application.Id, "1", "renewal_submitted"], lines[..5]);
+        // The last line is the SHA-256 of the event's JSON, which the proof carries beside it.
+        Assert.StartsWith("{", proof.EventJson.ToStringUtf8());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(proof.EventJson.ToByteArray())), lines[6]);
         var checkpoint = proof.Checkpoint;
         Assert.Equal(checkpoint.TreeSize, proof.TreeSize);
         Assert.InRange(proof.LeafIndex, 0, proof.TreeSize - 1);

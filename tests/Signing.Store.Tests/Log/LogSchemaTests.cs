@@ -53,7 +53,7 @@ public class LogSchemaTests(LogFixture fx)
 
         await using var conn = await Open();
         await using var cmd = new NpgsqlCommand("""
-            select e.tenant_id, e.stream_id, e.version, e.type, e.timestamp, e.data::text, l.leaf_hash, l.event_type, l.version, l.stream_id
+            select e.tenant_id, e.stream_id, e.version, e.type, e.timestamp, e.data::text, l.leaf_hash, l.event_type, l.version, l.stream_id, l.json_sha256
             from signing.mt_events e join signing.log_leaves l on l.seq_id = e.seq_id
             where e.tenant_id = @tenant order by e.seq_id
             """, conn);
@@ -66,8 +66,11 @@ public class LogSchemaTests(LogFixture fx)
             rows++;
             var json = reader.GetString(5);
             sawTurkish |= json.Contains("ğüşıöç ĞÜŞİÖÇ");
+            // The digest the log keeps is of the JSON as PostgreSQL prints it, and the leaf binds it.
+            var digest = reader.GetFieldValue<byte[]>(10);
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)), digest);
             var input = LeafInput.For(reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3),
-                LeafInput.Micros(reader.GetFieldValue<DateTimeOffset>(4)), json);
+                LeafInput.Micros(reader.GetFieldValue<DateTimeOffset>(4)), digest);
             Assert.Equal(Convert.ToHexStringLower(MerkleHash.Leaf(input)), Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(6)));
             Assert.Equal(reader.GetString(3), reader.GetString(7));
             Assert.Equal(reader.GetInt64(2), reader.GetInt64(8));

@@ -123,7 +123,7 @@ public class LogWritePathTests(LogFixture fx)
             var leaf = await log.FindAsync(tenant, stream, v, default);
             Assert.NotNull(leaf);
             var input = await log.LeafInputAsync(leaf.Index, default);
-            Assert.Equal(leaf.LeafHash, MerkleHash.Leaf(input));
+            Assert.Equal(leaf.LeafHash, MerkleHash.Leaf(input!.Input));
         }
     }
 
