@@ -35,6 +35,11 @@ public sealed record RunOptions
     public int? ServerPid { get; init; }
     /// <summary>A second server build to measure against (e.g. the tree before a change), alternating with ServerDll for Rounds rounds.</summary>
     public string? VersusDll { get; init; }
+    /// <summary>
+    /// Measure against the same build with the signed record off (<see cref="RecordOff"/>) instead of another build: the
+    /// "versus" side of each round.
+    /// </summary>
+    public bool VersusRecordOff { get; init; }
     public int Rounds { get; init; } = 1;
 }
 
@@ -89,8 +94,10 @@ public static class LoadRun
         var setup = LocalSetup.Discover();
         var world = WorldManifest.Load(setup.ManifestPath);
         var tag = DateTime.UtcNow.ToString("MMddHHmmss") + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
-        if (options.ServerUrl is not null && (options.Baseline || options.VersusDll is not null))
-            throw new ArgumentException("--baseline and --versus-dll start their own servers: leave out --server");
+        if (options.ServerUrl is not null && (options.Baseline || options.VersusDll is not null || options.VersusRecordOff))
+            throw new ArgumentException("--baseline, --versus-dll and --versus-record-off start their own servers: leave out --server");
+        if (options.VersusDll is not null && options.VersusRecordOff)
+            throw new ArgumentException("--versus-dll and --versus-record-off each name the other side of the comparison: give one");
 
         Console.Error.WriteLine($"load: building a pool of {options.Pool:N0} applicants over {ProvinceList.Describe(options.Tenants)} ({options.Keys:N0} RSA-2048 key pairs in turn, a NES certificate each, a signed form each)…");
         var sw = Stopwatch.StartNew();
@@ -119,15 +126,17 @@ public static class LoadRun
         else
         {
             // Alternating the builds round by round spreads the machine's slow and fast stretches over both.
-            var builds = options.VersusDll is { } versus ? new (string? Build, string? Dll)[] { ("versus", versus), ("this", options.ServerDll) } : [(null, options.ServerDll)];
+            var builds = options.VersusDll is { } versus ? new (string? Build, string? Dll, bool RecordOff)[] { ("versus", versus, false), ("this", options.ServerDll, false) }
+                : options.VersusRecordOff ? [("versus", options.ServerDll, true), ("this", options.ServerDll, false)]
+                : [(null, options.ServerDll, false)];
             for (var round = 1; round <= options.Rounds; round++)
             {
-                foreach (var (build, dll) in builds)
+                foreach (var (build, dll, recordOff) in builds)
                 {
                     foreach (var mode in modes)
                     {
                         var label = build is null ? (options.Rounds == 1 ? "" : $"r{round}_") : $"r{round}_{build}_";
-                        var result = await WithOwnServerAsync(setup, world, options with { ServerDll = dll }, pool, mode, tag + "_" + label.TrimEnd('_'));
+                        var result = await WithOwnServerAsync(setup, world, options with { ServerDll = dll }, pool, mode, tag + "_" + label.TrimEnd('_'), recordOff);
                         results.Add(result with { Build = build, Round = round });
                     }
                 }
@@ -135,12 +144,13 @@ public static class LoadRun
         }
 
         Report.PrintRun(results, options);
-        if (options.VersusDll is not null)
+        if (options.VersusDll is not null || options.VersusRecordOff)
             Report.PrintComparison(results, options);
         return results.All(r => r.Consistent && r.ReceiptsOk) ? 0 : 1;
     }
 
-    private static async Task<RunResult> WithOwnServerAsync(LocalSetup setup, WorldManifest world, RunOptions options, List<PoolItem> pool, string mode, string tag)
+    private static async Task<RunResult> WithOwnServerAsync(LocalSetup setup, WorldManifest world, RunOptions options, List<PoolItem> pool, string mode, string tag,
+        bool recordOff = false)
     {
         var database = $"load_{tag.TrimEnd('_')}_{mode.Replace('-', '_')}";
         // Empty, not migrated here: the server build measured (maybe another tree's, --server-dll) brings its own schema.
@@ -156,6 +166,8 @@ public static class LoadRun
         try
         {
             (server, var url) = await StartServerAsync(setup, world, database, options.ServerDll, extra, (key, options.Tenants), $"{tag}-{mode}");
+            if (recordOff)
+                await RecordOff.ApplyAsync(logins.For(database).Owner);
             // The owner's login: ANALYZE skips tables the runtime role does not own.
             return await AgainstAsync(url, key, server.Id, options, pool, mode, setup, logins.For(database).Owner, world.RootCertificate, ownDatabase: true);
         }

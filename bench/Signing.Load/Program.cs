@@ -74,12 +74,16 @@ static Command RunCommand()
     {
         Description = "Another Signing.Server.dll (e.g. a Release build of the tree before a change) measured the same way, alternating with --server-dll (or this tree's) for --rounds rounds; prints both and their ratio per round.",
     };
+    var versusRecordOff = new Option<bool>("--versus-record-off")
+    {
+        Description = "Measure this build against itself with the signed record off (its database's log trigger disabled, evidence rows discarded), alternating for --rounds rounds; prints both and their ratio per round.",
+    };
     var rounds = new Option<int>("--rounds") { Description = "Rounds of the measurement (each: every build, every mode, each on a fresh database).", DefaultValueFactory = _ => 1 };
     var noCache = new Option<bool>("--no-cache") { Description = "Make a new pool even if an earlier run saved one for this world, tenant and size (under the temp directory)." };
     var command = new Command("run", "SubmitESigned throughput: pre-signs a pool of forms, then --concurrency callers submit for --duration; prints subm/s, latency percentiles, errors, CPU and memory, and checks accepted == streams.")
     {
         server, startServer, serverDll, apiKey, concurrency, duration, warmup, baseline, tenant, pool, keys, channels, keep, noCache, serverArg, serverDb, serverPid,
-        versusDll, rounds,
+        versusDll, versusRecordOff, rounds,
     };
     command.SetAction(async (parse, _) =>
     {
@@ -102,6 +106,7 @@ static Command RunCommand()
             ServerDb = parse.GetValue(serverDb),
             ServerPid = parse.GetValue(serverPid),
             VersusDll = parse.GetValue(versusDll),
+            VersusRecordOff = parse.GetValue(versusRecordOff),
             Rounds = Positive(parse.GetValue(rounds), "--rounds"),
         };
         return await LoadRun.ExecuteAsync(options);

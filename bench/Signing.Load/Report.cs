@@ -70,7 +70,9 @@ public static class Report
         double Rate(int round, string build, string mode) =>
             results.FirstOrDefault(r => r.Round == round && r.Build == build && r.Mode == mode)?.PerSecond ?? double.NaN;
         Console.WriteLine();
-        Console.WriteLine($"this build ({options.ServerDll ?? "src/Signing.Server"}) against --versus-dll ({options.VersusDll}), subm/s, {options.Concurrency} callers");
+        Console.WriteLine(options.VersusRecordOff
+            ? $"this build ({options.ServerDll ?? "src/Signing.Server"}) with the signed record on against itself with it off (versus), subm/s, {options.Concurrency} callers"
+            : $"this build ({options.ServerDll ?? "src/Signing.Server"}) against --versus-dll ({options.VersusDll}), subm/s, {options.Concurrency} callers");
         Console.WriteLine($"{"round",5} {"versus gc",10} {"this gc",8} {"this/versus",12} {"versus naive",13} {"this naive",11} {"this gc/naive",14}");
         var rows = Enumerable.Range(1, options.Rounds).Select(round => (Round: round,
             VersusGc: Rate(round, "versus", "group-commit"), ThisGc: Rate(round, "this", "group-commit"),
@@ -85,7 +87,7 @@ public static class Report
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             kind = "signing-load-compare",
-            versus = options.VersusDll,
+            versus = options.VersusRecordOff ? "this build, record off" : options.VersusDll,
             rounds = rows.Select(r => new { r.Round, versusGc = Math.Round(r.VersusGc), thisGc = Math.Round(r.ThisGc), versusNaive = Math.Round(r.VersusNaive), thisNaive = Math.Round(r.ThisNaive) }),
             thisOverVersus = Math.Round(thisSum / versusSum, 3),
             thisGcOverNaive = Math.Round(thisSum / rows.Sum(r => r.ThisNaive), 2),
