@@ -22,7 +22,8 @@ public sealed partial class DatabaseSource(string connectionString, string schem
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         // search_path: the leaf hash expression calls built-in functions by name (see LeafInput.HashSql).
-        const string option = "-c default_transaction_read_only=on -c search_path=pg_catalog";
+        // synchronize_seqscans: the leaves' scan starts at the table's first page, not where another scan happens to be.
+        const string option = "-c default_transaction_read_only=on -c search_path=pg_catalog -c synchronize_seqscans=off";
         builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? option : builder.Options + " " + option;
         builder.ApplicationName ??= "esign-audit";
         return builder.ConnectionString;
@@ -70,10 +71,7 @@ public sealed partial class DatabaseSource(string connectionString, string schem
         var stages = new List<Task>
         {
             Stage(events.Writer, () => EventsInRanges(events.Writer, treeOnly: !withEvidence, stop.Token)),
-            Stage(leaves.Writer, () => Copy(leaves.Writer,
-                $"copy (select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash, json_sha256 from {schema}.log_leaves order by leaf_index) " +
-                "to stdout (format binary)",
-                x => new LogLeaf(x.Read<long>(), x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<byte[]>(), NullableBytes(x)), stop.Token)),
+            Stage(leaves.Writer, () => LeavesInIndexOrder(leaves.Writer, stop.Token)),
             Stage(joined.Writer, () => Join(leaves.Reader, events.Reader, joined.Writer, stop.Token)),
         };
         if (withEvidence)
@@ -148,9 +146,12 @@ public sealed partial class DatabaseSource(string connectionString, string schem
                 var range = (i > 0 ? $"seq_id >= {starts[i]}" : "true") + (i + 1 < starts.Count ? $" and seq_id < {starts[i + 1]}" : "");
                 var rows = new List<StoredEvent>(RangeRows);
                 var last = treeOnly ? (lastV1 < 0 ? "null::bytea" : $"case when seq_id <= {lastV1} then {LeafInput.HashSqlV1("e")} end") : "data::text";
-                Export(conn, $"copy (select seq_id, tenant_id, stream_id, version, type, (extract(epoch from timestamp) * 1000000)::bigint, {last} " +
+                // The timestamp travels as timestamptz and is turned into microseconds here: extract() computes in numeric,
+                // which costs the backend more than reading the row.
+                Export(conn, $"copy (select seq_id, tenant_id, stream_id, version, type, timestamp, {last} " +
                     $"from {schema}.mt_events e where {range} order by seq_id) to stdout (format binary)",
-                    x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(), x.Read<long>(),
+                    x => rows.Add(new StoredEvent(x.Read<long>(), x.Read<string>(), x.Read<Guid>(), x.Read<long>(), x.Read<string>(),
+                        LeafInput.Micros(x.Read<DateTimeOffset>(NpgsqlTypes.NpgsqlDbType.TimestampTz)),
                         treeOnly ? "" : x.Read<string>()) { LeafHash = treeOnly ? NullableBytes(x) : null }));
                 Put(channel.Writer, rows.ToArray(), ct);
             }
@@ -195,19 +196,24 @@ public sealed partial class DatabaseSource(string connectionString, string schem
         return null;
     }
 
-    /// <summary>The first seq_id of every range (one index-only pass); the first range is read without a lower bound.</summary>
+    /// <summary>
+    /// The first seq_id of every range; the first range is read without a lower bound, the last without an upper one.
+    /// seq_ids come from one sequence, so ranges of <see cref="RangeRows"/> ids between the smallest and the largest hold
+    /// about as many rows (fewer where transactions rolled back); the two ends are read from the index at once.
+    /// </summary>
     private List<long> RangeStarts()
     {
         using var conn = new NpgsqlConnection(connection);
         conn.Open();
-        using var cmd = new NpgsqlCommand(
-            $"select seq_id from (select seq_id, row_number() over (order by seq_id) - 1 as n from {schema}.mt_events) x where n % {RangeRows} = 0 order by seq_id", conn);
+        using var cmd = new NpgsqlCommand($"select min(seq_id), max(seq_id) from {schema}.mt_events", conn);
         using var r = cmd.ExecuteReader();
-        var starts = new List<long>();
-        while (r.Read())
-            starts.Add(r.GetInt64(0));
-        if (starts.Count == 0)
-            starts.Add(0); // range 0 has no lower bound
+        r.Read();
+        var starts = new List<long> { 0 };
+        if (r.IsDBNull(0))
+            return starts;
+        var (first, last) = (r.GetInt64(0), r.GetInt64(1));
+        for (var start = first + RangeRows; start <= last; start += RangeRows)
+            starts.Add(start);
         return starts;
     }
 
@@ -218,21 +224,46 @@ public sealed partial class DatabaseSource(string connectionString, string schem
             row(export);
     }
 
-    private void Copy<T>(ChannelWriter<T[]> writer, string sql, Func<NpgsqlBinaryExporter, T> row, CancellationToken ct)
+    /// <summary>
+    /// The leaves in index order, read in the table's own order (a plain sequential scan: the index walk an ORDER BY takes
+    /// costs the backend half as much again). Leaves are inserted in index order, so a row out of place is rare (a leaf of
+    /// a rolled-back transaction leaves room that a later one may fill): it waits here until the leaves before it came.
+    /// What never comes (a gap, which the walk names) is let through in order at the end.
+    /// </summary>
+    private void LeavesInIndexOrder(ChannelWriter<LogLeaf[]> writer, CancellationToken ct)
     {
         using var conn = new NpgsqlConnection(connection);
         conn.Open();
-        using var export = conn.BeginBinaryExport(sql);
-        var batch = new List<T>(Batch);
-        while (export.StartRow() != -1)
+        using var export = conn.BeginBinaryExport(
+            $"copy (select leaf_index, seq_id, tenant_id, stream_id, version, event_type, leaf_hash, json_sha256 from {schema}.log_leaves) to stdout (format binary)");
+        var batch = new List<LogLeaf>(Batch);
+        var waiting = new Dictionary<long, LogLeaf>();
+        long next = 0;
+        void Emit(LogLeaf leaf)
         {
-            batch.Add(row(export));
+            batch.Add(leaf);
+            next = leaf.Index + 1;
             if (batch.Count == Batch)
             {
                 Put(writer, batch.ToArray(), ct);
                 batch.Clear();
             }
         }
+        while (export.StartRow() != -1)
+        {
+            var leaf = new LogLeaf(export.Read<long>(), export.Read<long>(), export.Read<string>(), export.Read<Guid>(), export.Read<long>(),
+                export.Read<string>(), export.Read<byte[]>(), NullableBytes(export));
+            if (leaf.Index != next)
+            {
+                waiting.Add(leaf.Index, leaf);
+                continue;
+            }
+            Emit(leaf);
+            while (waiting.Remove(next, out var after))
+                Emit(after);
+        }
+        foreach (var leaf in waiting.Values.OrderBy(l => l.Index))
+            Emit(leaf);
         if (batch.Count > 0)
             Put(writer, batch.ToArray(), ct);
     }
