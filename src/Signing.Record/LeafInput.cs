@@ -47,12 +47,7 @@ public static class LeafInput
     public static byte[] JsonSha256(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var max = Encoding.UTF8.GetMaxByteCount(json.Length);
-        if (max > 64 * 1024)
-            return SHA256.HashData(Encoding.UTF8.GetBytes(json));
-        var bytes = new byte[max];
-        var length = Encoding.UTF8.GetBytes(json, bytes);
-        return SHA256.HashData(bytes.AsSpan(0, length));
+        return SHA256.HashData(Encoding.UTF8.GetBytes(json));
     }
 
     /// <summary>

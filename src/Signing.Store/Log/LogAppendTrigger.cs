@@ -18,7 +18,7 @@ namespace Signing.Store.Log;
 /// version per event, which cost more than everything else the trigger does. Marten inserts events one statement per
 /// event, so a statement trigger would not batch either. Deferred row triggers fire in insertion order, which within a
 /// transaction is seq_id order. The function hashes the event's JSON and the <see cref="Signing.Record.LeafInput"/> bytes in
-/// SQL before it takes the lock, so the queue waits only for the index and the insert. SECURITY
+/// SQL before it asks for the lock (which a transaction's first event takes and its later ones already hold). SECURITY
 /// DEFINER with a fixed search_path: it locks log_state and writes log_leaves for a runtime role that may not (so that
 /// role cannot hold the log's lock from outside a commit either), and no caller's schema can shadow what it calls.
 /// Weasel's Trigger cannot make a constraint trigger, so function and trigger are one schema object, compared by the
